@@ -1,0 +1,1 @@
+"""The HTTP edge: app factory, routers per audience, auth dependencies, error mapping."""

@@ -1,0 +1,72 @@
+"""The FastAPI app factory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from app_api import errors
+from app_api.responses import JSON
+from app_api.routers import auth, cases, health, intake, reference
+from hotline import db
+from hotline import settings as settings_mod
+from hotline.settings import Settings
+
+log = logging.getLogger("hotline")
+
+
+class MigrationsBehind(RuntimeError):
+    pass
+
+
+async def check_schema() -> None:
+    pending = await db.pending_migrations()
+    if pending:
+        raise MigrationsBehind(
+            f"the database is missing migrations {', '.join(pending)}: run `hotline migrate`"
+        )
+
+
+def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> FastAPI:
+    """Build the app. With ``manage_db`` the lifespan opens the database and starts workers."""
+    settings = settings_mod.configure(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if not manage_db:
+            yield
+            return
+        await db.init_db(settings)
+        workers: list[asyncio.Task[None]] = []
+        try:
+            await check_schema()
+            if settings.run_workers:
+                from hotline.workers import start_workers
+
+                workers = start_workers(settings)
+            yield
+        finally:
+            for task in workers:
+                task.cancel()
+            for task in workers:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await db.close_db()
+
+    app = FastAPI(
+        title="hotline — 12345 政务服务便民热线",
+        version="1.0",
+        default_response_class=JSON,
+        lifespan=lifespan,
+        max_body_size=settings.max_json_body_bytes,
+    )
+    errors.install(app)
+    app.include_router(health.router)
+    api = "/api/v1"
+    for router in (auth.router, cases.router, intake.router, reference.router):
+        app.include_router(router, prefix=api)
+    return app

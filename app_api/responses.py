@@ -1,0 +1,31 @@
+"""JSON and problem+json responses (UTF-8, Chinese unescaped)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi.responses import JSONResponse
+
+
+class JSON(JSONResponse):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+class ProblemJSON(JSON):
+    media_type = "application/problem+json"
+
+
+def problem(
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> ProblemJSON:
+    body = {"type": "about:blank", "status": status, "title": title, "detail": detail, "code": code}
+    return ProblemJSON(body | extra, status_code=status, headers=headers)

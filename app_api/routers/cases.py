@@ -1,0 +1,54 @@
+"""Citizens and kiosks file and follow their cases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from app_api.deps import citizen, client_ip, idempotency_key, principal
+from app_api.responses import JSON
+from app_api.schemas import CaseIn
+from casework import intake, queries
+from hotline.errors import Forbidden
+from identity.principal import Principal
+
+router = APIRouter(tags=["cases"])
+
+
+@router.post("/cases", status_code=201)
+async def submit_case(
+    body: CaseIn,
+    request: Request,
+    who: Principal = Depends(principal),
+    key: str | None = Depends(idempotency_key),
+) -> JSON:
+    if who.kind == "staff":
+        raise Forbidden("工作人员请通过 /intake/cases 登记", code="use_intake")
+    channel = who.channel or "app"
+    fingerprint = intake.request_fingerprint(request.url.path, body.model_dump(mode="json"))
+    status, reply = await intake.submit(
+        who, body.to_submission(channel), idempotency_key=key, fingerprint=fingerprint
+    )
+    return JSON(reply, status_code=status)
+
+
+@router.get("/cases/mine")
+async def my_cases(
+    who: Principal = Depends(citizen),
+    limit: int = Query(default=20, ge=1, le=100),
+    cursor: str | None = Query(default=None, max_length=64),
+) -> dict[str, Any]:
+    return await queries.my_cases(who, limit, cursor)
+
+
+@router.get("/cases/{tracking_no}")
+async def read_case(tracking_no: str, who: Principal = Depends(principal)) -> dict[str, Any]:
+    return await queries.read_case(who, tracking_no)
+
+
+@router.get("/track/{tracking_no}")
+async def track(
+    tracking_no: str, request: Request, code: str = Query(default="", max_length=12)
+) -> dict[str, Any]:
+    return await queries.track(tracking_no, code, client_ip(request))

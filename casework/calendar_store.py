@@ -1,0 +1,64 @@
+"""The working calendar kept in the database: seeding, importing a year, loading (cached)."""
+
+from __future__ import annotations
+
+import time
+
+from tortoise.transactions import in_transaction
+
+from casework.calendar import (
+    CalendarRow,
+    WorkCalendar,
+    chinese_calendar_rows,
+    known_years_from_chinese_calendar,
+)
+from models.calendar import CalendarDay, CalendarYear
+
+_CACHE_TTL_S = 60.0
+_cached: tuple[float, WorkCalendar] | None = None
+
+
+def invalidate() -> None:
+    global _cached
+    _cached = None
+
+
+async def load_calendar() -> WorkCalendar:
+    """The calendar as stored, cached for a minute per process."""
+    global _cached
+    now = time.monotonic()
+    if _cached is not None and now - _cached[0] < _CACHE_TTL_S:
+        return _cached[1]
+    rows = await CalendarDay.all().values_list("date", "working", "name")
+    years = await CalendarYear.all().values_list("year", flat=True)
+    cal = WorkCalendar.from_rows([(d, w, n) for d, w, n in rows], set(years))
+    _cached = (now, cal)
+    return cal
+
+
+async def import_rows(rows: list[CalendarRow], years: set[int], source: str) -> int:
+    """Store the days of whole years (replacing what those years had) and mark them known."""
+    async with in_transaction() as conn:
+        for year in years:
+            await CalendarDay.filter(
+                date__gte=f"{year}-01-01", date__lte=f"{year}-12-31"
+            ).using_db(conn).delete()
+        await CalendarDay.bulk_create(
+            [CalendarDay(date=d, working=w, name=n) for d, w, n in rows if d.year in years],
+            using_db=conn,
+        )
+        for year in years:
+            await CalendarYear.update_or_create(
+                year=year, defaults={"source": source}, using_db=conn
+            )
+    invalidate()
+    return len(rows)
+
+
+async def seed_from_chinese_calendar() -> int:
+    """Load every year the ``chinese_calendar`` package knows and the database does not."""
+    have = set(await CalendarYear.all().values_list("year", flat=True))
+    years = known_years_from_chinese_calendar() - have
+    if not years:
+        return 0
+    return await import_rows(chinese_calendar_rows(), years, "chinese_calendar")

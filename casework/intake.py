@@ -1,0 +1,217 @@
+"""Case intake on every channel: validate, number, commit case + first event + outbox at once."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from casework import deadlines, reference, views
+from casework.calendar import SHANGHAI
+from casework.calendar_store import load_calendar
+from casework.timeline import new_event
+from hotline.crypto import decrypt, encrypt, lookup_hash
+from hotline.errors import Conflict, ValidationProblem
+from identity.phones import normalize_contact_phone
+from identity.principal import Principal
+from models.case import Case
+from models.citizen import Citizen
+from models.ops import IdempotencyRecord
+from models.org import Region
+from notify.outbox import enqueue
+
+
+@dataclass
+class Submission:
+    kind: str
+    category_code: str
+    content: str
+    channel: str
+    title: str = ""
+    lat: float | None = None
+    lng: float | None = None
+    address: str | None = None
+    region_code: str | None = None
+    occurred_at: datetime | None = None
+    photo_ids: list[int] = field(default_factory=list)
+    anonymous: bool = False
+    confidential: bool = False
+    public: bool = False
+    contact_phone: str | None = None
+    contact_name: str | None = None
+
+
+def request_fingerprint(path: str, body: Any) -> str:
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(f"{path}\n{canonical}".encode()).hexdigest()
+
+
+async def replay(scope: str, key: str, fingerprint: str) -> tuple[int, dict[str, Any]] | None:
+    """The stored reply for a retried request, or None. A reused key with another body is 409."""
+    rec = await IdempotencyRecord.get_or_none(scope=scope, key=key)
+    if rec is None:
+        return None
+    if rec.request_hash != fingerprint:
+        raise Conflict(
+            "同一 Idempotency-Key 已用于不同的请求", code="idempotency_key_reused"
+        )
+    return rec.status_code, json.loads(decrypt(rec.body_enc) or "{}")
+
+
+async def _next_tracking_no(conn: BaseDBAsyncClient, now: datetime) -> str:
+    day = now.astimezone(SHANGHAI).strftime("%Y%m%d")
+    ph = "?" if conn.capabilities.dialect == "sqlite" else "$1"
+    rows = await conn.execute_query_dict(
+        f"INSERT INTO daily_counter (day, value) VALUES ({ph}, 1) "
+        "ON CONFLICT (day) DO UPDATE SET value = daily_counter.value + 1 RETURNING value",
+        [day],
+    )
+    return f"{day}-{rows[0]['value']:06d}"
+
+
+async def _validate(sub: Submission) -> None:
+    cats = await reference.categories()
+    cat = cats.get(sub.category_code)
+    if cat is None:
+        raise ValidationProblem("诉求类别不存在", code="unknown_category")
+    if sub.kind not in cat.kinds:
+        raise ValidationProblem(
+            f"类别“{cat.name}”不受理此类诉求", code="kind_not_accepted"
+        )
+    if sub.region_code and not await Region.exists(code=sub.region_code):
+        raise ValidationProblem("行政区划代码不存在", code="unknown_region")
+    if (sub.lat is None) != (sub.lng is None):
+        raise ValidationProblem("位置须同时包含经度和纬度", code="invalid_location")
+    if sub.lat is not None and sub.lng is not None and not in_china(sub.lat, sub.lng):
+        raise ValidationProblem("位置不在中国境内", code="location_outside_china")
+    if sub.occurred_at is not None:
+        if sub.occurred_at.tzinfo is None:
+            sub.occurred_at = sub.occurred_at.replace(tzinfo=SHANGHAI)
+        if sub.occurred_at > datetime.now(UTC) + timedelta(minutes=10):
+            raise ValidationProblem("发生时间不能晚于现在", code="invalid_occurred_at")
+    if sub.contact_phone:
+        sub.contact_phone = normalize_contact_phone(sub.contact_phone)
+    if not sub.content.strip():
+        raise ValidationProblem("诉求内容不能为空", code="empty_content")
+
+
+# A generous box around mainland China, Hainan and the South China Sea islands.
+CHINA_LAT = (3.8, 53.6)
+CHINA_LNG = (73.5, 135.1)
+
+
+def in_china(lat: float, lng: float) -> bool:
+    return CHINA_LAT[0] <= lat <= CHINA_LAT[1] and CHINA_LNG[0] <= lng <= CHINA_LNG[1]
+
+
+async def _contact_phone(principal: Principal, sub: Submission) -> str | None:
+    if sub.contact_phone:
+        return sub.contact_phone
+    if principal.kind == "citizen":
+        citizen = await Citizen.get_or_none(id=principal.id).only("id", "phone_enc")
+        return decrypt(citizen.phone_enc) if citizen else None
+    return None
+
+
+async def submit(
+    principal: Principal,
+    sub: Submission,
+    *,
+    idempotency_key: str | None = None,
+    fingerprint: str = "",
+) -> tuple[int, dict[str, Any]]:
+    """File a case. Returns (status, reply). Retrying with the same key returns the first reply."""
+    if idempotency_key:
+        replayed = await replay(principal.scope_key, idempotency_key, fingerprint)
+        if replayed is not None:
+            return replayed
+    await _validate(sub)
+    phone = await _contact_phone(principal, sub)
+    root = await reference.platform_unit()
+    cal = await load_calendar()
+    now = datetime.now(UTC)
+    dispatch = deadlines.dispatch_due(cal, now)
+    query_code = f"{secrets.randbelow(1_000_000):06d}"
+    try:
+        async with in_transaction() as conn:
+            tracking_no = await _next_tracking_no(conn, now)
+            case = Case(
+                tracking_no=tracking_no,
+                query_code_hash=lookup_hash(query_code, f"query:{tracking_no}"),
+                kind=sub.kind,
+                category_id=sub.category_code,
+                channel=sub.channel,
+                status="submitted",
+                title=sub.title,
+                content=sub.content,
+                lat=sub.lat,
+                lng=sub.lng,
+                address=sub.address,
+                region_id=sub.region_code,
+                occurred_at=sub.occurred_at,
+                anonymous=sub.anonymous,
+                confidential=sub.confidential,
+                public=sub.public,
+                citizen_id=principal.id if principal.kind == "citizen" else None,
+                device_id=principal.id if principal.kind == "device" else None,
+                operator_id=principal.id if principal.kind == "staff" else None,
+                contact_phone_enc=encrypt(phone),
+                contact_phone_hash=lookup_hash(phone) if phone else None,
+                contact_name_enc=encrypt(sub.contact_name),
+                unit_path=root.path,
+                created_at=now,
+                due_dispatch=dispatch.at,
+                next_due_kind="dispatch",
+                next_due_at=dispatch.at,
+                warn_at=dispatch.warn_at,
+                provisional_deadline=dispatch.provisional,
+            )
+            draft = new_event(
+                case,
+                action="submit",
+                actor_role=principal.kind if principal.kind != "staff" else "operator",
+                actor_id=str(principal.id),
+                at=now,
+                note=f"诉求已受理（{views.CHANNEL_LABELS.get(sub.channel, sub.channel)}）",
+            )
+            await case.save(using_db=conn)
+            event = draft.to_model(case.id)
+            await event.save(using_db=conn)
+            if phone:
+                await enqueue(
+                    "case_received",
+                    {"tracking_no": tracking_no, "query_code": query_code},
+                    channel="sms",
+                    recipient_kind="citizen" if case.citizen_id else "phone",
+                    recipient_id=str(case.citizen_id) if case.citizen_id else None,
+                    address=phone,
+                    case_id=case.id,
+                    using_db=conn,
+                )
+            reply = views.case_view(
+                case, [event], viewer=principal, now=now, query_code=query_code
+            )
+            if idempotency_key:
+                await IdempotencyRecord.create(
+                    scope=principal.scope_key,
+                    key=idempotency_key,
+                    request_hash=fingerprint,
+                    status_code=201,
+                    body_enc=encrypt(json.dumps(reply, ensure_ascii=False)),
+                    using_db=conn,
+                )
+    except IntegrityError:
+        # a concurrent retry with the same key committed first: answer with its result
+        if idempotency_key:
+            replayed = await replay(principal.scope_key, idempotency_key, fingerprint)
+            if replayed is not None:
+                return replayed
+        raise
+    return 201, reply

@@ -1,0 +1,109 @@
+"""Reading cases: by owner, by staff scope, and the public tracker."""
+
+from __future__ import annotations
+
+import base64
+import hmac
+from datetime import UTC, datetime
+from typing import Any
+
+from casework import views
+from hotline import ratelimit
+from hotline import settings as settings_mod
+from hotline.crypto import lookup_hash
+from hotline.errors import NotFound, ValidationProblem
+from identity.principal import Principal
+from models.case import Case, CaseEvent
+from models.org import Unit
+
+
+def encode_cursor(value: int) -> str:
+    return base64.urlsafe_b64encode(str(value).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    if not cursor:
+        return None
+    try:
+        return int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationProblem("cursor 无效", code="invalid_cursor") from exc
+
+
+def can_read(viewer: Principal, case: Case) -> bool:
+    if viewer.kind == "citizen":
+        return case.citizen_id == viewer.id  # type: ignore[attr-defined]
+    if viewer.kind == "staff":
+        return viewer.covers(case.unit_path)
+    if viewer.kind == "device":
+        return case.device_id == viewer.id  # type: ignore[attr-defined]
+    return False
+
+
+async def unit_ref(unit_id: int | None) -> dict[str, Any] | None:
+    if unit_id is None:
+        return None
+    unit = await Unit.get_or_none(id=unit_id).only("id", "name")
+    return {"id": unit.id, "name": unit.name} if unit else None
+
+
+async def read_case(viewer: Principal, tracking_no: str) -> dict[str, Any]:
+    """The full case for a reader allowed to see it; anyone else gets 404, not 403."""
+    case = await Case.get_or_none(tracking_no=tracking_no)
+    if case is None or not can_read(viewer, case):
+        raise NotFound("未找到该诉求")
+    events = await CaseEvent.filter(case_id=case.id).order_by("seq")
+    return views.case_view(
+        case,
+        events,
+        viewer=viewer,
+        now=datetime.now(UTC),
+        unit=await unit_ref(case.unit_id),  # type: ignore[attr-defined]
+    )
+
+
+def summary(case: Case, now: datetime) -> dict[str, Any]:
+    from casework import deadlines
+
+    return {
+        "id": case.id,
+        "tracking_no": case.tracking_no,
+        "kind": case.kind,
+        "category_code": case.category_id,  # type: ignore[attr-defined]
+        "channel": case.channel,
+        "status": case.status,
+        "status_label": views.STATUS_LABELS.get(case.status, case.status),
+        "title": case.title,
+        "content": case.content[:100],
+        "created_at": views.iso(case.created_at),
+        "next_due_at": views.iso(case.next_due_at),
+        "light": deadlines.light(now, case.next_due_at, case.warn_at),
+    }
+
+
+async def my_cases(viewer: Principal, limit: int, cursor: str | None) -> dict[str, Any]:
+    query = Case.filter(citizen_id=viewer.id)
+    before = decode_cursor(cursor)
+    if before is not None:
+        query = query.filter(id__lt=before)
+    rows = await query.order_by("-id").limit(limit + 1)
+    now = datetime.now(UTC)
+    items = [summary(c, now) for c in rows[:limit]]
+    next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
+    return {"items": items, "next_cursor": next_cursor}
+
+
+async def track(tracking_no: str, code: str, client_ip: str) -> dict[str, Any]:
+    """Redacted progress for phone callers and kiosk receipts; a wrong code is a 404."""
+    s = settings_mod.current()
+    await ratelimit.hit(f"track-ip:{client_ip}", s.track_per_ip_per_minute, 60)
+    case = await Case.get_or_none(tracking_no=tracking_no)
+    expected = lookup_hash(code or "", f"query:{tracking_no}")
+    if case is None or not hmac.compare_digest(expected, case.query_code_hash):
+        await ratelimit.hit(f"track-miss:{tracking_no}", s.track_wrong_code_per_case_hourly, 3600)
+        raise NotFound("未找到该诉求，请核对编号和查询码")
+    events = await CaseEvent.filter(case_id=case.id, public=True).order_by("seq")
+    reply = next(
+        (e.note for e in reversed(events) if e.action in ("reply", "answer")), None
+    )
+    return views.public_view(case, events, reply)

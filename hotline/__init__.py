@@ -1,0 +1,1 @@
+"""Process-level plumbing shared by every package: settings, database bootstrap, keys, CLI."""

@@ -1,0 +1,212 @@
+"""The `hotline` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from hotline import db
+from hotline import settings as settings_mod
+
+
+def _run(job: Callable[[], Awaitable[int | None]]) -> int:
+    settings = settings_mod.configure()
+
+    async def main() -> int | None:
+        await db.init_db(settings)
+        try:
+            return await job()
+        finally:
+            await db.close_db()
+
+    return asyncio.run(main()) or 0
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    settings = settings_mod.configure()
+
+    async def main() -> None:
+        from casework.calendar_store import seed_from_chinese_calendar
+
+        await db.migrate(settings)
+        await db.close_db()
+        await db.init_db(settings)
+        try:
+            added = await seed_from_chinese_calendar()
+            if added:
+                print(f"calendar: loaded {added} holiday and make-up days from chinese_calendar")
+        finally:
+            await db.close_db()
+
+    asyncio.run(main())
+    print("migrations applied")
+    return 0
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> int:
+    async def job() -> int:
+        from hotline.seed import DEMO_PASSWORD, seed_demo
+        from models.org import Unit
+
+        if args.if_empty and await Unit.exists():
+            print("seed-demo: units already exist, nothing to do")
+            return 0
+        created = await seed_demo()
+        print("seed-demo: 浙江省 demo province loaded")
+        if created:
+            print(f"staff accounts {', '.join(created)} (password: {DEMO_PASSWORD})")
+        return 0
+
+    return _run(job)
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return getpass.getpass("password: ")
+    return sys.stdin.readline().rstrip("\n")
+
+
+def cmd_create_staff(args: argparse.Namespace) -> int:
+    password = _read_password()
+
+    async def job() -> int:
+        from identity.staff import create_staff
+        from models.org import Unit
+
+        if args.unit:
+            unit = await Unit.get_or_none(code=args.unit)
+        else:
+            unit = await Unit.filter(parent_id=None).order_by("id").first()
+        if unit is None:
+            print(f"unknown unit {args.unit or '(root)'}", file=sys.stderr)
+            return 2
+        staff = await create_staff(args.username, password, args.role, unit)
+        print(f"created staff {staff.username} ({', '.join(staff.roles)}) in {unit.name}")
+        return 0
+
+    return _run(job)
+
+
+def cmd_create_device(args: argparse.Namespace) -> int:
+    async def job() -> int:
+        from identity.staff import create_device
+        from models.org import Unit
+
+        unit = await Unit.get_or_none(code=args.unit)
+        if unit is None:
+            print(f"unknown unit {args.unit}", file=sys.stderr)
+            return 2
+        device, key = await create_device(args.name, unit)
+        print(f"device {device.id} {device.name} ({unit.name})")
+        print(f"key (shown once): {key}")
+        return 0
+
+    return _run(job)
+
+
+def cmd_units(_: argparse.Namespace) -> int:
+    async def job() -> int:
+        from models.org import Unit
+
+        for unit in await Unit.all().order_by("path"):
+            depth = unit.path.count("/") - 2
+            print(f"{'  ' * depth}{unit.code}\t{unit.name}\t{unit.region_id}")  # type: ignore[attr-defined]
+        return 0
+
+    return _run(job)
+
+
+def cmd_calendar_import(args: argparse.Namespace) -> int:
+    async def job() -> int:
+        from casework.calendar import parse_calendar_file
+        from casework.calendar_store import import_rows
+
+        path = Path(args.file)
+        fmt = "json" if path.suffix.lower() == ".json" else "csv"
+        try:
+            rows = parse_calendar_file(path.read_text(encoding="utf-8"), fmt)
+        except ValueError as exc:
+            print(f"calendar import: {exc}", file=sys.stderr)
+            return 2
+        years = {d.year for d, _, _ in rows}
+        count = await import_rows(rows, years, f"import:{path.name}")
+        print(f"calendar: imported {count} days for {sorted(years)}")
+        return 0
+
+    return _run(job)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app_api.app import create_app
+
+    settings = settings_mod.configure()
+    app = create_app(settings)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=args.access_log)
+    return 0
+
+
+def cmd_worker(_: argparse.Namespace) -> int:
+    settings = settings_mod.configure()
+
+    async def job() -> int:
+        from app_api.app import check_schema
+        from hotline.workers import start_workers
+
+        await check_schema()
+        await asyncio.gather(*start_workers(settings))
+        return 0
+
+    return _run(job)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hotline", description="12345 citizen service platform")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("serve", help="API plus in-process workers")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--access-log", action="store_true")
+    p.set_defaults(func=cmd_serve)
+    sub.add_parser("worker", help="workers only").set_defaults(func=cmd_worker)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    p = sub.add_parser("seed-demo", help="load the demo province")
+    p.add_argument("--if-empty", action="store_true", help="only when no units exist yet")
+    p.set_defaults(func=cmd_seed_demo)
+    p = sub.add_parser("create-staff", help="create a staff account (password from stdin)")
+    p.add_argument("username")
+    p.add_argument("--role", action="append", required=True)
+    p.add_argument("--unit")
+    p.set_defaults(func=cmd_create_staff)
+    sub.add_parser("units", help="print the unit tree").set_defaults(func=cmd_units)
+    p = sub.add_parser("create-device", help="register a kiosk and print its key once")
+    p.add_argument("name")
+    p.add_argument("--unit", required=True)
+    p.set_defaults(func=cmd_create_device)
+    p = sub.add_parser("calendar", help="working calendar")
+    cal = p.add_subparsers(dest="calendar_command", required=True)
+    p = cal.add_parser("import", help="import a year (CSV or JSON: date, working, name)")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_calendar_import)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        code = args.func(args)
+    except Exception as exc:  # a clear one-line message for operators, not a traceback
+        from app_api.app import MigrationsBehind
+
+        if isinstance(exc, MigrationsBehind | settings_mod.MissingKeys):
+            print(f"hotline: {exc}", file=sys.stderr)
+            sys.exit(2)
+        raise
+    sys.exit(code)

@@ -1,0 +1,87 @@
+"""Database bootstrap: Tortoise config, init/close, migrations and the "behind" check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise import Tortoise
+from tortoise.connection import get_connection
+from tortoise.migrations.api import migrate as migrate_api
+from tortoise.migrations.executor import MigrationExecutor
+
+from hotline.settings import Settings
+from models import MODEL_MODULES
+
+APP = "models"
+
+
+def db_url(settings: Settings) -> str:
+    url = settings.effective_database_url
+    if url.startswith("sqlite://") and "?" not in url:
+        # WAL (the client's default) with NORMAL sync: durable across process crashes,
+        # one fsync per checkpoint rather than per commit.
+        url += "?synchronous=NORMAL&busy_timeout=10000"
+    return url
+
+
+def tortoise_config(settings: Settings) -> dict[str, Any]:
+    return {
+        "connections": {"default": db_url(settings)},
+        "apps": {
+            APP: {
+                "models": MODEL_MODULES,
+                "default_connection": "default",
+                "migrations": "models.migrations",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def is_sqlite() -> bool:
+    return get_connection("default").capabilities.dialect == "sqlite"
+
+
+async def init_db(settings: Settings) -> None:
+    if settings.effective_database_url.startswith("sqlite://"):
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
+
+
+async def close_db() -> None:
+    await Tortoise.close_connections()
+
+
+async def migrate(settings: Settings) -> None:
+    if settings.effective_database_url.startswith("sqlite://"):
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+    await migrate_api(config=tortoise_config(settings))
+
+
+async def pending_migrations() -> list[str]:
+    """Names of migrations on disk that the connected database has not applied."""
+    config = tortoise_config_from_current()
+    executor = MigrationExecutor(get_connection("default"), config)
+    plan = await executor.plan(None)
+    return [f"{step.migration.app_label}.{step.migration.name}" for step in plan if not step.backward]
+
+
+def tortoise_config_from_current() -> dict[str, Any]:
+    return {
+        APP: {
+            "models": MODEL_MODULES,
+            "default_connection": "default",
+            "migrations": "models.migrations",
+        }
+    }
+
+
+def _cli_config() -> dict[str, Any]:
+    from hotline.settings import Settings
+
+    return tortoise_config(Settings(database_url="sqlite://:memory:"))
+
+
+# For `tortoise -c hotline.db.TORTOISE_ORM makemigrations` (developer use).
+TORTOISE_ORM = _cli_config()

@@ -1,0 +1,1 @@
+"""Who is calling: citizens (SMS code, WeChat), staff (password), kiosks (device key), tokens."""

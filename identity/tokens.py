@@ -1,0 +1,73 @@
+"""JWT access tokens and one-time refresh tokens."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+
+from hotline import settings as settings_mod
+from hotline.errors import Unauthorized
+from models.ops import RefreshToken
+
+ALG = "HS256"
+
+
+def _encode(claims: dict[str, Any]) -> str:
+    return jwt.encode(claims, settings_mod.current().secret_key, algorithm=ALG)
+
+
+def decode_access(token: str) -> dict[str, Any]:
+    try:
+        claims = jwt.decode(
+            token, settings_mod.current().secret_key, algorithms=[ALG], options={"require": ["exp"]}
+        )
+    except jwt.PyJWTError as exc:
+        raise Unauthorized("登录已失效，请重新登录", code="invalid_token") from exc
+    if claims.get("typ") != "access":
+        raise Unauthorized("登录已失效，请重新登录", code="invalid_token")
+    return claims
+
+
+async def issue_pair(subject: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A fresh access token and a one-time refresh token for ``subject`` ("citizen:12")."""
+    s = settings_mod.current()
+    now = int(time.time())
+    access = _encode(
+        {"sub": subject, "typ": "access", "iat": now, "exp": now + s.access_token_ttl_s}
+        | (extra or {})
+    )
+    jti = secrets.token_hex(16)
+    await RefreshToken.create(
+        jti=jti,
+        subject=subject,
+        expires_at=datetime.now(UTC) + timedelta(seconds=s.refresh_token_ttl_s),
+    )
+    refresh = _encode(
+        {"sub": subject, "typ": "refresh", "jti": jti, "iat": now, "exp": now + s.refresh_token_ttl_s}
+        | (extra or {})
+    )
+    return {
+        "access_token": access,
+        "refresh_token": refresh,
+        "token_type": "bearer",
+        "expires_in": s.access_token_ttl_s,
+    }
+
+
+async def rotate(refresh_token: str) -> tuple[str, dict[str, Any]]:
+    """Spend a refresh token once; returns its subject and claims for a new pair."""
+    try:
+        claims = jwt.decode(refresh_token, settings_mod.current().secret_key, algorithms=[ALG])
+    except jwt.PyJWTError as exc:
+        raise Unauthorized("登录已失效，请重新登录", code="invalid_token") from exc
+    if claims.get("typ") != "refresh" or "jti" not in claims:
+        raise Unauthorized("登录已失效，请重新登录", code="invalid_token")
+    spent = await RefreshToken.filter(jti=claims["jti"], used=False).update(used=True)
+    if spent != 1:
+        raise Unauthorized("登录已失效，请重新登录", code="invalid_token")
+    extra = {k: v for k, v in claims.items() if k not in {"sub", "typ", "jti", "iat", "exp"}}
+    return claims["sub"], extra

@@ -1,0 +1,112 @@
+"""Cases and their append-only, hash-chained timeline."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class CaseKind(StrEnum):
+    consultation = "consultation"
+    help = "help"
+    complaint = "complaint"
+    report = "report"
+    suggestion = "suggestion"
+    praise = "praise"
+
+
+class Channel(StrEnum):
+    app = "app"
+    wechat_mini = "wechat_mini"
+    wechat_oa = "wechat_oa"
+    kiosk = "kiosk"
+    web = "web"
+    phone = "phone"
+    letter = "letter"
+    visit = "visit"
+
+
+class Case(Model):
+    id = fields.BigIntField(primary_key=True)
+    tracking_no = fields.CharField(max_length=20, unique=True)
+    query_code_hash = fields.CharField(max_length=64)
+    kind = fields.CharEnumField(CaseKind, max_length=16)
+    category: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Category", related_name="cases", on_delete=fields.RESTRICT
+    )
+    channel = fields.CharEnumField(Channel, max_length=16)
+    status = fields.CharField(max_length=24, default="submitted")
+    procedure = fields.CharField(max_length=16, null=True)
+    title = fields.CharField(max_length=200, default="")
+    content = fields.TextField()
+    lat = fields.FloatField(null=True)
+    lng = fields.FloatField(null=True)
+    address = fields.CharField(max_length=255, null=True)
+    region: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Region", related_name="cases", null=True, on_delete=fields.RESTRICT
+    )
+    occurred_at = fields.DatetimeField(null=True)
+    anonymous = fields.BooleanField(default=False)
+    confidential = fields.BooleanField(default=False)
+    public = fields.BooleanField(default=False)
+    citizen: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Citizen", related_name="cases", null=True, on_delete=fields.RESTRICT
+    )
+    contact_phone_enc = fields.TextField(null=True)
+    contact_phone_hash = fields.CharField(max_length=64, null=True, db_index=True)
+    contact_name_enc = fields.TextField(null=True)
+    device: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Device", related_name="cases", null=True, on_delete=fields.RESTRICT
+    )
+    operator: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Staff", related_name="recorded_cases", null=True, on_delete=fields.RESTRICT
+    )
+    unit: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Unit", related_name="cases", null=True, on_delete=fields.RESTRICT
+    )
+    # path of the unit responsible now (the platform centre until dispatched): scope queries
+    unit_path = fields.CharField(max_length=255, db_index=True)
+    photo_ids = fields.JSONField(default=list)
+    flags = fields.JSONField(default=list)
+    created_at = fields.DatetimeField(db_index=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    due_dispatch = fields.DatetimeField(null=True)
+    due_sign = fields.DatetimeField(null=True)
+    due_transfer = fields.DatetimeField(null=True)
+    due_notice = fields.DatetimeField(null=True)
+    due_complete = fields.DatetimeField(null=True)
+    next_due_kind = fields.CharField(max_length=16, null=True)
+    next_due_at = fields.DatetimeField(null=True)
+    warn_at = fields.DatetimeField(null=True)
+    provisional_deadline = fields.BooleanField(default=False)
+    last_event_hash = fields.CharField(max_length=64, default="")
+    event_count = fields.IntField(default=0)
+
+    class Meta:
+        table = "case"
+        indexes = (("unit_path", "next_due_at"), ("citizen_id", "id"))
+
+
+class CaseEvent(Model):
+    """One step of a case timeline, append-only, ``hash`` chaining over ``prev_hash``."""
+
+    id = fields.BigIntField(primary_key=True)
+    case: fields.ForeignKeyRelation[Case] = fields.ForeignKeyField(
+        "models.Case", related_name="events", on_delete=fields.RESTRICT
+    )
+    seq = fields.IntField()
+    at = fields.DatetimeField()
+    action = fields.CharField(max_length=32)
+    actor_role = fields.CharField(max_length=16)
+    actor_id = fields.CharField(max_length=32, null=True)
+    note = fields.TextField(default="")
+    public = fields.BooleanField(default=True)
+    data = fields.JSONField(default=dict)
+    prev_hash = fields.CharField(max_length=64)
+    hash = fields.CharField(max_length=64)
+
+    class Meta:
+        table = "case_event"
+        unique_together = (("case", "seq"),)

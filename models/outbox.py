@@ -1,0 +1,43 @@
+"""The transactional outbox: every message to a citizen or a unit is a row written with its cause."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class OutboxStatus(StrEnum):
+    pending = "pending"
+    sending = "sending"
+    sent = "sent"
+    delivered = "delivered"
+    failed = "failed"
+    dead = "dead"
+
+
+class OutboxMessage(Model):
+    id = fields.BigIntField(primary_key=True)
+    channel = fields.CharField(max_length=16)  # sms, wechat_mini, wechat_oa, email, console
+    template = fields.CharField(max_length=48)
+    recipient_kind = fields.CharField(max_length=16)  # citizen, unit, staff, phone
+    recipient_id = fields.CharField(max_length=64, null=True)
+    address_enc = fields.TextField(null=True)  # phone / openid / e-mail, encrypted
+    params_enc = fields.TextField()  # template parameters, encrypted (may hold codes)
+    case: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Case", related_name="messages", null=True, on_delete=fields.RESTRICT
+    )
+    status = fields.CharEnumField(OutboxStatus, max_length=12, default=OutboxStatus.pending)
+    urgent = fields.BooleanField(default=False)
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField()
+    claimed_until = fields.DatetimeField(null=True)
+    provider_id = fields.CharField(max_length=128, null=True)
+    last_error = fields.TextField(null=True)
+    created_at = fields.DatetimeField()
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "outbox_message"
+        indexes = (("status", "next_attempt_at"),)

@@ -1,0 +1,42 @@
+"""Writing messages to the outbox, inside the caller's transaction."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from hotline.crypto import encrypt
+from models.outbox import OutboxMessage
+from notify.templates import TEMPLATES
+
+
+async def enqueue(
+    template: str,
+    params: dict[str, Any],
+    *,
+    channel: str,
+    recipient_kind: str,
+    recipient_id: str | None = None,
+    address: str | None = None,
+    case_id: int | None = None,
+    using_db: BaseDBAsyncClient | None = None,
+) -> OutboxMessage:
+    """Record a message to send; it is committed (or rolled back) with the caller's change."""
+    tpl = TEMPLATES[template]
+    now = datetime.now(UTC)
+    return await OutboxMessage.create(
+        channel=channel,
+        template=template,
+        recipient_kind=recipient_kind,
+        recipient_id=recipient_id,
+        address_enc=encrypt(address),
+        params_enc=encrypt(json.dumps(params, ensure_ascii=False, default=str)),
+        case_id=case_id,
+        urgent=tpl.urgent,
+        next_attempt_at=now,
+        created_at=now,
+        using_db=using_db,
+    )

@@ -1,0 +1,183 @@
+"""Test harness: one real database per run (SQLite, or PostgreSQL when
+HOTLINE_TEST_POSTGRES_URL is set), migrated and seeded once; every test starts from clean
+transactional tables. Redis is used for real when HOTLINE_TEST_REDIS_URL is set."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse, urlunparse
+
+import httpx
+import pytest
+from tortoise.connection import get_connection
+
+from app_api.app import create_app
+from hotline import db, ratelimit
+from hotline.crypto import decrypt
+from hotline.settings import Settings
+
+TRANSACTIONAL_TABLES = [
+    "outbox_message",
+    "case_event",
+    "photo",
+    '"case"',
+    "idempotency_record",
+    "rate_bucket",
+    "refresh_token",
+    "sms_code",
+    "citizen",
+    "daily_counter",
+    "device",
+]
+
+
+def _postgres_url() -> str | None:
+    return os.environ.get("HOTLINE_TEST_POSTGRES_URL") or None
+
+
+async def _create_pg_database(base_url: str) -> tuple[str, str]:
+    import asyncpg
+
+    name = f"hotline_test_{secrets.token_hex(4)}"
+    parsed = urlparse(base_url)
+    admin = urlunparse(parsed._replace(scheme="postgresql", path="/postgres"))
+    conn = await asyncpg.connect(admin)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return urlunparse(parsed._replace(path=f"/{name}")), admin
+
+
+async def _drop_pg_database(admin: str, name: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(admin)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def tmp_var() -> Path:
+    return Path(tempfile.mkdtemp(prefix="hotline-test-"))
+
+
+@pytest.fixture(scope="session")
+async def settings(tmp_var: Path) -> AsyncIterator[Settings]:
+    pg = _postgres_url()
+    admin = name = None
+    if pg:
+        url, admin = await _create_pg_database(pg)
+        name = urlparse(url).path.lstrip("/")
+        url = url.replace("postgresql://", "postgres://", 1)
+    else:
+        url = f"sqlite://{tmp_var / 'test.sqlite3'}"
+    s = Settings(
+        env="test",
+        var_dir=tmp_var,
+        database_url=url,
+        secret_key="test-secret-key-0123456789abcdef",
+        data_key="test-data-key-0123456789abcdef",
+        redis_url=os.environ.get("HOTLINE_TEST_REDIS_URL", ""),
+        run_workers=False,
+    )
+    yield s
+    if admin and name:
+        await _drop_pg_database(admin, name)
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[Any]:
+    from casework.calendar_store import seed_from_chinese_calendar
+    from hotline.seed import seed_demo
+
+    application = create_app(settings, manage_db=False)
+    await db.migrate(settings)
+    await db.close_db()
+    await db.init_db(settings)
+    await seed_from_chinese_calendar()
+    await seed_demo()
+    yield application
+    await ratelimit.reset_redis()
+    await db.close_db()
+
+
+@pytest.fixture(autouse=True)
+async def clean(app: Any, settings: Settings) -> AsyncIterator[None]:
+    conn = get_connection("default")
+    for table in TRANSACTIONAL_TABLES:
+        await conn.execute_script(f"DELETE FROM {table}")
+    if settings.redis_url:
+        import redis.asyncio as redis
+
+        client = redis.from_url(settings.redis_url)
+        keys = [k async for k in client.scan_iter("hotline:*")]
+        if keys:
+            await client.delete(*keys)
+        await client.aclose()
+    from casework import calendar_store, reference
+
+    reference.invalidate()
+    calendar_store.invalidate()
+    yield
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+async def last_sms_text(phone: str) -> dict[str, Any]:
+    """Parameters of the newest SMS queued to ``phone`` (read back from the outbox)."""
+    from models.outbox import OutboxMessage
+
+    for row in await OutboxMessage.filter(channel="sms").order_by("-id"):
+        if decrypt(row.address_enc) == phone:
+            return {"template": row.template, **json.loads(decrypt(row.params_enc) or "{}")}
+    raise AssertionError(f"no SMS queued to {phone}")
+
+
+async def login_citizen(client: httpx.AsyncClient, phone: str) -> dict[str, Any]:
+    r = await client.post("/api/v1/auth/sms-code", json={"phone": phone})
+    assert r.status_code == 202, r.text
+    code = (await last_sms_text(phone))["code"]
+    r = await client.post("/api/v1/auth/sms-login", json={"phone": phone, "code": code})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def login_staff(client: httpx.AsyncClient, username: str) -> str:
+    from hotline.seed import DEMO_PASSWORD
+
+    r = await client.post(
+        "/api/v1/auth/staff-login", json={"username": username, "password": DEMO_PASSWORD}
+    )
+    assert r.status_code == 200, r.text
+    return r.json()["access_token"]
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+async def citizen_token(client: httpx.AsyncClient) -> str:
+    return (await login_citizen(client, "13800138000"))["access_token"]
+
+
+COMPLAINT = {
+    "kind": "complaint",
+    "category_code": "ENV-NOISE",
+    "content": "小区旁边工地夜间施工噪音很大，影响休息。",
+    "location": {"lat": 30.2741, "lng": 120.1551, "address": "杭州市西湖区文三路", "region_code": "330106"},
+}
