@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from app_api import errors
+from app_api.limits import BodyLimit
 from app_api.responses import JSON
 from app_api.routers import auth, cases, health, intake, reference
 from hotline import db
@@ -17,18 +18,6 @@ from hotline import settings as settings_mod
 from hotline.settings import Settings
 
 log = logging.getLogger("hotline")
-
-
-class MigrationsBehind(RuntimeError):
-    pass
-
-
-async def check_schema() -> None:
-    pending = await db.pending_migrations()
-    if pending:
-        raise MigrationsBehind(
-            f"the database is missing migrations {', '.join(pending)}: run `hotline migrate`"
-        )
 
 
 def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> FastAPI:
@@ -43,7 +32,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> F
         await db.init_db(settings)
         workers: list[asyncio.Task[None]] = []
         try:
-            await check_schema()
+            await db.check_schema()
             if settings.run_workers:
                 from hotline.workers import start_workers
 
@@ -62,9 +51,13 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> F
         version="1.0",
         default_response_class=JSON,
         lifespan=lifespan,
-        max_body_size=settings.max_json_body_bytes,
     )
     errors.install(app)
+    app.add_middleware(
+        BodyLimit,
+        default_max=settings.max_json_body_bytes,
+        overrides={"/api/v1/photos": settings.upload_max_body_bytes},
+    )
     app.include_router(health.router)
     api = "/api/v1"
     for router in (auth.router, cases.router, intake.router, reference.router):

@@ -56,7 +56,7 @@ class CaseIn(Strict):
     content: str = Field(min_length=5, max_length=5000)
     title: str | None = Field(default=None, max_length=200)
     location: LocationIn | None = None
-    occurred_at: datetime | None = None
+    occurred_at: datetime | None = Field(default=None, strict=False)
     photo_ids: list[int] = Field(default_factory=list, max_length=9)
     anonymous: bool = False
     confidential: bool = False

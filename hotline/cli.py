@@ -12,6 +12,7 @@ from pathlib import Path
 
 from hotline import db
 from hotline import settings as settings_mod
+from hotline.db import MigrationsBehind
 
 
 def _run(job: Callable[[], Awaitable[int | None]]) -> int:
@@ -113,7 +114,9 @@ def cmd_units(_: argparse.Namespace) -> int:
     async def job() -> int:
         from models.org import Unit
 
-        for unit in await Unit.all().order_by("path"):
+        units = await Unit.all()
+        units.sort(key=lambda u: [int(part) for part in u.path.strip("/").split("/")])
+        for unit in units:
             depth = unit.path.count("/") - 2
             print(f"{'  ' * depth}{unit.code}\t{unit.name}\t{unit.region_id}")  # type: ignore[attr-defined]
         return 0
@@ -122,14 +125,16 @@ def cmd_units(_: argparse.Namespace) -> int:
 
 
 def cmd_calendar_import(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    text = path.read_text(encoding="utf-8")
+
     async def job() -> int:
         from casework.calendar import parse_calendar_file
         from casework.calendar_store import import_rows
 
-        path = Path(args.file)
         fmt = "json" if path.suffix.lower() == ".json" else "csv"
         try:
-            rows = parse_calendar_file(path.read_text(encoding="utf-8"), fmt)
+            rows = parse_calendar_file(text, fmt)
         except ValueError as exc:
             print(f"calendar import: {exc}", file=sys.stderr)
             return 2
@@ -146,6 +151,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from app_api.app import create_app
 
+    _run(db.check_schema)  # refuse early, with the command to run, when migrations are behind
     settings = settings_mod.configure()
     app = create_app(settings)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=args.access_log)
@@ -156,10 +162,9 @@ def cmd_worker(_: argparse.Namespace) -> int:
     settings = settings_mod.configure()
 
     async def job() -> int:
-        from app_api.app import check_schema
         from hotline.workers import start_workers
 
-        await check_schema()
+        await db.check_schema()
         await asyncio.gather(*start_workers(settings))
         return 0
 
@@ -202,11 +207,7 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     try:
         code = args.func(args)
-    except Exception as exc:  # a clear one-line message for operators, not a traceback
-        from app_api.app import MigrationsBehind
-
-        if isinstance(exc, MigrationsBehind | settings_mod.MissingKeys):
-            print(f"hotline: {exc}", file=sys.stderr)
-            sys.exit(2)
-        raise
+    except (MigrationsBehind, settings_mod.MissingKeys) as exc:
+        print(f"hotline: {exc}", file=sys.stderr)  # one clear line, not a traceback
+        sys.exit(2)
     sys.exit(code)

@@ -64,7 +64,25 @@ async def pending_migrations() -> list[str]:
     config = tortoise_config_from_current()
     executor = MigrationExecutor(get_connection("default"), config)
     plan = await executor.plan(None)
-    return [f"{step.migration.app_label}.{step.migration.name}" for step in plan if not step.backward]
+    return [f"{s.migration.app_label}.{s.migration.name}" for s in plan if not s.backward]
+
+
+class MigrationsBehind(RuntimeError):
+    pass
+
+
+async def check_schema() -> None:
+    """Refuse to run on a database whose migrations are behind the code."""
+    try:
+        pending = await pending_migrations()
+    except Exception as exc:  # no migration table yet, or unreachable
+        raise MigrationsBehind(
+            f"the database is not migrated ({type(exc).__name__}): run `hotline migrate`"
+        ) from exc
+    if pending:
+        raise MigrationsBehind(
+            f"the database is missing migrations {', '.join(pending)}: run `hotline migrate`"
+        )
 
 
 def tortoise_config_from_current() -> dict[str, Any]:

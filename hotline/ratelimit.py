@@ -1,4 +1,4 @@
-"""Fixed-window rate limits shared by every replica: in Redis when configured, else in the database."""
+"""Fixed-window rate limits shared by all replicas: in Redis when configured, else the database."""
 
 from __future__ import annotations
 

@@ -39,6 +39,7 @@ class Settings(BaseSettings):
 
     # request limits
     max_json_body_bytes: int = 64 * 1024
+    upload_max_body_bytes: int = 20 * 1024 * 1024 + 64 * 1024  # a 20 MB photo plus multipart
     content_max_chars: int = 5000
     content_min_chars: int = 5
 

@@ -47,7 +47,8 @@ async def issue_pair(subject: str, extra: dict[str, Any] | None = None) -> dict[
         expires_at=datetime.now(UTC) + timedelta(seconds=s.refresh_token_ttl_s),
     )
     refresh = _encode(
-        {"sub": subject, "typ": "refresh", "jti": jti, "iat": now, "exp": now + s.refresh_token_ttl_s}
+        {"sub": subject, "typ": "refresh", "jti": jti, "iat": now}
+        | {"exp": now + s.refresh_token_ttl_s}
         | (extra or {})
     )
     return {

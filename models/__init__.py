@@ -1,4 +1,4 @@
-"""Tortoise ORM models, one module per aggregate. Data and its invariants only: no HTTP, no network."""
+"""Tortoise ORM models, one module per aggregate: data and its invariants, no HTTP, no network."""
 
 MODEL_MODULES = [
     "models.org",

@@ -1,4 +1,4 @@
-"""The transactional outbox: every message to a citizen or a unit is a row written with its cause."""
+"""The transactional outbox: each message to a citizen or a unit is a row written with its cause."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The delivery worker: claims due outbox rows, sends them outside any transaction, records results."""
+"""The delivery worker: claims due outbox rows, sends outside any transaction, records results."""
 
 from __future__ import annotations
 

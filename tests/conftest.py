@@ -21,6 +21,7 @@ from app_api.app import create_app
 from hotline import db, ratelimit
 from hotline.crypto import decrypt
 from hotline.settings import Settings
+from identity.phones import normalize_mobile
 
 TRANSACTIONAL_TABLES = [
     "outbox_message",
@@ -115,6 +116,16 @@ async def clean(app: Any, settings: Settings) -> AsyncIterator[None]:
     conn = get_connection("default")
     for table in TRANSACTIONAL_TABLES:
         await conn.execute_script(f"DELETE FROM {table}")
+    await reset_rate_limits(settings)
+    from casework import calendar_store, reference
+
+    reference.invalidate()
+    calendar_store.invalidate()
+    yield
+
+
+async def reset_rate_limits(settings: Settings) -> None:
+    await get_connection("default").execute_script("DELETE FROM rate_bucket")
     if settings.redis_url:
         import redis.asyncio as redis
 
@@ -123,11 +134,6 @@ async def clean(app: Any, settings: Settings) -> AsyncIterator[None]:
         if keys:
             await client.delete(*keys)
         await client.aclose()
-    from casework import calendar_store, reference
-
-    reference.invalidate()
-    calendar_store.invalidate()
-    yield
 
 
 @pytest.fixture
@@ -150,7 +156,7 @@ async def last_sms_text(phone: str) -> dict[str, Any]:
 async def login_citizen(client: httpx.AsyncClient, phone: str) -> dict[str, Any]:
     r = await client.post("/api/v1/auth/sms-code", json={"phone": phone})
     assert r.status_code == 202, r.text
-    code = (await last_sms_text(phone))["code"]
+    code = (await last_sms_text(normalize_mobile(phone)))["code"]
     r = await client.post("/api/v1/auth/sms-login", json={"phone": phone, "code": code})
     assert r.status_code == 200, r.text
     return r.json()
@@ -179,5 +185,10 @@ COMPLAINT = {
     "kind": "complaint",
     "category_code": "ENV-NOISE",
     "content": "小区旁边工地夜间施工噪音很大，影响休息。",
-    "location": {"lat": 30.2741, "lng": 120.1551, "address": "杭州市西湖区文三路", "region_code": "330106"},
+    "location": {
+        "lat": 30.2741,
+        "lng": 120.1551,
+        "address": "杭州市西湖区文三路",
+        "region_code": "330106",
+    },
 }

@@ -1,0 +1,73 @@
+"""The `hotline` command line, run as a real process against its own database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import _create_pg_database, _drop_pg_database, _postgres_url
+
+HOTLINE = [sys.executable, "-m", "hotline"]
+
+
+@pytest.fixture
+async def cli_env(tmp_path: Path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
+    env |= {"HOTLINE_VAR_DIR": str(tmp_path / "var"), "PYTHONPATH": os.getcwd()}
+    pg = _postgres_url()
+    admin = name = None
+    if pg:
+        url, admin = await _create_pg_database(pg)
+        name = url.rsplit("/", 1)[1]
+        env["HOTLINE_DATABASE_URL"] = url.replace("postgresql://", "postgres://", 1)
+    yield env
+    if admin and name:
+        await _drop_pg_database(admin, name)
+
+
+def run(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*HOTLINE, *args], env=env, input=stdin, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_commands_on_a_fresh_database(cli_env):
+    behind = run(cli_env, "worker")
+    assert behind.returncode == 2
+    assert "hotline migrate" in behind.stderr
+
+    assert run(cli_env, "migrate").returncode == 0
+    seeded = run(cli_env, "seed-demo", "--if-empty")
+    assert seeded.returncode == 0, seeded.stderr
+    assert "浙江省" in seeded.stdout
+    again = run(cli_env, "seed-demo", "--if-empty")
+    assert "nothing to do" in again.stdout
+
+    units = run(cli_env, "units")
+    assert units.returncode == 0
+    lines = units.stdout.splitlines()
+    assert lines[0].startswith("ZJ12345\t")
+    assert any("HZ-STHJJ\t杭州市生态环境局\t330100" in line for line in lines)
+
+    staff = run(cli_env, "create-staff", "wang", "--role", "handler", "--unit", "HZ-CGJ",
+                stdin="a-long-password\n")
+    assert staff.returncode == 0, staff.stderr
+    assert "杭州市城市管理局" in staff.stdout
+    root = run(cli_env, "create-staff", "li", "--role", "supervisor", stdin="a-long-password\n")
+    assert "浙江省12345政务服务热线中心" in root.stdout
+
+    device = run(cli_env, "create-device", "西湖区行政服务中心", "--unit", "HZ-XH")
+    assert device.returncode == 0
+    assert "key (shown once): kiosk_" in device.stdout
+    assert run(cli_env, "create-device", "x", "--unit", "NOPE").returncode == 2
+
+
+def test_production_refuses_to_start_without_keys(cli_env):
+    env = cli_env | {"HOTLINE_ENV": "production"}
+    r = run(env, "migrate")
+    assert r.returncode == 2
+    assert "HOTLINE_SECRET_KEY" in r.stderr
