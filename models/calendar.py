@@ -20,7 +20,8 @@ class CalendarDay(Model):
 class CalendarYear(Model):
     """A year whose official data is loaded (days of other years are provisional)."""
 
-    year = fields.IntField(primary_key=True, generated=False)
+    id = fields.IntField(primary_key=True)
+    year = fields.IntField(unique=True)
     source = fields.CharField(max_length=64, default="chinese_calendar")
     loaded_at = fields.DatetimeField(auto_now=True)
 

@@ -81,12 +81,36 @@ class Case(Model):
     next_due_at = fields.DatetimeField(null=True)
     warn_at = fields.DatetimeField(null=True)
     provisional_deadline = fields.BooleanField(default=False)
+    met = fields.JSONField(default=list)  # due kinds already met: "dispatch", "sign", ...
+    held_status = fields.CharField(max_length=24, null=True)  # status to resume after a request
+    co_unit_ids = fields.JSONField(default=list)
+    parent: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Case", related_name="duplicates", null=True, on_delete=fields.RESTRICT
+    )
+    dispatched_at = fields.DatetimeField(null=True)
+    signed_at = fields.DatetimeField(null=True)
+    replied_at = fields.DatetimeField(null=True, db_index=True)
+    closed_at = fields.DatetimeField(null=True)
+    reply_content = fields.TextField(null=True)
+    reply_public = fields.BooleanField(default=False)
+    reply_round = fields.IntField(default=0)
+    rating = fields.IntField(null=True)  # latest score, 1..5
+    extension_days = fields.IntField(default=0)
+    extension_requested_days = fields.IntField(null=True)
+    returned_count = fields.IntField(default=0)
+    reopened_count = fields.IntField(default=0)
+    completed_on_time = fields.BooleanField(null=True)
+    close_reason = fields.CharField(max_length=16, null=True)  # rated, unrated, upheld, merged
     last_event_hash = fields.CharField(max_length=64, default="")
     event_count = fields.IntField(default=0)
 
     class Meta:
         table = "case"
-        indexes = (("unit_path", "next_due_at"), ("citizen_id", "id"))
+        indexes = (
+            ("unit_path", "next_due_at"),
+            ("citizen_id", "id"),
+            ("next_due_at", "warn_at"),
+        )
 
 
 class CaseEvent(Model):
@@ -110,3 +134,56 @@ class CaseEvent(Model):
     class Meta:
         table = "case_event"
         unique_together = (("case", "seq"),)
+
+
+class Rating(Model):
+    """A citizen's rating of one reply round (好差评): 1 非常不满意 .. 5 非常满意."""
+
+    id = fields.BigIntField(primary_key=True)
+    case: fields.ForeignKeyRelation[Case] = fields.ForeignKeyField(
+        "models.Case", related_name="ratings", on_delete=fields.RESTRICT
+    )
+    round = fields.IntField()
+    score = fields.IntField()
+    comment = fields.TextField(default="")
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "rating"
+        unique_together = (("case", "round"),)
+
+
+class CaseTask(Model):
+    """Work for supervisors: verify an unsatisfied rating, call a citizen back, decide a request."""
+
+    id = fields.BigIntField(primary_key=True)
+    case: fields.ForeignKeyRelation[Case] = fields.ForeignKeyField(
+        "models.Case", related_name="tasks", on_delete=fields.RESTRICT
+    )
+    kind = fields.CharField(max_length=16)  # verification, callback, extension
+    status = fields.CharField(max_length=8, default="open", db_index=True)  # open, done
+    created_at = fields.DatetimeField()
+    done_at = fields.DatetimeField(null=True)
+    done_by = fields.IntField(null=True)
+    result = fields.JSONField(default=dict)
+
+    class Meta:
+        table = "case_task"
+        indexes = (("kind", "status"),)
+
+
+class CaseAlert(Model):
+    """A reminder already sent: one per case, deadline and colour, whatever the number of workers."""
+
+    id = fields.BigIntField(primary_key=True)
+    case: fields.ForeignKeyRelation[Case] = fields.ForeignKeyField(
+        "models.Case", related_name="alerts", on_delete=fields.RESTRICT
+    )
+    due_kind = fields.CharField(max_length=16)
+    due_at = fields.DatetimeField()
+    colour = fields.CharField(max_length=12)  # yellow, red, supervise
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "case_alert"
+        unique_together = (("case", "due_kind", "due_at", "colour"),)

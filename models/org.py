@@ -64,6 +64,7 @@ class Category(Model):
     kinds = fields.JSONField(default=list)  # case kinds this category accepts
     rewardable = fields.BooleanField(default=False)
     auto_dispatch = fields.BooleanField(default=False)
+    default_procedure = fields.CharField(max_length=16, default="normal")
     parent: fields.ForeignKeyNullableRelation[Category] = fields.ForeignKeyField(
         "models.Category", related_name="children", null=True, on_delete=fields.RESTRICT
     )

@@ -9,21 +9,87 @@ from dataclasses import dataclass
 class Template:
     name: str
     text: str
-    urgent: bool = False  # may be sent during quiet hours
+    urgent: bool = False  # may be sent to a citizen during quiet hours
 
 
 TEMPLATES: dict[str, Template] = {
     t.name: t
     for t in [
+        # to citizens
         Template("login_code", "您的验证码为{code}，5分钟内有效，请勿告知他人。", urgent=True),
         Template(
             "case_received",
             "您的诉求已受理，编号{tracking_no}，查询码{query_code}，可凭编号和查询码查询办理进度。",
         ),
+        Template(
+            "case_dispatched",
+            "您的诉求{tracking_no}已转交{unit_name}办理。",
+        ),
+        Template(
+            "case_noticed",
+            "您的诉求{tracking_no}办理单位告知：{content}",
+        ),
+        Template(
+            "case_replied",
+            "您的诉求{tracking_no}已办理答复，请查看并评价：{rating_url}",
+        ),
+        Template(
+            "case_answered",
+            "您的诉求{tracking_no}已答复，请查看并评价：{rating_url}",
+        ),
+        Template(
+            "case_reopened",
+            "您的诉求{tracking_no}经核实将重新办理，请耐心等待。",
+        ),
+        Template(
+            "case_rejected",
+            "您的诉求{tracking_no}不予受理，原因：{reason}",
+        ),
+        Template(
+            "case_merged",
+            "您的诉求{tracking_no}与{parent_no}为同一事项，将合并办理并一并答复。",
+        ),
+        # to units and supervisors
+        Template(
+            "unit_dispatched",
+            "【待签收】诉求{tracking_no}（{category}）已派至贵单位，请于{sign_due}前签收。",
+        ),
+        Template(
+            "unit_reopened",
+            "【重办】诉求{tracking_no}经回访核实需重新办理，请于{complete_due}前办结。",
+        ),
+        Template(
+            "unit_supervised",
+            "【督办】诉求{tracking_no}：{note}",
+        ),
+        Template(
+            "unit_yellow",
+            "【黄灯预警】诉求{tracking_no}的{due_label}将于{due_at}到期，请抓紧办理。",
+        ),
+        Template(
+            "unit_red",
+            "【红灯超期】诉求{tracking_no}的{due_label}已于{due_at}超期。",
+        ),
+        Template(
+            "supervisor_red",
+            "【超期】{unit_name}的诉求{tracking_no}的{due_label}已于{due_at}超期。",
+        ),
+        Template(
+            "supervisor_task",
+            "【待处理】诉求{tracking_no}需要{task_label}。",
+        ),
     ]
 }
 
 SMS_MAX_CHARS = 70 * 3  # three concatenated segments
+
+DUE_LABELS = {
+    "dispatch": "分派时限",
+    "sign": "签收时限",
+    "transfer": "转办时限",
+    "notice": "告知时限",
+    "complete": "办结时限",
+}
 
 
 def render(name: str, params: dict[str, object]) -> str:

@@ -25,8 +25,12 @@ from identity.phones import normalize_mobile
 
 TRANSACTIONAL_TABLES = [
     "outbox_message",
+    "case_alert",
+    "case_task",
+    "rating",
     "case_event",
     "photo",
+    'UPDATE "case" SET parent_id = NULL',
     '"case"',
     "idempotency_record",
     "rate_bucket",
@@ -115,7 +119,8 @@ async def app(settings: Settings) -> AsyncIterator[Any]:
 async def clean(app: Any, settings: Settings) -> AsyncIterator[None]:
     conn = get_connection("default")
     for table in TRANSACTIONAL_TABLES:
-        await conn.execute_script(f"DELETE FROM {table}")
+        sql = table if table.startswith("UPDATE") else f"DELETE FROM {table}"
+        await conn.execute_script(sql)
     await reset_rate_limits(settings)
     from casework import calendar_store, reference
 
