@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from app_api import errors
 from app_api.limits import BodyLimit
 from app_api.responses import JSON
-from app_api.routers import auth, cases, health, intake, reference
+from app_api.routers import auth, cases, health, intake, photos, reference, staff
 from hotline import db
 from hotline import settings as settings_mod
 from hotline.settings import Settings
@@ -60,6 +60,8 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> F
     )
     app.include_router(health.router)
     api = "/api/v1"
-    for router in (auth.router, cases.router, intake.router, reference.router):
+    for router in (
+        auth.router, cases.router, intake.router, photos.router, reference.router, staff.router
+    ):
         app.include_router(router, prefix=api)
     return app

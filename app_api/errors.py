@@ -34,13 +34,13 @@ def _validation_detail(exc: RequestValidationError) -> tuple[str, str, list[dict
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(_: Request, exc: Problem) -> ProblemJSON:
-        return problem(exc.status, exc.code, exc.title, exc.detail, exc.headers, **exc.extra)
+        return problem(exc.status, exc.code, exc.title, exc.detail, exc.headers, exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> ProblemJSON:
         code, detail, errors = _validation_detail(exc)
         status = 400 if code == "malformed_json" else 422
-        return problem(status, code, "Invalid input", detail, errors=errors)
+        return problem(status, code, "Invalid input", detail, extra={"errors": errors})
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> ProblemJSON:

@@ -25,7 +25,7 @@ def problem(
     title: str,
     detail: str,
     headers: dict[str, str] | None = None,
-    **extra: Any,
+    extra: dict[str, Any] | None = None,
 ) -> ProblemJSON:
     body = {"type": "about:blank", "status": status, "title": title, "detail": detail, "code": code}
-    return ProblemJSON(body | extra, status_code=status, headers=headers)
+    return ProblemJSON((extra or {}) | body, status_code=status, headers=headers)

@@ -62,3 +62,19 @@ async def seed_from_chinese_calendar() -> int:
     if not years:
         return 0
     return await import_rows(chinese_calendar_rows(), years, "chinese_calendar")
+
+
+async def recompute_provisional() -> int:
+    """Recompute the due times of open cases computed on days the calendar did not know."""
+    from casework import schedule
+    from casework.transitions import OPEN_STATES
+    from models.case import Case
+
+    cal = await load_calendar()
+    fixed = 0
+    for case in await Case.filter(provisional_deadline=True, status__in=OPEN_STATES):
+        async with in_transaction() as conn:
+            schedule.recompute(case, cal)
+            await case.save(using_db=conn, update_fields=schedule.DUE_FIELDS)
+        fixed += 1
+    return fixed

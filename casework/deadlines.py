@@ -64,7 +64,7 @@ PROCEDURE_LIMITS: dict[str, dict[str, Limit]] = {
     "immediate": {},
 }
 # Procedure -> maximum calendar days of the (single) approved extension of "complete".
-MAX_EXTENSION_DAYS: dict[str, int] = {"petition": 30}
+MAX_EXTENSION_DAYS: dict[str, int] = {"petition": 30, "normal": 30}
 MILESTONES: tuple[str, ...] = ("transfer", "notice", "complete")
 
 

@@ -13,7 +13,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from casework import deadlines, reference, views
+from casework import reference, schedule, views
 from casework.calendar import SHANGHAI
 from casework.calendar_store import load_calendar
 from casework.timeline import new_event
@@ -137,7 +137,6 @@ async def submit(
     root = await reference.platform_unit()
     cal = await load_calendar()
     now = datetime.now(UTC)
-    dispatch = deadlines.dispatch_due(cal, now)
     query_code = f"{secrets.randbelow(1_000_000):06d}"
     try:
         async with in_transaction() as conn:
@@ -167,12 +166,9 @@ async def submit(
                 contact_name_enc=encrypt(sub.contact_name),
                 unit_path=root.path,
                 created_at=now,
-                due_dispatch=dispatch.at,
-                next_due_kind="dispatch",
-                next_due_at=dispatch.at,
-                warn_at=dispatch.warn_at,
-                provisional_deadline=dispatch.provisional,
             )
+            schedule.set_due(case, cal, "dispatch", "dispatch", now)
+            schedule.refresh_next(case)
             draft = new_event(
                 case,
                 action="submit",

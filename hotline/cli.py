@@ -130,7 +130,7 @@ def cmd_calendar_import(args: argparse.Namespace) -> int:
 
     async def job() -> int:
         from casework.calendar import parse_calendar_file
-        from casework.calendar_store import import_rows
+        from casework.calendar_store import import_rows, recompute_provisional
 
         fmt = "json" if path.suffix.lower() == ".json" else "csv"
         try:
@@ -140,7 +140,8 @@ def cmd_calendar_import(args: argparse.Namespace) -> int:
             return 2
         years = {d.year for d, _, _ in rows}
         count = await import_rows(rows, years, f"import:{path.name}")
-        print(f"calendar: imported {count} days for {sorted(years)}")
+        fixed = await recompute_provisional()
+        print(f"calendar: imported {count} days for {sorted(years)}; recomputed {fixed} cases")
         return 0
 
     return _run(job)

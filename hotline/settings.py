@@ -66,6 +66,19 @@ class Settings(BaseSettings):
     smtp_tls: Literal["none", "starttls", "ssl"] = "none"
     mail_from: str = "hotline@localhost"
 
+    # photo evidence (media/); the request body limit is upload_max_body_bytes above
+    photo_max_bytes: int = 20 * 1024 * 1024  # the image file itself
+    photo_max_pixels: int = 50_000_000
+    photo_max_side: int = 12_000
+    photo_executor: Literal["thread", "process"] = "thread"
+    photo_workers: int = 2  # photos decoded at once per API process
+    photo_queue: int = 8  # uploads allowed to wait for a worker; beyond that 503 + Retry-After
+    photo_worker_nice: int = 10  # lower CPU priority of the workers, so requests stay fast
+    photo_retry_after_s: int = 5
+    photo_url_ttl_s: int = 600  # lifetime of signed photo URLs
+    photo_unattached_ttl_s: int = 24 * 3600  # photos never attached to a case are then removed
+    photo_cleanup_interval_s: float = 3600.0
+
     # workers
     run_workers: bool = True
     outbox_poll_s: float = 1.0

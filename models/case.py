@@ -82,6 +82,9 @@ class Case(Model):
     warn_at = fields.DatetimeField(null=True)
     provisional_deadline = fields.BooleanField(default=False)
     met = fields.JSONField(default=list)  # due kinds already met: "dispatch", "sign", ...
+    # how each due time was computed ({kind: {rule, from, n, warn, prov}}), so it can be
+    # recomputed when a calendar year is imported
+    due_meta = fields.JSONField(default=dict)
     held_status = fields.CharField(max_length=24, null=True)  # status to resume after a request
     co_unit_ids = fields.JSONField(default=list)
     parent: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
@@ -173,7 +176,7 @@ class CaseTask(Model):
 
 
 class CaseAlert(Model):
-    """A reminder already sent: one per case, deadline and colour, whatever the number of workers."""
+    """A reminder already sent: one per case, deadline and colour, however many workers run."""
 
     id = fields.BigIntField(primary_key=True)
     case: fields.ForeignKeyRelation[Case] = fields.ForeignKeyField(

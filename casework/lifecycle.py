@@ -1,0 +1,245 @@
+"""Executing the transition table: authorize, apply one step, record it, notify — one transaction.
+
+Each step (casework/steps.py) changes the case in memory and says what to record and whom to
+tell; this module checks the table, locks the case, writes the hash-chained event, the due
+times and the outbox rows together, and answers with the case as the caller may see it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from casework import queries, reference, schedule
+from casework.calendar import WorkCalendar
+from casework.calendar_store import load_calendar
+from casework.timeline import new_event
+from casework.transitions import BY_ACTION, role_allowed
+from hotline.crypto import decrypt
+from hotline.errors import Forbidden, InvalidTransition, NotFound
+from identity.principal import Principal
+from models.case import Case, CaseEvent
+from models.org import Unit
+from notify.outbox import enqueue
+
+
+@dataclass
+class Message:
+    template: str
+    params: dict[str, Any]
+    to: str  # "citizen", "unit", "supervisors"
+    case: Case | None = None  # default: the case acted on
+    unit_id: int | None = None
+
+
+@dataclass
+class Outcome:
+    note: str = ""
+    public: bool = True
+    data: dict[str, Any] = field(default_factory=dict)
+    messages: list[Message] = field(default_factory=list)
+    # further writes inside the same transaction (tasks, ratings, related cases)
+    writes: list[Callable[[BaseDBAsyncClient], Awaitable[Any]]] = field(default_factory=list)
+
+
+@dataclass
+class Step:
+    case: Case
+    viewer: Principal
+    payload: dict[str, Any]
+    now: datetime
+    cal: WorkCalendar
+    root: Unit
+    prepared: dict[str, Any] = field(default_factory=dict)  # looked up before the transaction
+
+
+Handler = Callable[[Step], Awaitable[Outcome]]
+Prepare = Callable[[Principal, dict[str, Any]], Awaitable[dict[str, Any]]]
+
+HANDLERS: dict[str, Handler] = {}
+PREPARERS: dict[str, Prepare] = {}
+
+
+def step(action: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        HANDLERS[action] = fn
+        return fn
+
+    return register
+
+
+def prepare(action: str) -> Callable[[Prepare], Prepare]:
+    def register(fn: Prepare) -> Prepare:
+        PREPARERS[action] = fn
+        return fn
+
+    return register
+
+
+def actor_role(viewer: Principal, action: str) -> str:
+    if viewer.kind != "staff":
+        return viewer.kind
+    wanted = BY_ACTION[action].roles
+    return next((r for r in wanted if r in viewer.roles), next(iter(sorted(viewer.roles)), "staff"))
+
+
+def _authorize_role(viewer: Principal, action: str) -> None:
+    roles = set(viewer.roles) if viewer.kind in ("staff", "system") else {viewer.kind}
+    if not role_allowed(action, roles):
+        raise Forbidden("无权执行此操作")
+
+
+def _may_act(viewer: Principal, case: Case) -> bool:
+    if viewer.kind == "system":
+        return True
+    return queries.can_read(viewer, case)
+
+
+async def _deliver(conn: BaseDBAsyncClient, acted: Case, msg: Message) -> None:
+    case = msg.case or acted
+    if msg.to == "citizen":
+        phone = decrypt(case.contact_phone_enc)
+        if not phone:
+            return
+        await enqueue(
+            msg.template,
+            msg.params,
+            channel="sms",
+            recipient_kind="citizen" if case.citizen_id else "phone",  # type: ignore[attr-defined]
+            recipient_id=str(case.citizen_id) if case.citizen_id else None,  # type: ignore[attr-defined]
+            address=phone,
+            case_id=case.id,
+            using_db=conn,
+        )
+        return
+    unit_id = msg.unit_id or case.unit_id  # type: ignore[attr-defined]
+    await enqueue(
+        msg.template,
+        msg.params,
+        channel="unit",
+        recipient_kind="unit" if msg.to == "unit" else "supervisors",
+        recipient_id=str(unit_id) if unit_id else None,
+        case_id=case.id,
+        using_db=conn,
+    )
+
+
+async def append_event(
+    conn: BaseDBAsyncClient,
+    case: Case,
+    *,
+    action: str,
+    role: str,
+    actor_id: str | None,
+    now: datetime,
+    note: str,
+    public: bool = True,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Add the next timeline event and save the case (its chain head and due times) with it."""
+    draft = new_event(
+        case,
+        action=action,
+        actor_role=role,
+        actor_id=actor_id,
+        at=now,
+        note=note,
+        public=public,
+        data=data,
+    )
+    schedule.refresh_next(case)
+    await case.save(using_db=conn)
+    await draft.to_model(case.id).save(using_db=conn)
+
+
+async def lock_case(conn: BaseDBAsyncClient, **filters: Any) -> Case | None:
+    query = Case.filter(**filters)
+    if conn.capabilities.dialect != "sqlite":
+        query = query.select_for_update()
+    return await query.using_db(conn).first()
+
+
+async def perform(
+    viewer: Principal,
+    tracking_no: str,
+    action: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Run ``action`` on a case for ``viewer``; nothing changes unless all of it succeeds."""
+    payload = payload or {}
+    _authorize_role(viewer, action)
+    prepared = await PREPARERS[action](viewer, payload) if action in PREPARERS else {}
+    cal = await load_calendar()
+    root = await reference.platform_unit()
+    now = now or datetime.now(UTC)
+    async with in_transaction() as conn:
+        case = await lock_case(conn, tracking_no=tracking_no)
+        if case is None or not _may_act(viewer, case):
+            raise NotFound("未找到该诉求")
+        if case.status not in BY_ACTION[action].sources:
+            raise InvalidTransition(
+                f"诉求当前状态为“{case.status}”，不能执行“{BY_ACTION[action].label}”",
+                extra={"case_status": case.status, "action": action},
+            )
+        outcome = await HANDLERS[action](Step(case, viewer, payload, now, cal, root, prepared))
+        await append_event(
+            conn,
+            case,
+            action=action,
+            role=actor_role(viewer, action),
+            actor_id=str(viewer.id),
+            now=now,
+            note=outcome.note,
+            public=outcome.public,
+            data=outcome.data,
+        )
+        for write in outcome.writes:
+            await write(conn)
+        for msg in outcome.messages:
+            await _deliver(conn, case, msg)
+    events = await CaseEvent.filter(case_id=case.id).order_by("seq")
+    from casework import views
+
+    return views.case_view(
+        case,
+        events,
+        viewer=viewer,
+        now=now,
+        unit=await queries.unit_ref(case.unit_id),  # type: ignore[attr-defined]
+    )
+
+
+SYSTEM = Principal(kind="system", id=0, roles=frozenset({"system"}))
+
+UNRATED_AFTER_DAYS = 7
+
+
+async def close_unrated(now: datetime | None = None) -> int:
+    """Close replies the citizen has not rated within 7 days (counted as unrated)."""
+    from datetime import timedelta
+
+    from casework.transitions import AWAITING_RATING
+
+    now = now or datetime.now(UTC)
+    due = await Case.filter(
+        status__in=AWAITING_RATING, replied_at__lt=now - timedelta(days=UNRATED_AFTER_DAYS)
+    ).values_list("tracking_no", flat=True)
+    closed = 0
+    for tracking_no in due:
+        try:
+            await perform(SYSTEM, tracking_no, "close_unrated", now=now)
+            closed += 1
+        except InvalidTransition:  # rated meanwhile
+            continue
+    return closed
+
+
+# the steps register themselves with HANDLERS / PREPARERS
+from casework import steps as _steps  # noqa: E402,F401
