@@ -15,4 +15,8 @@ class Migration(migrations.Migration):
             name='due_meta',
             field=fields.JSONField(default=dict, encoder=JSON_DUMPS, decoder=loads),
         ),
+        ops.AlterModelOptions(
+            name='CaseAlert',
+            options={'table': 'case_alert', 'app': 'models', 'unique_together': (('case', 'due_kind', 'due_at', 'colour'),), 'pk_attr': 'id', 'table_description': 'A reminder already sent: one per case, deadline and colour, however many workers run.'},
+        ),
     ]
