@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,11 +22,14 @@ from hotline.crypto import decrypt, encrypt, lookup_hash
 from hotline.errors import Conflict, ValidationProblem
 from identity.phones import normalize_contact_phone
 from identity.principal import Principal
+from media import service as media_service
 from models.case import Case
 from models.citizen import Citizen
 from models.ops import IdempotencyRecord
 from models.org import Region
 from notify.outbox import enqueue
+
+log = logging.getLogger("hotline.intake")
 
 
 @dataclass
@@ -59,9 +63,7 @@ async def replay(scope: str, key: str, fingerprint: str) -> tuple[int, dict[str,
     if rec is None:
         return None
     if rec.request_hash != fingerprint:
-        raise Conflict(
-            "同一 Idempotency-Key 已用于不同的请求", code="idempotency_key_reused"
-        )
+        raise Conflict("同一 Idempotency-Key 已用于不同的请求", code="idempotency_key_reused")
     return rec.status_code, json.loads(decrypt(rec.body_enc) or "{}")
 
 
@@ -82,9 +84,7 @@ async def _validate(sub: Submission) -> None:
     if cat is None:
         raise ValidationProblem("诉求类别不存在", code="unknown_category")
     if sub.kind not in cat.kinds:
-        raise ValidationProblem(
-            f"类别“{cat.name}”不受理此类诉求", code="kind_not_accepted"
-        )
+        raise ValidationProblem(f"类别“{cat.name}”不受理此类诉求", code="kind_not_accepted")
     if sub.region_code and not await Region.exists(code=sub.region_code):
         raise ValidationProblem("行政区划代码不存在", code="unknown_region")
     if (sub.lat is None) != (sub.lng is None):
@@ -133,6 +133,7 @@ async def submit(
         if replayed is not None:
             return replayed
     await _validate(sub)
+    sub.photo_ids = await media_service.check_attachable(principal, sub.photo_ids)
     phone = await _contact_phone(principal, sub)
     root = await reference.platform_unit()
     cal = await load_calendar()
@@ -155,6 +156,7 @@ async def submit(
                 address=sub.address,
                 region_id=sub.region_code,
                 occurred_at=sub.occurred_at,
+                photo_ids=sub.photo_ids,
                 anonymous=sub.anonymous,
                 confidential=sub.confidential,
                 public=sub.public,
@@ -180,6 +182,7 @@ async def submit(
             await case.save(using_db=conn)
             event = draft.to_model(case.id)
             await event.save(using_db=conn)
+            photos = await media_service.attach(principal, sub.photo_ids, case.id, conn)
             if phone:
                 await enqueue(
                     "case_received",
@@ -192,7 +195,7 @@ async def submit(
                     using_db=conn,
                 )
             reply = views.case_view(
-                case, [event], viewer=principal, now=now, query_code=query_code
+                case, [event], viewer=principal, now=now, query_code=query_code, photos=photos
             )
             if idempotency_key:
                 await IdempotencyRecord.create(
@@ -210,4 +213,32 @@ async def submit(
             if replayed is not None:
                 return replayed
         raise
+    await _auto_dispatch(sub, tracking_no)
     return 201, reply
+
+
+async def _auto_dispatch(sub: Submission, tracking_no: str) -> None:
+    """Categories marked for auto-dispatch go straight to the routed unit, after the commit.
+
+    If routing finds no unit, or the dispatch fails, the case simply waits for a dispatcher:
+    the submission itself is already committed and acknowledged.
+    """
+    cat = (await reference.categories())[sub.category_code]
+    if not cat.auto_dispatch:
+        return
+    from casework import lifecycle, routing
+
+    unit = await routing.suggest_unit(sub.category_code, sub.region_code)
+    if unit is None:
+        return
+    try:
+        await lifecycle.perform(
+            lifecycle.SYSTEM,
+            tracking_no,
+            "dispatch",
+            {"unit_id": unit.id, "procedure": cat.default_procedure},
+        )
+    except Exception:  # never fail an acknowledged submission
+        log.exception(
+            "auto-dispatch of %s to unit %s failed; left for a dispatcher", tracking_no, unit.id
+        )

@@ -13,6 +13,7 @@ from hotline import settings as settings_mod
 from hotline.crypto import lookup_hash
 from hotline.errors import NotFound, ValidationProblem
 from identity.principal import Principal
+from media import service as media_service
 from models.case import Case, CaseEvent
 from models.org import Unit
 
@@ -59,6 +60,7 @@ async def read_case(viewer: Principal, tracking_no: str) -> dict[str, Any]:
         viewer=viewer,
         now=datetime.now(UTC),
         unit=await unit_ref(case.unit_id),  # type: ignore[attr-defined]
+        photos=await media_service.case_photos(case, viewer),
     )
 
 

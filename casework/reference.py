@@ -17,6 +17,7 @@ class CategoryInfo:
     kinds: frozenset[str]
     rewardable: bool
     auto_dispatch: bool
+    default_procedure: str
     parent_code: str | None
     leaf: bool
 
@@ -46,6 +47,7 @@ async def categories() -> dict[str, CategoryInfo]:
                     kinds=frozenset(r.kinds),
                     rewardable=r.rewardable,
                     auto_dispatch=r.auto_dispatch,
+                    default_procedure=r.default_procedure,
                     parent_code=r.parent_id,  # type: ignore[attr-defined]
                     leaf=r.code not in parents,
                 )

@@ -51,7 +51,7 @@ class Transition:
 
 TRANSITIONS: tuple[Transition, ...] = (
     Transition("answer", ("submitted",), ("operator", "dispatcher"), "answered", "直接答复"),
-    Transition("dispatch", AT_CENTRE, ("dispatcher",), "dispatched", "转办"),
+    Transition("dispatch", AT_CENTRE, ("dispatcher", "system"), "dispatched", "转办"),
     Transition("sign", ("dispatched",), ("handler",), "signed", "签收"),
     Transition("return", ("dispatched", "signed"), ("handler",), "returned", "退回"),
     Transition(
@@ -86,7 +86,7 @@ TRANSITIONS: tuple[Transition, ...] = (
 
 BY_ACTION: dict[str, Transition] = {t.action: t for t in TRANSITIONS}
 
-# admins may do every staff action; the system acts only where the table names it
+# admins may take every staff action; the system acts only where the table names it
 SUPERUSER_ROLES = frozenset({"admin"})
 
 
@@ -95,9 +95,11 @@ def role_allowed(action: str, roles: frozenset[str] | set[str]) -> bool:
     t = BY_ACTION.get(action)
     if t is None:
         return False
-    if "citizen" in t.roles or "system" in t.roles:
-        return bool(roles & set(t.roles))
-    return bool(roles & (set(t.roles) | SUPERUSER_ROLES))
+    if roles & set(t.roles):
+        return True
+    # admins may take every staff action (not a citizen's, not one only the system takes)
+    staff_action = "citizen" not in t.roles and set(t.roles) != {"system"}
+    return staff_action and bool(roles & SUPERUSER_ROLES)
 
 
 def allowed(action: str, state: str, roles: frozenset[str] | set[str]) -> bool:
