@@ -172,6 +172,13 @@ def cmd_worker(_: argparse.Namespace) -> int:
     return _run(job)
 
 
+def cmd_transitions(_: argparse.Namespace) -> int:
+    from casework.transitions import markdown_table
+
+    print(markdown_table())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hotline", description="12345 citizen service platform")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -195,6 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name")
     p.add_argument("--unit", required=True)
     p.set_defaults(func=cmd_create_device)
+    sub.add_parser("transitions", help="print the case transition table (Markdown)").set_defaults(
+        func=cmd_transitions
+    )
     p = sub.add_parser("calendar", help="working calendar")
     cal = p.add_subparsers(dest="calendar_command", required=True)
     p = cal.add_parser("import", help="import a year (CSV or JSON: date, working, name)")
