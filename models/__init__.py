@@ -8,4 +8,5 @@ MODEL_MODULES = [
     "models.outbox",
     "models.calendar",
     "models.ops",
+    "models.wechat",
 ]

@@ -15,6 +15,10 @@ class Citizen(Model):
     openid_oa = fields.CharField(max_length=64, null=True, unique=True)
     unionid = fields.CharField(max_length=64, null=True, unique=True)
     real_name_verified = fields.BooleanField(default=False)
+    session_key_enc = fields.TextField(null=True)  # mini-program session_key, encrypted
+    oa_follower = fields.BooleanField(default=False)  # follows the official account
+    oa_followed_at = fields.DatetimeField(null=True)
+    merged_into_id = fields.BigIntField(null=True)  # set when merged with another citizen
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -34,10 +34,27 @@ class OutboxMessage(Model):
     next_attempt_at = fields.DatetimeField()
     claimed_until = fields.DatetimeField(null=True)
     provider_id = fields.CharField(max_length=128, null=True)
+    provider_status = fields.CharField(max_length=64, null=True)
     last_error = fields.TextField(null=True)
     created_at = fields.DatetimeField()
     sent_at = fields.DatetimeField(null=True)
+    delivered_at = fields.DatetimeField(null=True)
+    receipt_checked_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "outbox_message"
         indexes = (("status", "next_attempt_at"),)
+
+
+class DigestRun(Model):
+    """A periodic e-mail already sent (a unit's daily digest, the supervisors' weekly summary)."""
+
+    id = fields.BigIntField(primary_key=True)
+    kind = fields.CharField(max_length=16)  # daily, weekly
+    recipient = fields.CharField(max_length=64)  # unit id, or "supervisors:<unit id>"
+    period = fields.CharField(max_length=16)  # 2026-11-27, 2026-W48
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "digest_run"
+        unique_together = (("kind", "recipient", "period"),)

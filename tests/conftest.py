@@ -24,6 +24,11 @@ from hotline.settings import Settings
 from identity.phones import normalize_mobile
 
 TRANSACTIONAL_TABLES = [
+    "wechat_access_token",
+    "wechat_subscription_consent",
+    "wechat_seen_message",
+    "wechat_chat_draft",
+    "digest_run",
     "outbox_message",
     "case_alert",
     "case_task",
