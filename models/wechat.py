@@ -44,7 +44,7 @@ class SeenMessage(Model):
 
 
 class ChatDraft(Model):
-    """A case being filed by chat on the official account (随手拍); expires after 30 minutes."""
+    """A case being filed by chat on the official account (随手拍), expiring after 30 minutes."""
 
     openid = fields.CharField(max_length=64, primary_key=True)
     texts = fields.JSONField(default=list)

@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
                 ('address', fields.CharField(null=True, max_length=255)),
                 ('updated_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'wechat_chat_draft', 'app': 'models', 'pk_attr': 'openid', 'table_description': 'A case being filed by chat on the official account (随手拍); expires after 30 minutes.'},
+            options={'table': 'wechat_chat_draft', 'app': 'models', 'pk_attr': 'openid', 'table_description': 'A case being filed by chat on the official account (随手拍), expiring after 30 minutes.'},
             bases=['Model'],
         ),
         ops.CreateModel(
