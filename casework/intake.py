@@ -14,7 +14,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from casework import reference, schedule, views
+from casework import hooks, reference, schedule, views
 from casework.calendar import SHANGHAI
 from casework.calendar_store import load_calendar
 from casework.timeline import new_event
@@ -182,6 +182,7 @@ async def submit(
             await case.save(using_db=conn)
             event = draft.to_model(case.id)
             await event.save(using_db=conn)
+            await hooks.submitted(case, principal, conn)
             photos = await media_service.attach(principal, sub.photo_ids, case.id, conn)
             if phone:
                 await enqueue(

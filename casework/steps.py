@@ -233,10 +233,36 @@ async def reply(s: Step) -> Outcome:
                 case=dup,
             )
         )
-    outcome = Outcome(note=content, data={"round": case.reply_round}, messages=messages)
+    outcome = Outcome(
+        note=content, data={"round": case.reply_round} | _verification(s.payload), messages=messages
+    )
     if case.procedure == "petition" and await _first_petition(case):
         outcome.writes.append(_task(case, "callback", s.now))
     return outcome
+
+
+def _verification(payload: dict[str, Any]) -> dict[str, Any]:
+    """For reports: whether the unit found them true (查实), how severe, and any fine (yuan)."""
+    found: dict[str, Any] = {}
+    if "verified" in payload:
+        if not isinstance(payload["verified"], bool):
+            raise ValidationProblem("verified 须为布尔值", code="validation_error")
+        found["verified"] = payload["verified"]
+    if "severity" in payload:
+        if payload["severity"] not in SEVERITIES:
+            raise ValidationProblem(
+                f"severity 须为 {'、'.join(SEVERITIES)} 之一", code="validation_error"
+            )
+        found["severity"] = payload["severity"]
+    if "fine" in payload:
+        fine = payload["fine"]
+        if isinstance(fine, bool) or not isinstance(fine, int | float) or not 0 <= fine <= 10**9:
+            raise ValidationProblem("fine 须为非负金额（元）", code="validation_error")
+        found["fine"] = fine
+    return found
+
+
+SEVERITIES = ("minor", "moderate", "serious", "critical")
 
 
 async def _first_petition(case: Case) -> bool:

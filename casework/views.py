@@ -39,6 +39,9 @@ STATUS_LABELS = {
     "rejected": "不予受理",
 }
 
+# Set on cases with a reward claim (by rewards/): the reporter is masked for handling units.
+REWARD_FLAG = "reward_claim"
+
 # Roles that need the citizen's contact details to handle the case.
 CONTACT_ROLES = frozenset({"operator", "dispatcher", "handler", "supervisor", "admin"})
 
@@ -75,6 +78,9 @@ def _contact(case: Case, viewer: Principal) -> dict[str, Any] | None:
     )
     if case.anonymous and viewer.kind == "staff":
         full = False
+    if REWARD_FLAG in (case.flags or []) and viewer.kind == "staff":
+        # a rewarded reporter is known only to reward administrators
+        full = viewer.has_role("reward_admin")
     return {
         "name": name if full else mask_name(name),
         "phone": phone if full else mask_phone(phone),

@@ -1,0 +1,49 @@
+"""Extension points inside casework's transactions, for packages that build on cases.
+
+``casework`` never imports its dependants (rewards, for one); they register here instead.
+Hooks run inside the transaction of the change that triggers them, so what they write commits
+or rolls back with it. They must not do network I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from identity.principal import Principal
+from models.case import Case
+
+SubmitHook = Callable[[Case, Principal, BaseDBAsyncClient], Awaitable[None]]
+StepHook = Callable[[str, Case, dict[str, Any], datetime, BaseDBAsyncClient], Awaitable[None]]
+
+_on_submit: list[SubmitHook] = []
+_on_step: list[StepHook] = []
+
+
+def on_submit(fn: SubmitHook) -> SubmitHook:
+    """Run ``fn(case, submitter, conn)`` when a case is filed (after its first event)."""
+    if fn not in _on_submit:
+        _on_submit.append(fn)
+    return fn
+
+
+def on_step(fn: StepHook) -> StepHook:
+    """Run ``fn(action, case, payload, now, conn)`` after every lifecycle step."""
+    if fn not in _on_step:
+        _on_step.append(fn)
+    return fn
+
+
+async def submitted(case: Case, submitter: Principal, conn: BaseDBAsyncClient) -> None:
+    for fn in _on_submit:
+        await fn(case, submitter, conn)
+
+
+async def stepped(
+    action: str, case: Case, payload: dict[str, Any], now: datetime, conn: BaseDBAsyncClient
+) -> None:
+    for fn in _on_step:
+        await fn(action, case, payload, now, conn)

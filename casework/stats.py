@@ -1,0 +1,193 @@
+"""Supervisors' statistics over the cases received in a period, aggregated in SQL.
+
+Definitions (the cohort is every case *received* — ``created_at`` — between ``from`` 00:00 and
+``to`` 23:59:59.999999, Asia/Shanghai civil dates, within the caller's unit subtree or the
+subtree of ``unit_id``; a case belongs to the unit responsible for it now, ``unit_path``):
+
+* ``received``: cases of the cohort; ``merged`` and ``rejected``: those merged into another
+  case or not admitted (不予受理) — neither can be completed.
+* ``completed``: the citizen has the current answer — status ``answered``, ``replied``,
+  ``rated`` or ``closed``, and either ``replied_at`` is set or the close reason is not
+  ``merged``/``rejected``. A reopened case is not completed until it is replied again.
+  ``completion_rate`` = completed / (received - merged - rejected).
+* ``on_time_rate`` = completed with ``completed_on_time`` true / completed with a verdict.
+* ``avg_handling_days``: mean calendar days from receipt to (latest) reply of completed cases,
+  by channel group: ``letters_visits_online`` (letter, visit, app, wechat_mini, wechat_oa,
+  kiosk, web) and ``calls`` (phone), and ``all``.
+* ``satisfaction_rate`` = cases whose latest rating is 3-5 / cases rated (a reply closed as
+  unrated is not rated, so it counts neither way).
+* ``return_rate`` = cases returned at least once / cases dispatched at least once.
+* ``reopen_rate`` = cases reopened at least once / cases replied at least once.
+* ``overdue_now``: a snapshot, not limited to the period — open cases of the scope whose
+  earliest unmet deadline has passed (the red queue).
+
+Rates are null when their denominator is 0.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from tortoise.connection import get_connection
+
+from casework.calendar import SHANGHAI
+from casework.queues import Scope, db_time, dialect_sql, resolve_scope, scope_sql
+from casework.transitions import OPEN_STATES
+from hotline.errors import ValidationProblem
+from identity.principal import Principal
+
+MAX_DAYS = 366
+CALLS = ("phone",)
+GROUPS = ("letters_visits_online", "calls")
+
+_COMPLETED = (
+    "status IN ('answered', 'replied', 'rated', 'closed') AND (replied_at IS NOT NULL "
+    "OR COALESCE(close_reason, '') NOT IN ('merged', 'rejected'))"
+)
+_DAYS = {
+    "sqlite": "(julianday(replied_at) - julianday(created_at))",
+    "postgres": "(EXTRACT(EPOCH FROM (replied_at - created_at)) / 86400.0)",
+}
+
+
+def _sum(cond: str, value: str = "1") -> str:
+    return f"SUM(CASE WHEN {cond} THEN {value} ELSE 0 END)"
+
+
+def _cohort_sql(dialect: str, scope_clause: str) -> str:
+    days = _DAYS.get(dialect, _DAYS["postgres"])
+    done = f"({_COMPLETED})"
+    columns = {
+        "received": "COUNT(*)",
+        "merged": _sum("status = 'merged'"),
+        "rejected": _sum("status = 'rejected'"),
+        "completed": _sum(done),
+        "judged": _sum(f"{done} AND completed_on_time IS NOT NULL"),
+        "on_time": _sum(f"{done} AND completed_on_time"),
+        "handled": _sum(f"{done} AND replied_at IS NOT NULL"),
+        "handling_days": _sum(f"{done} AND replied_at IS NOT NULL", days),
+        "rated": _sum("rating IS NOT NULL"),
+        "satisfied": _sum("rating >= 3"),
+        "dispatched": _sum("dispatched_at IS NOT NULL OR returned_count > 0"),
+        "returned": _sum("returned_count > 0"),
+        "replied": _sum("replied_at IS NOT NULL OR reopened_count > 0"),
+        "reopened": _sum("reopened_count > 0"),
+    }
+    select = ",\n  ".join(f"{expr} AS {name}" for name, expr in columns.items())
+    return (
+        f'SELECT channel,\n  {select}\nFROM "case"\n'
+        f"WHERE created_at >= ? AND created_at < ?{scope_clause}\nGROUP BY channel"
+    )
+
+
+def period(from_: date | None, to: date | None, now: datetime) -> tuple[date, date]:
+    """Default: the current month up to today (Asia/Shanghai)."""
+    today = now.astimezone(SHANGHAI).date()
+    to = to or today
+    from_ = from_ or to.replace(day=1)
+    if from_ > to:
+        raise ValidationProblem("起始日期不能晚于截止日期", code="invalid_period")
+    if (to - from_).days + 1 > MAX_DAYS:
+        raise ValidationProblem(f"统计区间不能超过 {MAX_DAYS} 天", code="invalid_period")
+    return from_, to
+
+
+def _rate(numerator: float, denominator: float, digits: int = 4) -> float | None:
+    return round(numerator / denominator, digits) if denominator else None
+
+
+def _num(value: Any) -> float:
+    return float(value or 0)
+
+
+async def compute(
+    who: Principal,
+    *,
+    from_: date | None = None,
+    to: date | None = None,
+    unit_id: int | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The statistics of the caller's scope (or of ``unit_id``'s subtree) for a period."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    from_, to = period(from_, to, now)
+    scope = await resolve_scope(who, unit_id)
+    start = datetime.combine(from_, time(0), tzinfo=SHANGHAI)
+    end = datetime.combine(to + timedelta(days=1), time(0), tzinfo=SHANGHAI)
+    conn = get_connection("default")
+    clause, scope_params = scope_sql(scope)
+    sql = dialect_sql(conn, _cohort_sql(conn.capabilities.dialect, clause))
+    rows = await conn.execute_query_dict(
+        sql, [db_time(conn, start), db_time(conn, end), *scope_params]
+    )
+    overdue = await overdue_now(scope, now)
+    return _shape(rows, scope, from_, to, now, overdue)
+
+
+async def overdue_now(scope: Scope, now: datetime) -> int:
+    conn = get_connection("default")
+    clause, params = scope_sql(scope)
+    states = ", ".join(f"'{s}'" for s in OPEN_STATES)
+    sql = dialect_sql(
+        conn,
+        f'SELECT COUNT(*) AS n FROM "case" WHERE next_due_at < ?{clause} '
+        f"AND status IN ({states})",
+    )
+    rows = await conn.execute_query_dict(sql, [db_time(conn, now), *params])
+    return int(rows[0]["n"] or 0)
+
+
+def _shape(
+    rows: list[dict[str, Any]],
+    scope: Scope,
+    from_: date,
+    to: date,
+    now: datetime,
+    overdue: int,
+) -> dict[str, Any]:
+    keys = [k for k in (rows[0] if rows else {}) if k != "channel"]
+    total = {k: sum(_num(r[k]) for r in rows) for k in keys}
+    groups: dict[str, dict[str, float]] = {g: {} for g in GROUPS}
+    for r in rows:
+        group = groups["calls" if r["channel"] in CALLS else "letters_visits_online"]
+        for k in ("received", "completed", "handled", "handling_days"):
+            group[k] = group.get(k, 0.0) + _num(r[k])
+    t = total.get
+    admitted = t("received", 0) - t("merged", 0) - t("rejected", 0)
+    by_group = {
+        name: {
+            "received": int(g.get("received", 0)),
+            "completed": int(g.get("completed", 0)),
+            "avg_handling_days": _rate(g.get("handling_days", 0), g.get("handled", 0), 2),
+        }
+        for name, g in groups.items()
+    }
+    return {
+        "from": from_.isoformat(),
+        "to": to.isoformat(),
+        "unit": {"id": scope.unit.id, "name": scope.unit.name},
+        "generated_at": now.astimezone(SHANGHAI).isoformat(),
+        "received": int(t("received", 0)),
+        "merged": int(t("merged", 0)),
+        "rejected": int(t("rejected", 0)),
+        "completed": int(t("completed", 0)),
+        "completion_rate": _rate(t("completed", 0), admitted),
+        "on_time": int(t("on_time", 0)),
+        "on_time_rate": _rate(t("on_time", 0), t("judged", 0)),
+        "avg_handling_days": {
+            **{name: g["avg_handling_days"] for name, g in by_group.items()},
+            "all": _rate(t("handling_days", 0), t("handled", 0), 2),
+        },
+        "by_channel_group": by_group,
+        "rated": int(t("rated", 0)),
+        "satisfied": int(t("satisfied", 0)),
+        "satisfaction_rate": _rate(t("satisfied", 0), t("rated", 0)),
+        "dispatched": int(t("dispatched", 0)),
+        "returned": int(t("returned", 0)),
+        "return_rate": _rate(t("returned", 0), t("dispatched", 0)),
+        "replied": int(t("replied", 0)),
+        "reopened": int(t("reopened", 0)),
+        "reopen_rate": _rate(t("reopened", 0), t("replied", 0)),
+        "overdue_now": overdue,
+    }
