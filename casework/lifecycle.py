@@ -15,7 +15,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from casework import hooks, queries, reference, schedule
+from casework import hooks, queries, reference, schedule, views
 from casework.calendar import WorkCalendar
 from casework.calendar_store import load_calendar
 from casework.timeline import new_event
@@ -206,8 +206,6 @@ async def perform(
         for msg in outcome.messages:
             await _deliver(conn, case, msg)
     events = await CaseEvent.filter(case_id=case.id).order_by("seq")
-    from casework import views
-
     return views.case_view(
         case,
         events,

@@ -7,7 +7,7 @@ import hmac
 from datetime import UTC, datetime
 from typing import Any
 
-from casework import views
+from casework import deadlines, views
 from hotline import ratelimit
 from hotline import settings as settings_mod
 from hotline.crypto import lookup_hash
@@ -65,8 +65,6 @@ async def read_case(viewer: Principal, tracking_no: str) -> dict[str, Any]:
 
 
 def summary(case: Case, now: datetime) -> dict[str, Any]:
-    from casework import deadlines
-
     return {
         "id": case.id,
         "tracking_no": case.tracking_no,
