@@ -175,7 +175,7 @@ def procedure_dues(
 ) -> dict[str, Due]:
     """Dues of ``procedure`` counted from submission, keyed by transfer/notice/complete.
 
-    ``extension_days`` (petition only, at most :data:`MAX_EXTENSION_DAYS`) moves the complete
+    ``extension_days`` (at most :data:`MAX_EXTENSION_DAYS` for the procedure) moves the complete
     due by that many calendar days; its yellow window is that of the extended total limit.
     """
     try:

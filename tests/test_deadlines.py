@@ -221,7 +221,7 @@ def test_procedure_dues() -> None:
 
 
 @pytest.mark.parametrize(
-    ("procedure", "ext"), [("petition", 31), ("petition", -1), ("normal", 5), ("bogus", 0)]
+    ("procedure", "ext"), [("petition", 31), ("petition", -1), ("simple", 5), ("bogus", 0)]
 )
 def test_procedure_dues_rejects(procedure: str, ext: int) -> None:
     with pytest.raises(ValueError):
