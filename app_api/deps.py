@@ -10,7 +10,7 @@ from identity import tokens
 from identity.principal import Principal
 
 
-def client_ip(request: Request) -> str:
+def client_ip(request: Request) -> str:  # a plain helper, not a dependency
     return request.client.host if request.client else "unknown"
 
 
@@ -69,7 +69,7 @@ def require_roles(who: Principal, *roles: str) -> None:
         raise Forbidden("无权执行此操作")
 
 
-def idempotency_key(idempotency_key: str | None = Header(default=None)) -> str | None:
+async def idempotency_key(idempotency_key: str | None = Header(default=None)) -> str | None:
     if idempotency_key is not None and not (0 < len(idempotency_key) <= 100):
         raise ValidationProblem("Idempotency-Key 长度须为 1 到 100 个字符", code="invalid_header")
     return idempotency_key

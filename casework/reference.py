@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from models.org import Category, Unit
+from models.org import Category, Region, Unit
 
 _TTL_S = 30.0
 
@@ -24,12 +24,22 @@ class CategoryInfo:
 
 _categories: tuple[float, dict[str, CategoryInfo]] | None = None
 _root_unit: tuple[float, Unit] | None = None
+_regions: tuple[float, frozenset[str]] | None = None
 
 
 def invalidate() -> None:
-    global _categories, _root_unit
+    global _categories, _root_unit, _regions
     _categories = None
     _root_unit = None
+    _regions = None
+
+
+async def region_exists(code: str) -> bool:
+    global _regions
+    now = time.monotonic()
+    if _regions is None or now - _regions[0] > _TTL_S:
+        _regions = (now, frozenset(await Region.all().values_list("code", flat=True)))
+    return code in _regions[1]
 
 
 async def categories() -> dict[str, CategoryInfo]:
@@ -84,6 +94,13 @@ async def units_in_scope(unit_path: str) -> list[dict[str, object]]:
     ]
 
 
+# Shown before submitting a report in a rewardable category.
+REWARD_NOTICE = (
+    "本类别实名举报经承办单位查实后可获奖励（同一问题以最先举报者为准）；"
+    "匿名举报或未完成实名认证的举报照常受理，但不予奖励。"
+)
+
+
 async def category_list() -> list[dict[str, object]]:
     return [
         {
@@ -92,6 +109,7 @@ async def category_list() -> list[dict[str, object]]:
             "kinds": sorted(c.kinds),
             "rewardable": c.rewardable,
             "parent_code": c.parent_code,
+            "reward_notice": REWARD_NOTICE if c.rewardable else None,
         }
         for c in (await categories()).values()
     ]

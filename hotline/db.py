@@ -20,7 +20,8 @@ def db_url(settings: Settings) -> str:
     if url.startswith("sqlite://") and "?" not in url:
         # WAL (the client's default) with NORMAL sync: durable across process crashes,
         # one fsync per checkpoint rather than per commit.
-        url += "?synchronous=NORMAL&busy_timeout=10000"
+        # keep the WAL file between checkpoints instead of truncating it every time
+        url += "?synchronous=NORMAL&busy_timeout=10000&journal_size_limit=67108864"
     return url
 
 
