@@ -26,7 +26,6 @@ from media import service as media_service
 from models.case import Case
 from models.citizen import Citizen
 from models.ops import IdempotencyRecord
-from models.org import Region
 from notify.outbox import enqueue
 
 log = logging.getLogger("hotline.intake")
@@ -50,6 +49,7 @@ class Submission:
     public: bool = False
     contact_phone: str | None = None
     contact_name: str | None = None
+    flags: list[str] = field(default_factory=list)  # e.g. content checks: stored in Case.flags
 
 
 def request_fingerprint(path: str, body: Any) -> str:
@@ -85,7 +85,7 @@ async def _validate(sub: Submission) -> None:
         raise ValidationProblem("诉求类别不存在", code="unknown_category")
     if sub.kind not in cat.kinds:
         raise ValidationProblem(f"类别“{cat.name}”不受理此类诉求", code="kind_not_accepted")
-    if sub.region_code and not await Region.exists(code=sub.region_code):
+    if sub.region_code and not await reference.region_exists(sub.region_code):
         raise ValidationProblem("行政区划代码不存在", code="unknown_region")
     if (sub.lat is None) != (sub.lng is None):
         raise ValidationProblem("位置须同时包含经度和纬度", code="invalid_location")
@@ -157,6 +157,7 @@ async def submit(
                 region_id=sub.region_code,
                 occurred_at=sub.occurred_at,
                 photo_ids=sub.photo_ids,
+                flags=list(sub.flags),
                 anonymous=sub.anonymous,
                 confidential=sub.confidential,
                 public=sub.public,
