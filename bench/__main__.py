@@ -1,8 +1,10 @@
-"""Run every ``bench/*_bench.py`` module present and print its figures, one ``name: value unit`` a line.
+"""Run every ``bench/*_bench.py`` module present; print its figures as ``name: value unit`` lines.
 
 Each module exposes ``run() -> dict[str, float]`` and optionally a ``UNITS`` (or ``_UNITS``) map of
 figure name to unit. ``python -m bench [name ...]`` runs only the named benches (e.g. ``intake``).
 A bench that fails is reported on stderr; the others still run, and the exit status is 1.
+A figure name already printed by an earlier bench (two benches both reporting ``bare_rps``) is
+printed as ``<bench>.<name>`` (e.g. ``wechat.bare_rps``) so every line stays unambiguous.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     if wanted:
         names = [n for n in names if n in wanted or n.removesuffix("_bench") in wanted]
     failed = []
+    printed: set[str] = set()
     for name in names:
         started = time.monotonic()
         try:
@@ -41,9 +44,11 @@ def main(argv: list[str] | None = None) -> int:
         units = getattr(module, "UNITS", None) or getattr(module, "_UNITS", {})
         for figure, value in results.items():
             unit = units.get(figure, "")
-            if unit == "count" and float(value).is_integer():
+            if unit == "count" and isinstance(value, float) and value.is_integer():
                 value = int(value)
-            print(f"{figure}: {value} {unit}".rstrip(), flush=True)
+            shown = figure if figure not in printed else f"{name.removesuffix('_bench')}.{figure}"
+            printed.add(shown)
+            print(f"{shown}: {value} {unit}".rstrip(), flush=True)
         print(f"# {name}: {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
     return 1 if failed else 0
 

@@ -9,9 +9,16 @@ so its figures are lower). The server is stopped at the end, also on errors.
 
 Targets (2 cores): intake >= 1,000 cases/s, intake/bare >= 0.33, p99 <= 50 ms, zero non-2xx.
 
-Run: ``.venv/bin/python -m bench.intake_bench`` (``--profile out.svg`` adds a py-spy flame graph
-of the server during a second intake run; ``--loadgen python`` forces the Python generator).
+Besides the target figures it prints p50s, socket errors, the cases the measured run added to the
+database (about intake_rps x duration, plus requests in flight at the end) and the server's CPU
+time per request (all its threads, from /proc): the figure least disturbed by other work on the
+machine; 1000 / intake_server_cpu_ms_per_req is roughly the ceiling of one server process.
+
+Run: ``.venv/bin/python -m bench.intake_bench`` (``--profile out.svg`` adds a py-spy ``--gil``
+flame graph of the server during a third, unmeasured intake run — ``.txt`` gives collapsed stacks,
+``.json`` speedscope; ``--loadgen python`` forces the Python generator).
 Environment overrides: BENCH_DURATION_S, BENCH_CONNECTIONS, BENCH_LOADGEN (auto|wrk|python).
+``_env``, ``_run_cli``, ``serve`` and ``citizen_token`` are reused by other benches.
 """
 
 from __future__ import annotations
@@ -45,7 +52,12 @@ CASE_BODY = {
     "kind": "complaint",
     "category_code": "ENV-NOISE",
     "content": "小区旁边工地夜间施工噪音很大，影响休息。",
-    "location": {"lat": 30.27, "lng": 120.15, "address": "杭州市西湖区文三路", "region_code": "330106"},
+    "location": {
+        "lat": 30.27,
+        "lng": 120.15,
+        "address": "杭州市西湖区文三路",
+        "region_code": "330106",
+    },
 }
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 DURATION_S = int(os.environ.get("BENCH_DURATION_S", "10"))
@@ -61,6 +73,8 @@ UNITS = {
     "intake_cases_created": "count",
     "bare_rps": "req/s",
     "bare_p99_ms": "ms",
+    "bare_server_cpu_ms_per_req": "ms",
+    "intake_server_cpu_ms_per_req": "ms",
     "intake_to_bare_ratio": "x",
 }
 
@@ -74,7 +88,8 @@ path = s.effective_database_url.removeprefix("sqlite://").split("?")[0]
 db = sqlite3.connect(path, timeout=10)
 if sys.argv[1] == "code":
     row = db.execute(
-        "SELECT params_enc FROM outbox_message WHERE template = 'login_code' ORDER BY id DESC LIMIT 1"
+        "SELECT params_enc FROM outbox_message WHERE template = 'login_code' "
+        "ORDER BY id DESC LIMIT 1"
     ).fetchone()
     print(json.loads(decrypt(row[0]))["code"])
 else:
@@ -124,11 +139,31 @@ def _run_cli(args: list[str], env: dict[str, str], cwd: Path) -> str:
 def _db_helper(mode: str, env: dict[str, str], cwd: Path) -> str:
     proc = subprocess.run(
         [sys.executable, "-c", _DB_HELPER, mode],
-        env=env, cwd=cwd, capture_output=True, text=True, timeout=60,
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"database helper failed:\n{proc.stderr}")
     return proc.stdout.strip()
+
+
+def _cpu_s(pid: int) -> float | None:
+    """User + system CPU seconds of a process (all its threads), or None off Linux."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _load_average() -> float | None:
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
 
 
 def _request(
@@ -154,7 +189,10 @@ def serve(env: dict[str, str], cwd: Path, log_path: Path) -> Iterator[tuple[str,
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             [*_hotline_cmd(), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
+            env=env,
+            cwd=cwd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     try:
         deadline = time.monotonic() + 60
@@ -202,9 +240,23 @@ def _py_spy(pid: int, out: Path, duration_s: int) -> Iterator[None]:
         return
     fmt = "speedscope" if out.suffix == ".json" else "raw" if out.suffix == ".txt" else "flamegraph"
     proc = subprocess.Popen(
-        [spy, "record", "--pid", str(pid), "--duration", str(duration_s), "--rate", "250",
-         "--format", fmt, "--output", str(out), "--nonblocking"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            spy,
+            "record",
+            "--pid",
+            str(pid),
+            "--duration",
+            str(duration_s),
+            "--rate",
+            "250",
+            "--format",
+            fmt,
+            "--output",
+            str(out),
+            "--gil",
+        ],  # GIL holder only: CPU, not waits
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         yield
@@ -228,6 +280,13 @@ def run(
     loadgen: str = os.environ.get("BENCH_LOADGEN", "auto"),
     profile: Path | None = None,
 ) -> dict[str, float]:
+    load_avg = _load_average()
+    if load_avg is not None and load_avg > 0.5:
+        print(
+            f"# warning: 1-minute load average is {load_avg:.2f} before the intake bench; "
+            "other work on this machine lowers the figures",
+            file=sys.stderr,
+        )
     with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmp_name:
         tmp = Path(tmp_name)
         env = _env(tmp)
@@ -241,35 +300,72 @@ def run(
             if status != 201:
                 raise RuntimeError(f"POST /api/v1/cases answered {status}: {reply}")
 
-            def load(path: str, seconds: int, **kw: Any) -> LoadResult:
-                return run_load(
+            cpu_per_req: dict[str, float] = {}
+
+            def load(path: str, seconds: int, label: str = "", **kw: Any) -> LoadResult:
+                before = _cpu_s(pid)
+                result = run_load(
                     base + path, prefer=loadgen, connections=connections, duration_s=seconds, **kw
                 )
+                after = _cpu_s(pid)
+                if label and before is not None and after is not None and result.requests:
+                    cpu_per_req[label] = (after - before) / result.requests * 1000
+                return result
 
             intake_kw = {"method": "POST", "headers": headers, "body": body}
             load("/healthz", WARMUP_S)
-            bare = load("/healthz", duration_s)
+            bare = load("/healthz", duration_s, "bare")
             load("/api/v1/cases", WARMUP_S, **intake_kw)
             before = int(_db_helper("count", env, tmp))
-            intake = load("/api/v1/cases", duration_s, **intake_kw)
+            intake = load("/api/v1/cases", duration_s, "intake", **intake_kw)
             created = int(_db_helper("count", env, tmp)) - before
             if profile is not None:
                 with _py_spy(pid, profile, duration_s):
                     load("/api/v1/cases", duration_s, **intake_kw)
 
-    print(f"# load generator: {intake.tool}, {connections} connections, {duration_s} s",
-          file=sys.stderr)
-    return {
+    print(
+        f"# load generator: {intake.tool}, {connections} connections, {duration_s} s",
+        file=sys.stderr,
+    )
+    results = {
         "intake_rps": round(intake.rps, 1),
         "intake_p50_ms": round(intake.p50_ms, 2),
         "intake_p99_ms": round(intake.p99_ms, 2),
         "intake_non2xx": float(intake.non2xx),
         "intake_socket_errors": float(intake.socket_errors),
         "intake_cases_created": float(created),
+        "intake_server_cpu_ms_per_req": round(cpu_per_req.get("intake", 0.0), 3),
         "bare_rps": round(bare.rps, 1),
         "bare_p99_ms": round(bare.p99_ms, 2),
+        "bare_server_cpu_ms_per_req": round(cpu_per_req.get("bare", 0.0), 3),
         "intake_to_bare_ratio": round(intake.rps / bare.rps, 3) if bare.rps else 0.0,
     }
+    for line in target_report(results):
+        print(line, file=sys.stderr)
+    return results
+
+
+def target_report(results: dict[str, float]) -> list[str]:
+    checks = [
+        ("intake_rps", results["intake_rps"] >= TARGETS["intake_rps"], ">=", TARGETS["intake_rps"]),
+        (
+            "intake_to_bare_ratio",
+            results["intake_to_bare_ratio"] >= TARGETS["intake_to_bare_ratio"],
+            ">=",
+            TARGETS["intake_to_bare_ratio"],
+        ),
+        (
+            "intake_p99_ms",
+            results["intake_p99_ms"] <= TARGETS["intake_p99_ms"],
+            "<=",
+            TARGETS["intake_p99_ms"],
+        ),
+        ("intake_non2xx", results["intake_non2xx"] == 0, "==", 0),
+    ]
+    return [
+        f"# target {name} {op} {goal}: {'met' if ok else 'MISSED'} ({results[name]})"
+        for name, ok, op, goal in checks
+    ]
 
 
 def format_lines(results: dict[str, float], units: dict[str, str]) -> list[str]:
@@ -284,12 +380,19 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=DURATION_S)
     parser.add_argument("--connections", type=int, default=CONNECTIONS)
-    parser.add_argument("--loadgen", choices=["auto", "wrk", "python"],
-                        default=os.environ.get("BENCH_LOADGEN", "auto"))
+    parser.add_argument(
+        "--loadgen",
+        choices=["auto", "wrk", "python"],
+        default=os.environ.get("BENCH_LOADGEN", "auto"),
+    )
     parser.add_argument("--profile", type=Path, help="py-spy output (.svg, .json speedscope, .txt)")
     args = parser.parse_args(argv)
-    results = run(duration_s=args.duration, connections=args.connections, loadgen=args.loadgen,
-                  profile=args.profile.resolve() if args.profile else None)
+    results = run(
+        duration_s=args.duration,
+        connections=args.connections,
+        loadgen=args.loadgen,
+        profile=args.profile.resolve() if args.profile else None,
+    )
     for line in format_lines(results, UNITS):
         print(line)
 

@@ -120,8 +120,15 @@ def run_wrk(
         script = Path(tmp) / "load.lua"
         script.write_text(wrk_script(method, headers or {}, body), encoding="utf-8")
         cmd = [
-            "wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{duration_s}s",
-            "--timeout", "5s", "-s", str(script), url,
+            "wrk",
+            f"-t{min(threads, connections)}",
+            f"-c{connections}",
+            f"-d{duration_s}s",
+            "--timeout",
+            "5s",
+            "-s",
+            str(script),
+            url,
         ]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=duration_s + 60)
     match = re.search(r"^BENCH_RESULT (\{.*\})$", proc.stdout, re.M)
