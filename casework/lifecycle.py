@@ -242,3 +242,16 @@ async def close_unrated(now: datetime | None = None) -> int:
 
 # the steps register themselves with HANDLERS / PREPARERS
 from casework import steps as _steps  # noqa: E402,F401
+
+
+async def close_unrated_forever(interval_s: float) -> None:
+    """The periodic job behind ``close_unrated`` (in the worker)."""
+    import asyncio
+    import logging
+
+    while True:
+        try:
+            await close_unrated()
+        except Exception:  # keep the worker alive; the next pass retries
+            logging.getLogger("hotline.casework").exception("closing unrated replies failed")
+        await asyncio.sleep(interval_s)

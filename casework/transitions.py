@@ -69,7 +69,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(
         "extension_decision", ("extension_requested",), ("supervisor",), RESUME, "延期审核"
     ),
-    Transition("supervise", OPEN_STATES, ("supervisor",), STAY, "督办"),
+    Transition("supervise", OPEN_STATES, ("supervisor", "system"), STAY, "督办"),
     Transition(
         "callback",
         AWAITING_RATING + ("rated", "closed") + HANDLING,
