@@ -12,7 +12,9 @@ from fastapi import FastAPI
 from app_api import errors
 from app_api.limits import BodyLimit
 from app_api.responses import JSON
-from app_api.routers import auth, cases, health, intake, photos, reference, staff
+from app_api.routers import auth, cases, health, intake, photos, queues, reference, staff
+from app_api.routers import rewards as reward_routes  # registers rewards.hooks too
+from app_api.routers import wechat as wechat_routes
 from hotline import db
 from hotline import settings as settings_mod
 from hotline.settings import Settings
@@ -61,7 +63,10 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> F
     app.include_router(health.router)
     api = "/api/v1"
     for router in (
-        auth.router, cases.router, intake.router, photos.router, reference.router, staff.router
+        auth.router, cases.router, intake.router, photos.router, reference.router, staff.router,
+        queues.router,
     ):
         app.include_router(router, prefix=api)
+    wechat_routes.install(app, api)
+    app.include_router(reward_routes.router, prefix=api)
     return app

@@ -13,6 +13,7 @@ from pathlib import Path
 from hotline import db
 from hotline import settings as settings_mod
 from hotline.db import MigrationsBehind
+from hotline.errors import Problem
 
 
 def _run(job: Callable[[], Awaitable[int | None]]) -> int:
@@ -86,7 +87,7 @@ def cmd_create_staff(args: argparse.Namespace) -> int:
         if unit is None:
             print(f"unknown unit {args.unit or '(root)'}", file=sys.stderr)
             return 2
-        staff = await create_staff(args.username, password, args.role, unit)
+        staff = await create_staff(args.username, password, args.role, unit, phone=args.phone)
         print(f"created staff {staff.username} ({', '.join(staff.roles)}) in {unit.name}")
         return 0
 
@@ -196,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("username")
     p.add_argument("--role", action="append", required=True)
     p.add_argument("--unit")
+    p.add_argument("--phone", help="the staff member's mobile (stored as a keyed hash)")
     p.set_defaults(func=cmd_create_staff)
     sub.add_parser("units", help="print the unit tree").set_defaults(func=cmd_units)
     p = sub.add_parser("create-device", help="register a kiosk and print its key once")
@@ -218,7 +220,7 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     try:
         code = args.func(args)
-    except (MigrationsBehind, settings_mod.MissingKeys) as exc:
+    except (MigrationsBehind, settings_mod.MissingKeys, Problem) as exc:
         print(f"hotline: {exc}", file=sys.stderr)  # one clear line, not a traceback
         sys.exit(2)
     sys.exit(code)

@@ -7,6 +7,7 @@ from tortoise.transactions import in_transaction
 from casework import reference
 from identity.staff import create_staff
 from models.org import Category, Region, RegionLevel, RoutingRule, Unit, UnitKind
+from rewards.programs import seed_demo_program
 
 P, C, X, T = RegionLevel.province, RegionLevel.city, RegionLevel.county, RegionLevel.township
 
@@ -185,4 +186,5 @@ async def seed_demo() -> list[str]:
         unit = await Unit.get(code=unit_code)
         await create_staff(username, DEMO_PASSWORD, roles, unit)
         created.append(username)
+    await seed_demo_program()  # the 五水共治 reward programme
     return created

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -47,7 +47,20 @@ class Settings(BaseSettings):
     sms_access_key_id: str = ""
     sms_access_key_secret: str = ""
     sms_sign_name: str = ""
-    sms_endpoint: str = "dysmsapi.aliyuncs.com"
+    sms_endpoint: str = "dysmsapi.aliyuncs.com"  # host[:port], or https://host:port
+    sms_protocol: Literal["https", "http"] = "https"
+    sms_region_id: str = "cn-hangzhou"
+    sms_ca_bundle: str = ""  # CA file to verify the endpoint with (default: the system's)
+    # our template name -> Aliyun template code (JSON in HOTLINE_SMS_TEMPLATE_CODES)
+    sms_template_codes: dict[str, str] = Field(default_factory=dict)
+    sms_out_id_prefix: str = "hl"  # OutId = prefix + outbox row id
+    sms_connect_timeout_s: float = 3.0
+    sms_timeout_s: float = 6.0  # read timeout of one SendSms / QuerySendDetails call
+    sms_pool_size: int = 32  # threads (and keep-alive connections) running the sync SDK
+    sms_throttle_delay_s: float = 60.0  # least delay after isv.BUSINESS_LIMIT_CONTROL
+    sms_receipt_interval_s: float = 60.0  # QuerySendDetails polling period
+    sms_receipt_delay_s: float = 30.0  # first poll this long after sending
+    sms_receipt_window_s: float = 48 * 3600.0  # then stop polling (status stays "sent")
 
     # WeChat
     wechat_api_base: str = "https://api.weixin.qq.com/"
@@ -57,6 +70,23 @@ class Settings(BaseSettings):
     wechat_oa_secret: str = ""
     wechat_oa_token: str = ""
     wechat_oa_aes_key: str = ""
+    # WeChat bridge (wechat/): every API call has a timeout and runs in a dedicated thread pool
+    wechat_timeout_s: float = 5.0  # a whole call, token fetch included (worker sends, logins)
+    wechat_connect_timeout_s: float = 2.0
+    wechat_chat_budget_s: float = 2.0  # a call made while answering an official-account message
+    wechat_workers: int = 8  # threads running the synchronous wechatpy/requests calls
+    wechat_token_margin_s: int = 240  # refresh an access token this long before it expires
+    wechat_oauth_authorize_url: str = "https://open.weixin.qq.com/connect/oauth2/authorize"
+    wechat_oauth_state_ttl_s: int = 600
+    wechat_oa_category: str = "GENERAL"  # category of cases filed by chat (随手拍)
+    wechat_oa_kind: str = "report"
+    wechat_draft_ttl_s: int = 1800  # a chat draft expires this long after its last message
+    wechat_photo_wait_s: int = 60  # how long 提交 waits for a photo still being fetched
+    wechat_sec_scene: int = 3  # msg_sec_check v2 scene (1 资料 2 评论 3 论坛 4 社交日志)
+    # our template name -> {"id": WeChat template id, "data": {key: "format {param}"}, "page"}
+    wechat_mini_templates: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    wechat_oa_templates: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    wechat_mini_state: Literal["formal", "trial", "developer"] = "formal"
 
     # mail
     smtp_host: str = ""
@@ -65,6 +95,18 @@ class Settings(BaseSettings):
     smtp_password: str = ""
     smtp_tls: Literal["none", "starttls", "ssl"] = "none"
     mail_from: str = "hotline@localhost"
+    smtp_timeout_s: float = 15.0
+    smtp_ca_bundle: str = ""  # CA file to verify the SMTP server with (default: the system's)
+
+    # quiet hours for SMS to citizens (civil time); start == end switches them off
+    quiet_hours_start: str = "21:00"
+    quiet_hours_end: str = "08:00"
+    quiet_hours_tz: str = "Asia/Shanghai"
+
+    # e-mail digests: 日日清 to each unit daily, 周周审 to supervisors weekly (ISO weekday 1-7)
+    digest_daily_at: str = "08:30"
+    digest_weekly_day: int = 1
+    digest_interval_s: float = 300.0
 
     # photo evidence (media/); the request body limit is upload_max_body_bytes above
     photo_max_bytes: int = 20 * 1024 * 1024  # the image file itself
@@ -79,9 +121,36 @@ class Settings(BaseSettings):
     photo_unattached_ttl_s: int = 24 * 3600  # photos never attached to a case are then removed
     photo_cleanup_interval_s: float = 3600.0
 
+    # rewards (rewards/): WeChat Pay v2 merchant transfers, thresholds and fraud signals
+    wechat_pay_appid: str = ""  # default: the mini-program's appid (openids are per app)
+    wechat_pay_mch_id: str = ""
+    wechat_pay_api_key: str = ""
+    wechat_pay_api_base: str = "https://api.mch.weixin.qq.com/"
+    wechat_pay_cert_path: str = ""
+    wechat_pay_key_path: str = ""
+    wechat_pay_timeout_s: float = 10.0
+    wechat_pay_trade_prefix: str = "HL"  # partner_trade_no = prefix + payout id
+    wechat_pay_client_ip: str = "127.0.0.1"  # spbill_create_ip
+    reward_four_eyes_fen: int = 50_000  # approvals above 500 yuan need a second administrator
+    reward_dedupe_distance_m: float = 200.0
+    reward_dedupe_window_days: int = 30
+    reward_dedupe_hamming: int = 3  # at most 3 (four 16-bit bands, pigeonhole)
+    reward_fraud_window_days: int = 30
+    reward_fraud_claims_per_phone: int = 5  # claims from one phone or device in the window
+    reward_payout_poll_s: float = 5.0
+    reward_payout_max_attempts: int = 8
+
     # workers
     run_workers: bool = True
+    sweep_interval_s: float = 60.0
     outbox_poll_s: float = 1.0
+    outbox_batch_size: int = 100  # rows claimed at once
+    outbox_concurrency: int = 64  # messages in flight per worker
+    outbox_max_attempts: int = 10  # then the row is dead, with its last error
+    outbox_backoff_base_s: float = 10.0  # retry n waits base * 2^(n-1), jittered, up to max
+    outbox_backoff_max_s: float = 3600.0
+    outbox_lease_s: float = 120.0  # a claimed row not finished by then is recovered
+    outbox_flush_s: float = 0.05  # results are written in batches at least this often
 
     public_base_url: str = "http://127.0.0.1:8000"
     trusted_proxies: list[str] = Field(default_factory=list)
@@ -97,8 +166,16 @@ class Settings(BaseSettings):
         return self.media_dir or (self.var_dir / "media")
 
     @property
+    def wechat_pay_configured(self) -> bool:
+        return bool(self.wechat_pay_mch_id and self.wechat_pay_api_key)
+
+    @property
     def sms_configured(self) -> bool:
         return bool(self.sms_access_key_id and self.sms_access_key_secret)
+
+    @property
+    def smtp_configured(self) -> bool:
+        return bool(self.smtp_host)
 
 
 class MissingKeys(RuntimeError):

@@ -5,10 +5,11 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from hotline.crypto import token_digest
+from hotline.crypto import lookup_hash, token_digest
 from hotline.errors import Unauthorized, ValidationProblem
 from identity import tokens
 from identity.passwords import hash_password, verify_password
+from identity.phones import normalize_mobile
 from identity.principal import Principal
 from models.org import Device, Staff, StaffRole, Unit
 
@@ -42,7 +43,12 @@ async def staff_principal(staff_id: int) -> Principal:
 
 
 async def create_staff(
-    username: str, password: str, roles: list[str], unit: Unit, display_name: str = ""
+    username: str,
+    password: str,
+    roles: list[str],
+    unit: Unit,
+    display_name: str = "",
+    phone: str | None = None,
 ) -> Staff:
     for role in roles:
         if role not in StaffRole.__members__:
@@ -55,6 +61,8 @@ async def create_staff(
         roles=roles,
         unit=unit,
         display_name=display_name or username,
+        # kept as a keyed hash only: staff may not claim rewards for their own units' cases
+        phone_hash=lookup_hash(normalize_mobile(phone)) if phone else None,
     )
 
 

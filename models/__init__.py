@@ -9,4 +9,5 @@ MODEL_MODULES = [
     "models.calendar",
     "models.ops",
     "models.wechat",
+    "models.reward",
 ]

@@ -113,6 +113,8 @@ class Staff(Model):
     )
     active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # keyed hash of the staff member's mobile: staff of the responsible unit get no reward
+    phone_hash = fields.CharField(max_length=64, null=True, db_index=True)
 
     class Meta:
         table = "staff"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -11,6 +11,10 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from hotline.crypto import encrypt
 from models.outbox import OutboxMessage
 from notify.templates import TEMPLATES
+
+# The worker takes due rows in next_attempt_at order: urgent rows (login codes) are dated this
+# much earlier, so they overtake any backlog without a second index or a sort.
+URGENT_LEAD = timedelta(hours=1)
 
 
 async def enqueue(
@@ -24,7 +28,10 @@ async def enqueue(
     case_id: int | None = None,
     using_db: BaseDBAsyncClient | None = None,
 ) -> OutboxMessage:
-    """Record a message to send; it is committed (or rolled back) with the caller's change."""
+    """Record a message to send; it is committed (or rolled back) with the caller's change.
+
+    ``channel`` is what the caller has in mind ("sms" for a citizen, "unit" for a unit); the
+    worker chooses the actual channel when it sends (``notify.routing``)."""
     tpl = TEMPLATES[template]
     now = datetime.now(UTC)
     return await OutboxMessage.create(
@@ -36,7 +43,7 @@ async def enqueue(
         params_enc=encrypt(json.dumps(params, ensure_ascii=False, default=str)),
         case_id=case_id,
         urgent=tpl.urgent,
-        next_attempt_at=now,
+        next_attempt_at=now - URGENT_LEAD if tpl.urgent else now,
         created_at=now,
         using_db=using_db,
     )

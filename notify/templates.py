@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from string import Formatter
 
 
 @dataclass(frozen=True)
@@ -10,6 +11,8 @@ class Template:
     name: str
     text: str
     urgent: bool = False  # may be sent to a citizen during quiet hours
+    email_only: bool = False  # long e-mail bodies (digests), never sent as an SMS
+    subject: str = ""  # e-mail subject (str.format over the same parameters)
 
 
 TEMPLATES: dict[str, Template] = {
@@ -49,6 +52,24 @@ TEMPLATES: dict[str, Template] = {
             "case_merged",
             "您的诉求{tracking_no}与{parent_no}为同一事项，将合并办理并一并答复。",
         ),
+        # reward decisions (五水共治 and other rewarded reports)
+        Template(
+            "reward_approved",
+            "您反映的问题{tracking_no}经核实符合奖励条件，奖励{amount}元，将于{pay_days}个工作日内发放。",
+        ),
+        Template(
+            "reward_denied",
+            "您反映的问题{tracking_no}经审核不符合奖励条件，原因：{reason}",
+        ),
+        Template(
+            "reward_paid",
+            "您反映的问题{tracking_no}的奖励{amount}元已发放，请注意查收。",
+        ),
+        Template(
+            "reward_pickup",
+            "您反映的问题{tracking_no}经核实获奖励{amount}元，请于{deadline}前凭领取码{code}"
+            "和本人身份证到政务服务大厅领取，逾期视为放弃。",
+        ),
         # to units and supervisors
         Template(
             "unit_dispatched",
@@ -78,6 +99,22 @@ TEMPLATES: dict[str, Template] = {
             "supervisor_task",
             "【待处理】诉求{tracking_no}需要{task_label}。",
         ),
+        # e-mail digests (notify.digests renders the case lists into {details})
+        Template(
+            "unit_daily_digest",
+            "{unit_name}：截至{as_of}，待签收{to_sign}件，黄灯预警{yellow}件，红灯超期{red}件。"
+            "\n\n{details}\n\n请登录12345工作平台及时处理，做到日日清。",
+            email_only=True,
+            subject="【日日清】{unit_name} {date}",
+        ),
+        Template(
+            "supervisor_weekly",
+            "{unit_name}及下辖单位{week}（{period}）：受理{received}件，答复{replied}件，"
+            "退回{returned}件，不满意评价{unsatisfied}件；当前红灯超期{red}件，黄灯预警{yellow}件，"
+            "待签收{to_sign}件。\n\n{details}",
+            email_only=True,
+            subject="【周周审】{unit_name} {week}",
+        ),
     ]
 }
 
@@ -94,3 +131,20 @@ DUE_LABELS = {
 
 def render(name: str, params: dict[str, object]) -> str:
     return TEMPLATES[name].text.format(**params)
+
+
+def placeholders(name: str) -> set[str]:
+    """The parameter names a template uses."""
+    return {field for _, field, _, _ in Formatter().parse(TEMPLATES[name].text) if field}
+
+
+def subject(name: str, params: dict[str, object]) -> str:
+    """An e-mail subject: the template's own, else its 【…】 tag, else a generic one."""
+    tpl = TEMPLATES[name]
+    if tpl.subject:
+        return tpl.subject.format(**params)
+    text = render(name, params)
+    if text.startswith("【") and "】" in text:
+        tag = text[: text.index("】") + 1]
+        return f"{tag}{params.get('tracking_no', '')}".strip()
+    return "12345平台通知"

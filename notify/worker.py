@@ -1,72 +1,340 @@
-"""The delivery worker: claims due outbox rows, sends outside any transaction, records results."""
+"""The delivery worker: claims due outbox rows, sends them outside any transaction, records
+what happened, retries with backoff, dead-letters, and recovers rows a dead worker left behind.
+
+* **Claim** — one statement, ``UPDATE … WHERE id IN (SELECT … ORDER BY next_attempt_at LIMIT n
+  [FOR UPDATE SKIP LOCKED]) RETURNING …``: the rows become ``sending`` with a lease
+  (``claimed_until``) and ``attempts + 1``. On PostgreSQL ``SKIP LOCKED`` lets any number of
+  workers share the queue; on SQLite the single statement is the single claimer.
+* **Send** — no transaction is open while a channel talks to its provider. Each row is routed
+  at send time (``notify.routing``); a channel answers ``Sent``, or raises ``Transient`` (retry
+  with exponential backoff and jitter, ``HOTLINE_OUTBOX_BACKOFF_*``), ``Permanent`` (dead at
+  once) or ``Fallback`` (try the next route, e.g. WeChat 43101 → SMS).
+* **Record** — results are written in batches (``executemany``), each one only if the row is
+  still ours: ``WHERE id = ? AND status = 'sending' AND attempts = <our attempt>``. A worker
+  that lost its lease cannot overwrite a newer attempt.
+* **Recover** — a row still ``sending`` after its lease (its worker died) goes back to
+  ``pending`` marked ``unconfirmed``; so does an attempt that timed out or got a 5xx. Before
+  sending such a row again over SMS, the worker looks for its ``OutId`` with
+  ``QuerySendDetails``, so the citizen does not get it twice. After
+  ``HOTLINE_OUTBOX_MAX_ATTEMPTS`` attempts a row is ``dead`` with its last error.
+* **Priority** — rows are taken in ``next_attempt_at`` order; ``notify.outbox.enqueue`` dates
+  urgent rows (login codes) an hour early, so they overtake any backlog.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from tortoise.transactions import in_transaction
+from tortoise.connection import get_connection
 
-from hotline.crypto import decrypt, mask_phone
-from models.outbox import OutboxMessage, OutboxStatus
+from hotline import settings as settings_mod
+from hotline.crypto import decrypt
+from hotline.settings import Settings
+from notify import routing
+from notify.channels import build_channels
+from notify.console import Console
+from notify.delivery import Channel, Fallback, Message, Permanent, Route, Sent, Transient
 from notify.templates import render
 
 log = logging.getLogger("hotline.notify")
 
-CLAIM_LEASE = timedelta(minutes=5)
+UNCONFIRMED = "unconfirmed"
+COLUMNS = (
+    "id, channel, template, recipient_kind, recipient_id, address_enc, params_enc, case_id, "
+    "urgent, attempts, provider_status"
+)
+CLAIM_SQL = (
+    "UPDATE outbox_message SET status = 'sending', attempts = attempts + 1, claimed_until = ? "
+    "WHERE id IN (SELECT id FROM outbox_message WHERE status = 'pending' "
+    "AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?{lock}) RETURNING " + COLUMNS
+)
+BURY_SQL = (
+    "UPDATE outbox_message SET status = 'dead', claimed_until = NULL, "
+    "last_error = 'the worker was lost during each of its attempts' "
+    "WHERE status = 'sending' AND claimed_until < ? AND attempts >= ?"
+)
+RECOVER_SQL = (
+    "UPDATE outbox_message SET status = 'pending', claimed_until = NULL, "
+    f"provider_status = '{UNCONFIRMED}', next_attempt_at = ? "
+    "WHERE status = 'sending' AND claimed_until < ?"
+)
+FINISH_SQL = (
+    "UPDATE outbox_message SET status = ?, channel = ?, attempts = ?, next_attempt_at = ?, "
+    "claimed_until = NULL, provider_id = COALESCE(?, provider_id), "
+    "provider_status = COALESCE(?, provider_status), last_error = COALESCE(?, last_error), "
+    "sent_at = COALESCE(?, sent_at) WHERE id = ? AND status = 'sending' AND attempts = ?"
+)
 
 
-async def claim_batch(limit: int = 50) -> list[OutboxMessage]:
-    """Mark up to ``limit`` due rows as ``sending`` for this worker (SKIP LOCKED on PostgreSQL)."""
-    now = datetime.now(UTC)
-    async with in_transaction() as conn:
-        query = (
-            OutboxMessage.filter(status=OutboxStatus.pending, next_attempt_at__lte=now)
-            .order_by("id")
-            .limit(limit)
+def dialect_sql(sql: str, dialect: str) -> str:
+    """``?`` placeholders for SQLite, ``$1, $2, …`` for PostgreSQL."""
+    if dialect == "sqlite":
+        return sql
+    parts = sql.split("?")
+    return "".join(f"{p}${i}" for i, p in enumerate(parts[:-1], start=1)) + parts[-1]
+
+
+@dataclass
+class Outcome:
+    id: int
+    claimed_attempts: int
+    status: str
+    channel: str
+    attempts: int
+    next_attempt_at: datetime
+    provider_id: str | None = None
+    provider_status: str | None = None
+    last_error: str | None = None
+    sent_at: datetime | None = None
+
+    def values(self) -> list[Any]:
+        return [
+            self.status, self.channel, self.attempts, self.next_attempt_at.astimezone(UTC),
+            self.provider_id, self.provider_status,
+            self.last_error[:2000] if self.last_error else None,
+            self.sent_at.astimezone(UTC) if self.sent_at else None,
+            self.id, self.claimed_attempts,
+        ]
+
+
+class Worker:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        channels: dict[str, Channel] | None = None,
+        *,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.settings = s = settings or settings_mod.current()
+        self.channels = channels if channels is not None else build_channels(s)
+        self.console = self.channels.get("console") or Console()
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.batch = max(1, s.outbox_batch_size)
+        self.concurrency = max(1, s.outbox_concurrency)
+        # a lease shorter than the longest send would let a second worker take the row
+        # (an SMS may wait for a thread as long as a call lasts, then make its own call)
+        longest = 2 * (s.sms_connect_timeout_s + s.sms_timeout_s) + 2.0
+        self.lease = timedelta(seconds=max(s.outbox_lease_s, longest, s.smtp_timeout_s + 1.0))
+        self.outcomes: list[Outcome] = []
+        self._last_flush = time.monotonic()
+        self._last_recover = float("-inf")
+
+    # -- the database side ----------------------------------------------------------------
+    async def recover(self, now: datetime | None = None) -> int:
+        now = (now or self.clock()).astimezone(UTC)
+        conn = get_connection("default")
+        d = conn.capabilities.dialect
+        await conn.execute_query(dialect_sql(BURY_SQL, d), [now, self.settings.outbox_max_attempts])
+        count, _ = await conn.execute_query(dialect_sql(RECOVER_SQL, d), [now, now])
+        if count:
+            log.warning("recovered %d outbox rows left sending by a lost worker", count)
+        return count
+
+    async def claim(self, limit: int, now: datetime | None = None) -> list[dict[str, Any]]:
+        now = (now or self.clock()).astimezone(UTC)
+        conn = get_connection("default")
+        dialect = conn.capabilities.dialect
+        lock = "" if dialect == "sqlite" else " FOR UPDATE SKIP LOCKED"
+        sql = dialect_sql(CLAIM_SQL.format(lock=lock), dialect)
+        rows = await conn.execute_query_dict(sql, [now + self.lease, now, limit])
+        for row in rows:
+            row["lease_end"] = now + self.lease
+        return sorted(rows, key=lambda r: r["id"])
+
+    async def flush(self) -> int:
+        """Write the finished rows' results, in one batch."""
+        self._last_flush = time.monotonic()
+        if not self.outcomes:
+            return 0
+        batch, self.outcomes = self.outcomes, []
+        conn = get_connection("default")
+        write = conn.execute_many(
+            dialect_sql(FINISH_SQL, conn.capabilities.dialect), [o.values() for o in batch]
         )
-        if conn.capabilities.dialect != "sqlite":
-            query = query.select_for_update(skip_locked=True)
-        rows = await query.using_db(conn)
-        ids = [r.id for r in rows]
-        if ids:
-            await OutboxMessage.filter(id__in=ids).using_db(conn).update(
-                status=OutboxStatus.sending, claimed_until=now + CLAIM_LEASE
-            )
-    return rows
-
-
-def console_send(row: OutboxMessage) -> str:
-    params = json.loads(decrypt(row.params_enc) or "{}")
-    text = render(row.template, params)
-    address = decrypt(row.address_enc)
-    shown = mask_phone(address) if row.channel == "sms" else address
-    print(f"[console {row.channel}] to {shown}: {text}", flush=True)
-    log.info("console sink delivered outbox row %s (%s)", row.id, row.template)
-    return f"console-{row.id}"
-
-
-async def run_once(limit: int = 50) -> int:
-    rows = await claim_batch(limit)
-    for row in rows:
-        provider_id = console_send(row)
-        await OutboxMessage.filter(id=row.id, status=OutboxStatus.sending).update(
-            status=OutboxStatus.sent,
-            provider_id=provider_id,
-            sent_at=datetime.now(UTC),
-            attempts=row.attempts + 1,
-        )
-    return len(rows)
-
-
-async def run_forever(poll_s: float = 1.0) -> None:
-    while True:
         try:
-            sent = await run_once()
-        except Exception:  # keep the worker alive; the row stays claimed until its lease ends
-            log.exception("outbox pass failed")
-            sent = 0
-        if not sent:
-            await asyncio.sleep(poll_s)
+            # shielded: a cancelled worker must not leave a half-done batch (or, on SQLite,
+            # an open transaction on the shared connection)
+            await asyncio.shield(write)
+        except Exception:
+            self.outcomes[:0] = batch  # try again at the next flush; the lease still holds
+            raise
+        return len(batch)
+
+    # -- one message ----------------------------------------------------------------------
+    def message(self, row: dict[str, Any]) -> Message:
+        params = json.loads(decrypt(row["params_enc"]) or "{}")
+        try:
+            text = render(row["template"], params)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise Permanent(f"template {row['template']} cannot be rendered: {exc!r}") from exc
+        return Message(
+            id=int(row["id"]),
+            template=row["template"],
+            params=params,
+            text=text,
+            recipient_kind=row["recipient_kind"],
+            recipient_id=row["recipient_id"],
+            address=decrypt(row["address_enc"]),
+            case_id=row["case_id"],
+            urgent=bool(row["urgent"]),
+            attempts=int(row["attempts"]),
+            channel=row["channel"],
+            unconfirmed=row["provider_status"] == UNCONFIRMED,
+        )
+
+    def channel_for(self, route: Route) -> Channel:
+        if route.address is None:
+            return self.console
+        return self.channels.get(route.channel) or self.console
+
+    async def process(self, row: dict[str, Any]) -> Outcome | None:
+        """Route and send one claimed row; never raises. None: the row is not ours any more
+        (less than half its lease left before it even started — another worker may take it)."""
+        now = self.clock()
+        if "lease_end" in row and now >= row["lease_end"] - self.lease / 2:
+            log.warning("outbox row %s left for another worker: its lease ran short", row["id"])
+            return None
+        attempts = int(row["attempts"])
+        base = Outcome(row["id"], attempts, "pending", row["channel"], attempts, now)
+        try:
+            msg = self.message(row)
+            routes = await routing.routes(msg, self.settings)
+        except Permanent as exc:
+            return self._dead(base, exc.detail, exc.code)
+        except Exception as exc:  # the database, a bug: try again later
+            log.exception("routing outbox row %s failed", row["id"])
+            return self._retry(base, None, Transient(repr(exc)), row["channel"])
+        last: Fallback | None = None
+        for route in routes:
+            hold = routing.held_until(msg, route, now, self.settings)
+            if hold is not None:
+                log.info("outbox row %s held until %s (quiet hours)", msg.id, hold)
+                base.attempts, base.next_attempt_at = attempts - 1, hold
+                return base
+            channel = self.channel_for(route)
+            try:
+                reconcile = getattr(channel, "reconcile", None)
+                if msg.unconfirmed and msg.channel == route.channel and reconcile is not None:
+                    found = await reconcile(msg, route)
+                    if found is not None:
+                        return self._sent(base, found)
+                return self._sent(base, await channel.send(msg, route))
+            except Fallback as exc:
+                log.info("outbox row %s: %s unavailable (%s)", msg.id, route.channel, exc.detail)
+                last = exc
+            except Transient as exc:
+                return self._retry(base, msg, exc, route.channel)
+            except Permanent as exc:
+                base.channel = route.channel
+                return self._dead(base, exc.detail, exc.code)
+            except Exception as exc:
+                log.exception("sending outbox row %s over %s failed", msg.id, route.channel)
+                return self._retry(base, msg, Transient(repr(exc)), route.channel)
+        detail = last.detail if last else "no route"
+        return self._dead(base, f"no channel left: {detail}", last.code if last else None)
+
+    def _sent(self, base: Outcome, sent: Sent) -> Outcome:
+        base.status, base.channel, base.sent_at = "sent", sent.channel, self.clock()
+        base.provider_id, base.provider_status = sent.provider_id, sent.provider_status
+        return base
+
+    def _dead(self, base: Outcome, detail: str, code: str | None) -> Outcome:
+        log.error("outbox row %s is dead: %s", base.id, detail)
+        base.status, base.last_error, base.provider_status = "dead", detail, code
+        return base
+
+    def backoff(self, attempts: int) -> float:
+        s = self.settings
+        delay = min(s.outbox_backoff_max_s, s.outbox_backoff_base_s * 2 ** max(0, attempts - 1))
+        return delay * random.uniform(0.5, 1.0)  # jitter: retries of one outage spread out
+
+    def _retry(
+        self, base: Outcome, msg: Message | None, exc: Transient, channel: str
+    ) -> Outcome:
+        base.channel = channel
+        if base.attempts >= self.settings.outbox_max_attempts:
+            return self._dead(base, f"after {base.attempts} attempts: {exc.detail}", exc.code)
+        delay = self.backoff(base.attempts)
+        if exc.retry_after is not None:
+            delay = max(delay, exc.retry_after)
+        base.next_attempt_at = self.clock() + timedelta(seconds=delay)
+        still_unconfirmed = msg is not None and msg.unconfirmed and msg.channel == channel
+        base.provider_status = UNCONFIRMED if exc.ambiguous or still_unconfirmed else exc.code
+        base.last_error = exc.detail
+        return base
+
+    # -- the loop -------------------------------------------------------------------------
+    async def drain(self, *, forever: bool = False) -> int:
+        """Send until nothing is due (or, with ``forever``, keep polling). Returns the number
+        of rows processed. Up to ``outbox_concurrency`` rows are in flight at once; results
+        are written every ``outbox_flush_s`` or half a batch."""
+        s = self.settings
+        inflight: set[asyncio.Task[Outcome | None]] = set()
+        processed = 0
+        dry_until = 0.0
+        refill = max(1, min(self.batch, self.concurrency) // 2)
+        try:
+            while True:
+                tick = time.monotonic()
+                if tick - self._last_recover >= max(1.0, s.outbox_poll_s):
+                    self._last_recover = tick
+                    await self.recover()
+                free = self.concurrency - len(inflight)
+                if free > 0 and (not inflight or (free >= refill and tick >= dry_until)):
+                    limit = min(free, self.batch)
+                    rows = await self.claim(limit)
+                    dry_until = tick + s.outbox_poll_s if len(rows) < limit else 0.0
+                    inflight.update(asyncio.create_task(self.process(r)) for r in rows)
+                if not inflight:
+                    await self.flush()
+                    if not forever:
+                        return processed
+                    await asyncio.sleep(s.outbox_poll_s)
+                    continue
+                done, inflight = await asyncio.wait(
+                    inflight, timeout=s.outbox_flush_s, return_when=asyncio.FIRST_COMPLETED
+                )
+                self.outcomes.extend(o for o in (t.result() for t in done) if o is not None)
+                processed += len(done)
+                stale = time.monotonic() - self._last_flush >= s.outbox_flush_s
+                if len(self.outcomes) >= max(1, self.batch // 2) or stale:
+                    await self.flush()
+        except asyncio.CancelledError:
+            for task in inflight:
+                task.cancel()
+            # what finished is recorded; what was in flight stays "sending" until its lease ends
+            with contextlib.suppress(Exception):
+                await self.flush()
+            raise
+
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                await self.drain(forever=True)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database went away: the claimed rows wait for their lease
+                log.exception("outbox worker pass failed")
+                await asyncio.sleep(self.settings.outbox_poll_s)
+
+    async def close(self) -> None:
+        for channel in {id(c): c for c in self.channels.values()}.values():
+            with contextlib.suppress(Exception):
+                await channel.close()
+
+
+async def run_forever(settings: Settings | None = None) -> None:
+    worker = Worker(settings)
+    try:
+        await worker.run_forever()
+    finally:
+        await worker.close()

@@ -24,6 +24,13 @@ from hotline.settings import Settings
 from identity.phones import normalize_mobile
 
 TRANSACTIONAL_TABLES = [
+    "reward_audit",
+    "reward_payout",
+    "reward_photo",
+    "reward_monthly",
+    "UPDATE reward_claim SET duplicate_of_id = NULL",
+    "reward_claim",
+    "reward_program",
     "wechat_access_token",
     "wechat_subscription_consent",
     "wechat_seen_message",

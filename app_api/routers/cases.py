@@ -12,6 +12,7 @@ from app_api.schemas import CaseIn
 from casework import intake, queries
 from hotline.errors import Forbidden
 from identity.principal import Principal
+from wechat import security as wechat_security
 
 router = APIRouter(tags=["cases"])
 
@@ -27,9 +28,9 @@ async def submit_case(
         raise Forbidden("工作人员请通过 /intake/cases 登记", code="use_intake")
     channel = who.channel or "app"
     fingerprint = intake.request_fingerprint(request.url.path, body.model_dump(mode="json"))
-    status, reply = await intake.submit(
-        who, body.to_submission(channel), idempotency_key=key, fingerprint=fingerprint
-    )
+    sub = body.to_submission(channel)
+    await wechat_security.screen_submission(who, sub)  # msg_sec_check for WeChat channels
+    status, reply = await intake.submit(who, sub, idempotency_key=key, fingerprint=fingerprint)
     return JSON(reply, status_code=status)
 
 

@@ -1,0 +1,57 @@
+"""The official account's server URL (outside /api/v1): WeChat's signature check and messages.
+
+The body is read raw (XML, plain or 安全模式) and everything is decided in
+``wechat.official_account``: 403 for a wrong signature, ``success`` for anything unreadable,
+otherwise the passive reply.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request, Response
+
+from hotline import settings as settings_mod
+from hotline.errors import NotFound
+from wechat import official_account as oa
+
+router = APIRouter(tags=["wechat"])
+PATH = "/wechat/official-account"
+
+
+def _configured() -> None:
+    if not settings_mod.current().wechat_oa_token:
+        raise NotFound("未配置微信公众号")
+
+
+def _reply(outcome: oa.Outcome) -> Response:
+    return Response(
+        outcome.body, status_code=outcome.status, media_type=outcome.media_type,
+        headers={"X-Content-Type-Options": "nosniff"},
+    )
+
+
+@router.get(PATH, response_class=Response)
+async def verify(
+    signature: str = Query(default="", max_length=64),
+    timestamp: str = Query(default="", max_length=16),
+    nonce: str = Query(default="", max_length=64),
+    echostr: str = Query(default="", max_length=128),
+) -> Response:
+    """WeChat's server-URL check: ``echostr`` back when the signature matches, else 403."""
+    _configured()
+    return _reply(oa.verify_url(signature, timestamp, nonce, echostr))
+
+
+@router.post(PATH, response_class=Response)
+async def receive(
+    request: Request,
+    signature: str = Query(default="", max_length=64),
+    timestamp: str = Query(default="", max_length=16),
+    nonce: str = Query(default="", max_length=64),
+    encrypt_type: str = Query(default="", max_length=16),
+    msg_signature: str = Query(default="", max_length=64),
+) -> Response:
+    """A message or event pushed by WeChat (XML); answered with the passive reply."""
+    _configured()
+    raw = await request.body()
+    outcome = await oa.receive(raw, signature, timestamp, nonce, encrypt_type, msg_signature)
+    return _reply(outcome)

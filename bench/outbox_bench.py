@@ -1,0 +1,185 @@
+"""Outbox benchmark: SMS rows drained through the real Aliyun SDK, next to plain HTTP requests.
+
+In a temporary directory (SQLite, as ``make serve`` runs; ``BENCH_DATABASE_URL`` for another
+database) it migrates a database, writes ``BENCH_OUTBOX_ROWS`` (10,000) ``case_received`` SMS rows
+as ``notify.outbox.enqueue`` writes them, starts the fake Aliyun SMS server
+(``tests/fakes/aliyun_sms.py``, HTTPS with a throwaway CA, signature checks on) in its own
+process, and measures:
+
+- ``raw_http_per_s``: the same number of plain HTTPS POSTs (``requests``, one keep-alive session
+  per thread) to the same server's ``/_fake/ping``, from a thread pool of the worker's SMS pool
+  size (``BENCH_OUTBOX_POOL``, 32);
+- ``outbox_drain_per_s``: ``notify.worker.Worker`` draining every row — claim, decrypt, render,
+  route, SendSms through ``aliyun-python-sdk-core`` (signed, HTTPS, in the same thread-pool size),
+  record the results — until none is left; every row must end ``sent`` and the fake must have
+  accepted each OutId exactly once;
+- ``outbox_to_raw_ratio``: drain / raw. Targets: ratio >= 0.5, drain >= 500 messages/s.
+
+Run: ``.venv/bin/python -m bench.outbox_bench`` (or ``make bench``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a script: make `bench` and `tests` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import requests  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+ROWS = int(os.environ.get("BENCH_OUTBOX_ROWS", "10000"))
+POOL = int(os.environ.get("BENCH_OUTBOX_POOL", "32"))
+TARGETS = {"outbox_drain_per_s": 500.0, "outbox_to_raw_ratio": 0.5}
+UNITS = {
+    "outbox_drain_per_s": "msg/s",
+    "raw_http_per_s": "req/s",
+    "outbox_to_raw_ratio": "x",
+    "outbox_rows": "count",
+    "outbox_duplicates": "count",
+}
+# a body the size of a SendSms request, so both loads move the same bytes
+PING_BODY = {"Action": "Ping", "PhoneNumbers": "13800000000", "Padding": "x" * 560}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_fake(tls: Any, log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    url = f"https://127.0.0.1:{port}"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.fakes.aliyun_sms", "--port", str(port),
+             "--cert", str(tls.cert), "--key", str(tls.key)],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            requests.get(f"{url}/_fake/ping", verify=str(tls.ca), timeout=1)
+            return proc, url
+        except requests.RequestException:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                log = log_path.read_text()
+                raise RuntimeError(f"the fake SMS server did not start:\n{log}") from None
+            time.sleep(0.1)
+
+
+def raw_http(url: str, ca: str, total: int, pool: int) -> float:
+    """Plain HTTPS POSTs from ``pool`` threads, each with its own keep-alive session."""
+    counter = iter(range(total))
+    lock = threading.Lock()
+    errors: list[str] = []
+
+    def loop() -> None:
+        session = requests.Session()
+        while True:
+            with lock:
+                if next(counter, None) is None:
+                    break
+            r = session.post(f"{url}/_fake/ping", data=PING_BODY, verify=ca, timeout=10)
+            if r.status_code != 200:
+                errors.append(str(r.status_code))
+        session.close()
+
+    threads = [threading.Thread(target=loop) for _ in range(pool)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    if errors:
+        raise RuntimeError(f"{len(errors)} raw requests failed: {errors[:3]}")
+    return total / elapsed
+
+
+async def drain(settings: Any, total: int) -> tuple[float, int]:
+    from hotline import db
+    from models.outbox import OutboxMessage
+    from notify.worker import Worker
+    from tests.notify_support import add_rows
+
+    await db.migrate(settings)
+    await db.init_db(settings)
+    try:
+        await OutboxMessage.all().delete()
+        for start in range(0, total, 2000):
+            await add_rows(min(2000, total - start), phone=lambda i, s=start: f"138{s + i:08d}")
+        worker = Worker(settings)
+        started = time.perf_counter()
+        while await OutboxMessage.filter(status__in=("pending", "sending")).exists():
+            await worker.drain()
+        elapsed = time.perf_counter() - started
+        await worker.close()
+        sent = await OutboxMessage.filter(status="sent").count()
+        if sent != total:
+            raise RuntimeError(f"only {sent} of {total} rows were sent")
+        return total / elapsed, sent
+    finally:
+        await db.close_db()
+
+
+def run() -> dict[str, float]:
+    from hotline import settings as settings_mod
+    from hotline.settings import Settings
+    from notify.templates import TEMPLATES
+    from tests.fakes.tls import make_tls
+
+    work = Path(tempfile.mkdtemp(prefix="hotline-outbox-bench-"))
+    tls = make_tls(work / "tls")
+    proc, url = start_fake(tls, work / "fake-sms.log")
+    previous = settings_mod._current
+    try:
+        settings = Settings(
+            env="test", var_dir=work, database_url=os.environ.get("BENCH_DATABASE_URL", ""),
+            secret_key="bench-secret-key-0123456789abcdef", data_key="bench-data-key-0123456789",
+            sms_access_key_id="test-ak", sms_access_key_secret="test-secret",
+            sms_sign_name="浙江12345", sms_endpoint=url, sms_ca_bundle=str(tls.ca),
+            sms_template_codes={name: f"SMS_{100000 + i}" for i, name in enumerate(TEMPLATES)},
+            sms_pool_size=POOL, outbox_concurrency=POOL * 2, outbox_batch_size=POOL * 4,
+            quiet_hours_start="00:00", quiet_hours_end="00:00",
+        )
+        settings_mod.configure(settings)
+        raw = raw_http(url, str(tls.ca), ROWS, POOL)
+        drain_rate, sent = asyncio.run(drain(settings, ROWS))
+        stats = requests.get(f"{url}/_fake/stats", verify=str(tls.ca), timeout=5).json()
+        if stats["duplicates"] or stats["messages"] != ROWS:
+            raise RuntimeError(f"the fake saw {json.dumps(stats)}")
+    finally:
+        settings_mod._current = previous
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+    return {
+        "outbox_drain_per_s": round(drain_rate, 1),
+        "raw_http_per_s": round(raw, 1),
+        "outbox_to_raw_ratio": round(drain_rate / raw, 3),
+        "outbox_rows": float(sent),
+        "outbox_duplicates": float(stats["duplicates"]),
+    }
+
+
+if __name__ == "__main__":
+    for name, value in run().items():
+        unit = UNITS.get(name, "")
+        shown = int(value) if unit == "count" else value
+        print(f"{name}: {shown} {unit}".rstrip())

@@ -1,0 +1,152 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+from models.reward import ClaimStatus, PayoutStatus
+from orjson import loads
+from tortoise.fields.base import OnDelete
+from tortoise.fields.data import JSON_DUMPS
+from tortoise import fields
+from tortoise.indexes import Index
+
+class Migration(migrations.Migration):
+    dependencies = [('models', '0003_wechat_notify')]
+
+    initial = False
+
+    operations = [
+        ops.CreateModel(
+            name='RewardProgram',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('name', fields.CharField(max_length=128)),
+                ('description', fields.TextField(default='', unique=False)),
+                ('categories', fields.JSONField(default=list, encoder=JSON_DUMPS, decoder=loads)),
+                ('starts_on', fields.DateField()),
+                ('ends_on', fields.DateField()),
+                ('budget_fen', fields.BigIntField()),
+                ('committed_fen', fields.BigIntField(default=0)),
+                ('paid_fen', fields.BigIntField(default=0)),
+                ('tiers_fen', fields.JSONField(default=dict, encoder=JSON_DUMPS, decoder=loads)),
+                ('fine_pct', fields.FloatField(default=0.0)),
+                ('fine_cap_fen', fields.BigIntField(default=0)),
+                ('monthly_count_limit', fields.IntField(default=5)),
+                ('monthly_amount_limit_fen', fields.BigIntField(default=500000)),
+                ('claim_deadline_days', fields.IntField(default=60)),
+                ('four_eyes_fen', fields.BigIntField(null=True)),
+                ('active', fields.BooleanField(default=True)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'reward_program', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A reward programme with categories, period, budget and amount rules.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='RewardClaim',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('case', fields.ForeignKeyField('models.Case', source_field='case_id', unique=True, db_constraint=True, to_field='id', related_name='reward_claims', on_delete=OnDelete.RESTRICT)),
+                ('program', fields.ForeignKeyField('models.RewardProgram', source_field='program_id', db_constraint=True, to_field='id', related_name='claims', on_delete=OnDelete.RESTRICT)),
+                ('citizen', fields.ForeignKeyField('models.Citizen', source_field='citizen_id', db_constraint=True, to_field='id', related_name='reward_claims', on_delete=OnDelete.RESTRICT)),
+                ('status', fields.CharEnumField(default=ClaimStatus.open, description='open: open\neligible: eligible\nineligible: ineligible\nduplicate: duplicate\nsecond_approval: second_approval\napproved: approved\ndenied: denied\npaid: paid\nexpired: expired', enum_type=ClaimStatus, max_length=16)),
+                ('reason', fields.CharField(default='', max_length=255)),
+                ('duplicate_of', fields.ForeignKeyField('models.RewardClaim', source_field='duplicate_of_id', null=True, db_constraint=True, to_field='id', related_name='duplicates', on_delete=OnDelete.RESTRICT)),
+                ('group_case_id', fields.BigIntField(db_index=True)),
+                ('category_code', fields.CharField(max_length=32)),
+                ('lat', fields.FloatField(null=True)),
+                ('lng', fields.FloatField(null=True)),
+                ('reported_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('phone_hash', fields.CharField(null=True, db_index=True, max_length=64)),
+                ('device_key', fields.CharField(null=True, db_index=True, max_length=64)),
+                ('flags', fields.JSONField(default=list, encoder=JSON_DUMPS, decoder=loads)),
+                ('flagged', fields.BooleanField(default=False)),
+                ('verified', fields.BooleanField(null=True)),
+                ('verified_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('severity', fields.CharField(null=True, max_length=16)),
+                ('fine_fen', fields.BigIntField(null=True)),
+                ('max_amount_fen', fields.BigIntField(null=True)),
+                ('amount_fen', fields.BigIntField(null=True)),
+                ('first_approver_id', fields.IntField(null=True)),
+                ('first_approved_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('decided_by', fields.IntField(null=True)),
+                ('decided_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('deadline_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('last_audit_hash', fields.CharField(default='', max_length=64)),
+                ('audit_count', fields.IntField(default=0)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'reward_claim', 'app': 'models', 'indexes': [Index(fields=['category_code', 'lat', 'lng']), Index(fields=['status', 'id']), Index(fields=['citizen_id', 'created_at']), Index(fields=['duplicate_of_id'])], 'pk_attr': 'id', 'table_description': "A citizen's claim to a reward for one report, with the facts dedupe and fraud rules use."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='RewardAudit',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('claim', fields.ForeignKeyField('models.RewardClaim', source_field='claim_id', db_constraint=True, to_field='id', related_name='audit', on_delete=OnDelete.RESTRICT)),
+                ('payout_id', fields.BigIntField(null=True)),
+                ('seq', fields.IntField()),
+                ('at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('action', fields.CharField(max_length=32)),
+                ('actor_role', fields.CharField(max_length=16)),
+                ('actor_id', fields.CharField(null=True, max_length=32)),
+                ('data', fields.JSONField(default=dict, encoder=JSON_DUMPS, decoder=loads)),
+                ('prev_hash', fields.CharField(max_length=64)),
+                ('hash', fields.CharField(max_length=64)),
+            ],
+            options={'table': 'reward_audit', 'app': 'models', 'unique_together': (('claim', 'seq'),), 'pk_attr': 'id', 'table_description': 'One change of a claim or its payouts, append-only, hash chained per claim.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='RewardMonthly',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('program', fields.ForeignKeyField('models.RewardProgram', source_field='program_id', db_constraint=True, to_field='id', related_name='monthly', on_delete=OnDelete.RESTRICT)),
+                ('citizen_id', fields.BigIntField()),
+                ('month', fields.CharField(max_length=7)),
+                ('count', fields.IntField(default=0)),
+                ('amount_fen', fields.BigIntField(default=0)),
+            ],
+            options={'table': 'reward_monthly', 'app': 'models', 'unique_together': (('program', 'citizen_id', 'month'),), 'pk_attr': 'id', 'table_description': 'Approved rewards per citizen, programme and month of the report (the monthly limits).'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='RewardPayout',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('claim', fields.ForeignKeyField('models.RewardClaim', source_field='claim_id', db_constraint=True, to_field='id', related_name='payouts', on_delete=OnDelete.RESTRICT)),
+                ('provider', fields.CharField(max_length=16)),
+                ('amount_fen', fields.BigIntField()),
+                ('status', fields.CharEnumField(default=PayoutStatus.pending, description='pending: pending\nsending: sending\nunknown: unknown\nawaiting_pickup: awaiting_pickup\npaid: paid\nfailed: failed\nexpired: expired', enum_type=PayoutStatus, max_length=16)),
+                ('attempts', fields.IntField(default=0)),
+                ('next_attempt_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('claimed_until', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('provider_ref', fields.CharField(null=True, max_length=64)),
+                ('last_error', fields.TextField(null=True, unique=False)),
+                ('code_hash', fields.CharField(null=True, unique=True, max_length=64)),
+                ('expires_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('paid_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'reward_payout', 'app': 'models', 'indexes': [Index(fields=['status', 'next_attempt_at']), Index(fields=['status', 'expires_at']), Index(fields=['claim_id'])], 'pk_attr': 'id', 'table_description': 'Money going to a citizen by WeChat Pay transfer or at a service hall (manual).'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='RewardPhoto',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('claim', fields.ForeignKeyField('models.RewardClaim', source_field='claim_id', db_constraint=True, to_field='id', related_name='photos', on_delete=OnDelete.CASCADE)),
+                ('photo_id', fields.BigIntField()),
+                ('sha256', fields.CharField(db_index=True, max_length=64)),
+                ('dhash', fields.BigIntField()),
+                ('band0', fields.IntField(db_index=True)),
+                ('band1', fields.IntField(db_index=True)),
+                ('band2', fields.IntField(db_index=True)),
+                ('band3', fields.IntField(db_index=True)),
+            ],
+            options={'table': 'reward_photo', 'app': 'models', 'indexes': [Index(fields=['claim_id'])], 'pk_attr': 'id', 'table_description': 'A photo of a claim: its hashes, and the four 16-bit dHash bands that index near matches.'},
+            bases=['Model'],
+        ),
+        ops.AddField(
+            model_name='Staff',
+            name='phone_hash',
+            field=fields.CharField(null=True, db_index=True, max_length=64),
+        ),
+    ]

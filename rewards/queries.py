@@ -1,0 +1,141 @@
+"""Reading claims and payouts: reward administrators' lists and details, the reporter's own."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from casework.views import iso
+from hotline.crypto import decrypt
+from hotline.errors import NotFound, ValidationProblem
+from identity.principal import Principal
+from models.case import Case
+from models.citizen import Citizen
+from models.org import Unit
+from models.reward import RewardAudit, RewardClaim, RewardPayout, RewardProgram
+from rewards.audit import verify_chain
+from rewards.payouts import payout_trade_no
+from rewards.views import audit_view, citizen_view, claim_summary, payout_view
+
+MAX_LIMIT = 100
+
+
+def encode_cursor(value: int) -> str:
+    return base64.urlsafe_b64encode(f"r:{value}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, _, value = raw.partition(":")
+        if kind != "r":
+            raise ValueError(kind)
+        return int(value)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationProblem("cursor 无效", code="invalid_cursor") from exc
+
+
+async def _tracking_nos(case_ids: list[int]) -> dict[int, str]:
+    rows = await Case.filter(id__in=case_ids).values_list("id", "tracking_no")
+    return dict(rows)
+
+
+async def list_claims(
+    *,
+    status: str | None = None,
+    program_id: int | None = None,
+    category_code: str | None = None,
+    flagged: bool | None = None,
+    limit: int = 20,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    """Claims newest first, filtered."""
+    query = RewardClaim.all()
+    if status:
+        query = query.filter(status=status)
+    if program_id:
+        query = query.filter(program_id=program_id)
+    if category_code:
+        query = query.filter(category_code=category_code)
+    if flagged is not None:
+        query = query.filter(flagged=flagged)
+    before = decode_cursor(cursor)
+    if before is not None:
+        query = query.filter(id__lt=before)
+    rows = await query.order_by("-id").limit(limit + 1)
+    page = rows[:limit]
+    numbers = await _tracking_nos([c.case_id for c in page])  # type: ignore[attr-defined]
+    return {
+        "items": [claim_summary(c, numbers.get(c.case_id)) for c in page],  # type: ignore[attr-defined]
+        "next_cursor": encode_cursor(page[-1].id) if len(rows) > limit else None,
+    }
+
+
+async def claim_detail(claim_id: int) -> dict[str, Any]:
+    """Everything about a claim, the reporter's identity included (reward administrators)."""
+    claim = await RewardClaim.get_or_none(id=claim_id)
+    if claim is None:
+        raise NotFound("未找到该奖励申请")
+    case = await Case.get(id=claim.case_id)  # type: ignore[attr-defined]
+    citizen = await Citizen.get(id=claim.citizen_id)  # type: ignore[attr-defined]
+    program = await RewardProgram.get(id=claim.program_id)  # type: ignore[attr-defined]
+    unit = await Unit.get_or_none(id=case.unit_id) if case.unit_id else None  # type: ignore[attr-defined]
+    payouts = await RewardPayout.filter(claim_id=claim.id).order_by("id")
+    events = await RewardAudit.filter(claim_id=claim.id).order_by("seq")
+    duplicates = await RewardClaim.filter(duplicate_of_id=claim.id).values_list("id", flat=True)
+    return claim_summary(claim, case.tracking_no) | {
+        "program": {"id": program.id, "name": program.name},
+        "reporter": {
+            "citizen_id": citizen.id,
+            "name": decrypt(citizen.name_enc) or decrypt(case.contact_name_enc),
+            "phone": decrypt(case.contact_phone_enc) or decrypt(citizen.phone_enc),
+            "real_name_verified": citizen.real_name_verified,
+        },
+        "case": {
+            "tracking_no": case.tracking_no,
+            "status": case.status,
+            "title": case.title,
+            "content": case.content,
+            "location": {"lat": case.lat, "lng": case.lng, "address": case.address},
+            "unit": {"id": unit.id, "name": unit.name} if unit else None,
+            "created_at": iso(case.created_at),
+            "reply": case.reply_content,
+        },
+        "duplicates": list(duplicates),
+        "payouts": [payout_view(p, payout_trade_no(p)) for p in payouts],
+        "audit": [audit_view(e) for e in events],
+        "audit_chain_valid": verify_chain(claim, events),
+    }
+
+
+async def list_payouts(
+    *, status: str | None = None, limit: int = 20, cursor: str | None = None
+) -> dict[str, Any]:
+    query = RewardPayout.all()
+    if status:
+        query = query.filter(status=status)
+    before = decode_cursor(cursor)
+    if before is not None:
+        query = query.filter(id__lt=before)
+    rows = await query.order_by("-id").limit(limit + 1)
+    page = rows[:limit]
+    return {
+        "items": [payout_view(p, payout_trade_no(p)) for p in page],
+        "next_cursor": encode_cursor(page[-1].id) if len(rows) > limit else None,
+    }
+
+
+async def my_claims(who: Principal, limit: int, cursor: str | None) -> dict[str, Any]:
+    query = RewardClaim.filter(citizen_id=who.id)
+    before = decode_cursor(cursor)
+    if before is not None:
+        query = query.filter(id__lt=before)
+    rows = await query.order_by("-id").limit(limit + 1)
+    page = rows[:limit]
+    numbers = await _tracking_nos([c.case_id for c in page])  # type: ignore[attr-defined]
+    return {
+        "items": [citizen_view(c, numbers.get(c.case_id, "")) for c in page],  # type: ignore[attr-defined]
+        "next_cursor": encode_cursor(page[-1].id) if len(rows) > limit else None,
+    }
