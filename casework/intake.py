@@ -185,7 +185,7 @@ async def submit(
             await event.save(using_db=conn)
             await hooks.submitted(case, principal, conn)
             photos = await media_service.attach(principal, sub.photo_ids, case.id, conn)
-            if phone:
+            if phone or case.citizen_id:  # a WeChat-only citizen is reached on WeChat
                 await enqueue(
                     "case_received",
                     {"tracking_no": tracking_no, "query_code": query_code},

@@ -104,8 +104,8 @@ async def _deliver(conn: BaseDBAsyncClient, acted: Case, msg: Message) -> None:
     case = msg.case or acted
     if msg.to == "citizen":
         phone = decrypt(case.contact_phone_enc)
-        if not phone:
-            return
+        if not phone and not case.citizen_id:  # type: ignore[attr-defined]
+            return  # an anonymous walk-in without a number: nobody to tell
         await enqueue(
             msg.template,
             msg.params,

@@ -132,7 +132,7 @@ def case_view(
         "confidential": case.confidential,
         "contact": _contact(case, viewer),
         "timeline": _timeline(events, public_only=viewer.kind != "staff"),
-    }
+    } | ({"flags": list(case.flags or [])} if viewer.kind == "staff" else {})
 
 
 def public_view(case: Case, events: list[CaseEvent], reply: str | None) -> dict[str, Any]:

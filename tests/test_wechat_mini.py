@@ -9,8 +9,9 @@ from hotline.crypto import decrypt, lookup_hash
 from identity import tokens
 from models.case import Case
 from models.citizen import Citizen
+from models.outbox import OutboxMessage
 from models.wechat import SubscriptionConsent
-from tests.conftest import COMPLAINT, bearer, login_citizen
+from tests.conftest import COMPLAINT, bearer, login_citizen, login_staff
 from tests.fakes.wechat_api import FakeWeChat
 from tests.wechat_support import mini_login, wx_fixture  # noqa: F401
 
@@ -36,6 +37,10 @@ async def test_login_creates_then_finds_the_citizen(client: httpx.AsyncClient,
     r = await client.post("/api/v1/cases", json=COMPLAINT, headers=bearer(first["access_token"]))
     assert r.status_code == 201, r.text
     assert r.json()["channel"] == "wechat_mini"
+    # with no phone bound, the acknowledgement still goes out (the worker picks WeChat)
+    note = await OutboxMessage.get(template="case_received")
+    assert note.recipient_kind == "citizen" and note.recipient_id == str(row.id)
+    assert note.address_enc is None
 
 
 async def test_unionid_finds_the_official_account_citizen(client: httpx.AsyncClient,
@@ -189,6 +194,9 @@ async def test_mini_submission_review_is_flagged(client: httpx.AsyncClient,
     r = await _mini_case(client, wx, "这里有待审词，请处理一下这个问题。")
     assert r.status_code == 201
     assert (await Case.get(tracking_no=r.json()["tracking_no"])).flags == ["content_review"]
+    staff = await login_staff(client, "dispatcher")
+    seen = await client.get(f"/api/v1/cases/{r.json()['tracking_no']}", headers=bearer(staff))
+    assert seen.json()["flags"] == ["content_review"]  # staff see why it needs a look
 
 
 async def test_mini_submission_accepted_when_wechat_is_down(client: httpx.AsyncClient,
