@@ -21,6 +21,7 @@ from casework.calendar_store import load_calendar
 from casework.timeline import new_event
 from casework.transitions import BY_ACTION, role_allowed
 from hotline.crypto import decrypt
+from hotline.db import lock_first
 from hotline.errors import Forbidden, InvalidTransition, NotFound
 from identity.principal import Principal
 from models.case import Case, CaseEvent
@@ -158,10 +159,7 @@ async def append_event(
 
 
 async def lock_case(conn: BaseDBAsyncClient, **filters: Any) -> Case | None:
-    query = Case.filter(**filters)
-    if conn.capabilities.dialect != "sqlite":
-        query = query.select_for_update()
-    return await query.using_db(conn).first()
+    return await lock_first(conn, Case, **filters)
 
 
 async def perform(

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from hotline.chain import GENESIS, link_hash
 from models.case import Case, CaseEvent
-
-GENESIS = "0" * 64
 
 
 def event_hash(prev_hash: str, tracking_no: str, seq: int, fields: dict[str, Any]) -> str:
-    body = json.dumps(
-        {"case": tracking_no, "seq": seq, **fields},
-        ensure_ascii=False,
-        sort_keys=True,
-        separators=(",", ":"),
-        default=str,
-    )
-    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+    return link_hash(prev_hash, {"case": tracking_no, "seq": seq}, fields)
 
 
 @dataclass(frozen=True)

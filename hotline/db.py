@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from tortoise import Tortoise
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.connection import get_connection
 from tortoise.migrations.api import migrate as migrate_api
 from tortoise.migrations.executor import MigrationExecutor
+from tortoise.models import Model
 
 from hotline.settings import Settings
 from models import MODEL_MODULES
+
+M = TypeVar("M", bound=Model)
 
 APP = "models"
 
@@ -38,6 +42,17 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
         "use_tz": True,
         "timezone": "UTC",
     }
+
+
+async def lock_first(conn: BaseDBAsyncClient, model: type[M], **filters: Any) -> M | None:
+    """The first matching row, locked FOR UPDATE until ``conn``'s transaction ends.
+
+    SQLite has no row locks; there a write transaction already excludes every other writer.
+    """
+    query = model.filter(**filters)
+    if conn.capabilities.dialect != "sqlite":
+        query = query.select_for_update()
+    return await query.using_db(conn).first()
 
 
 def is_sqlite() -> bool:

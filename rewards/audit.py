@@ -6,27 +6,19 @@ one committed; ``(claim, seq)`` is unique, so a forked chain could not be commit
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from hotline.chain import GENESIS, link_hash
+from hotline.db import lock_first
 from models.reward import RewardAudit, RewardClaim
-
-GENESIS = "0" * 64
 
 
 def audit_hash(prev_hash: str, claim_id: int, seq: int, fields: dict[str, Any]) -> str:
-    body = json.dumps(
-        {"claim": claim_id, "seq": seq, **fields},
-        ensure_ascii=False,
-        sort_keys=True,
-        separators=(",", ":"),
-        default=str,
-    )
-    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+    return link_hash(prev_hash, {"claim": claim_id, "seq": seq}, fields)
 
 
 def _fields(
@@ -49,10 +41,7 @@ def _fields(
 
 async def lock_claim(conn: BaseDBAsyncClient, **filters: Any) -> RewardClaim | None:
     """The claim, row-locked until the transaction ends (SQLite serializes writers anyway)."""
-    query = RewardClaim.filter(**filters)
-    if conn.capabilities.dialect != "sqlite":
-        query = query.select_for_update()
-    return await query.using_db(conn).first()
+    return await lock_first(conn, RewardClaim, **filters)
 
 
 async def record(
