@@ -12,6 +12,7 @@ from casework.calendar import (
     chinese_calendar_rows,
     known_years_from_chinese_calendar,
 )
+from hotline import settings as settings_mod
 from models.calendar import CalendarDay, CalendarYear
 
 _CACHE_TTL_S = 60.0
@@ -31,7 +32,10 @@ async def load_calendar() -> WorkCalendar:
         return _cached[1]
     rows = await CalendarDay.all().values_list("date", "working", "name")
     years = await CalendarYear.all().values_list("year", flat=True)
-    cal = WorkCalendar.from_rows([(d, w, n) for d, w, n in rows], set(years))
+    s = settings_mod.current()
+    cal = WorkCalendar.from_rows(
+        [(d, w, n) for d, w, n in rows], set(years), s.work_start, s.work_end
+    )
     _cached = (now, cal)
     return cal
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from datetime import time
 from pathlib import Path
 from typing import Any, Literal
 
@@ -139,6 +140,10 @@ class Settings(BaseSettings):
     reward_fraud_claims_per_phone: int = 5  # claims from one phone or device in the window
     reward_payout_poll_s: float = 5.0
     reward_payout_max_attempts: int = 8
+
+    # working hours on working days (Asia/Shanghai), for the sign deadline and the lights
+    work_start: time = time(9, 0)
+    work_end: time = time(17, 0)
 
     # workers
     run_workers: bool = True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from casework import schedule
 from casework.calendar import SHANGHAI
@@ -12,6 +12,7 @@ from casework.calendar_store import (
     load_calendar,
     recompute_provisional,
 )
+from casework.deadlines import sign_due
 from casework.routing import suggest_unit
 from models.calendar import CalendarDay, CalendarYear
 from models.case import Case
@@ -79,3 +80,20 @@ async def test_provisional_deadlines_are_recomputed_after_an_import(client, citi
     assert case.due_transfer.astimezone(SHANGHAI).date() == date(2027, 1, 6)
     reply = await client.get(f"/api/v1/cases/{case.tracking_no}", headers=bearer(citizen_token))
     assert reply.json()["provisional_deadline"] is False
+
+
+async def test_working_hours_are_configurable():
+    from hotline import settings as settings_mod
+
+    s = settings_mod.current()
+    old = (s.work_start, s.work_end)
+    s.work_start, s.work_end = time(8, 30), time(17, 30)
+    invalidate()
+    try:
+        cal = await load_calendar()
+        friday = datetime(2026, 11, 27, 16, 30, tzinfo=SHANGHAI)
+        # one working hour on Friday (to 17:30), the second from 08:30 on Monday
+        assert sign_due(cal, friday).at == datetime(2026, 11, 30, 9, 30, tzinfo=SHANGHAI)
+    finally:
+        s.work_start, s.work_end = old
+        invalidate()
