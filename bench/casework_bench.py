@@ -35,7 +35,6 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse, urlunparse
 
 if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -327,16 +326,10 @@ async def _sqlite(tmp: Path) -> dict[str, float]:
 async def _postgres(base_url: str, tmp: Path) -> dict[str, float]:
     import asyncpg
 
-    name = f"hotline_bench_{os.getpid()}"
-    parsed = urlparse(base_url)
-    admin = urlunparse(parsed._replace(scheme="postgresql", path="/postgres"))
-    url = urlunparse(parsed._replace(scheme="postgresql", path=f"/{name}"))
-    con = await asyncpg.connect(admin)
-    await con.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    await con.execute(f'CREATE DATABASE "{name}"')
-    await con.close()
-    try:
-        settings = _settings(url.replace("postgresql://", "postgres://", 1), tmp)
+    from hotline.db import scratch_database
+
+    async with scratch_database(base_url, "hotline_bench") as url:
+        settings = _settings(url, tmp)
         units, root = await _prepare(settings)
         started = time.perf_counter()
         con = await asyncpg.connect(url)
@@ -356,10 +349,6 @@ async def _postgres(base_url: str, tmp: Path) -> dict[str, float]:
         finally:
             await con.close()
         return await _measured(settings, time.perf_counter() - started)
-    finally:
-        con = await asyncpg.connect(admin)
-        await con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await con.close()
 
 
 def _backend(name: str) -> dict[str, float]:

@@ -24,7 +24,6 @@ import asyncio
 import multiprocessing
 import os
 import random
-import secrets
 import statistics
 import sys
 import tempfile
@@ -33,7 +32,6 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse, urlunparse
 
 if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -241,40 +239,14 @@ async def _run(url: str, var_dir: Path) -> dict[str, float]:
     }
 
 
-async def _pg_database(base: str) -> tuple[str, str, str]:
-    import asyncpg
-
-    name = f"hotline_bench_{secrets.token_hex(4)}"
-    parsed = urlparse(base)
-    admin = urlunparse(parsed._replace(scheme="postgresql", path="/postgres"))
-    conn = await asyncpg.connect(admin)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    url = urlunparse(parsed._replace(scheme="postgres", path=f"/{name}"))
-    return url, admin, name
-
-
-async def _drop(admin: str, name: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(admin)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
-
-
 def _run_pg(base: str, var: str) -> dict[str, float]:
     """In a fresh process: Tortoise keeps per-dialect caches that a second init would reuse."""
 
     async def go() -> dict[str, float]:
-        url, admin, name = await _pg_database(base)
-        try:
+        from hotline.db import scratch_database
+
+        async with scratch_database(base, "hotline_bench") as url:
             return await _run(url, Path(var))
-        finally:
-            await _drop(admin, name)
 
     return asyncio.run(go())
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import secrets
+from collections.abc import AsyncIterator
 from typing import Any, TypeVar
+from urllib.parse import urlparse, urlunparse
 
 from tortoise import Tortoise
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -119,3 +123,29 @@ def _cli_config() -> dict[str, Any]:
 
 # For `tortoise -c hotline.db.TORTOISE_ORM makemigrations` (developer use).
 TORTOISE_ORM = _cli_config()
+
+
+@contextlib.asynccontextmanager
+async def scratch_database(base_url: str, prefix: str) -> AsyncIterator[str]:
+    """A new, empty PostgreSQL database on the server of ``base_url``, dropped afterwards.
+
+    For the test suite and the benchmarks; yields its ``postgres://`` URL.
+    """
+    import asyncpg
+
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    parsed = urlparse(base_url)
+    admin = urlunparse(parsed._replace(scheme="postgresql", path="/postgres"))
+    conn = await asyncpg.connect(admin)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    try:
+        yield urlunparse(parsed._replace(scheme="postgres", path=f"/{name}"))
+    finally:
+        conn = await asyncpg.connect(admin)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()

@@ -4,14 +4,13 @@ transactional tables. Redis is used for real when HOTLINE_TEST_REDIS_URL is set.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import secrets
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse, urlunparse
 
 import httpx
 import pytest
@@ -58,30 +57,6 @@ def _postgres_url() -> str | None:
     return os.environ.get("HOTLINE_TEST_POSTGRES_URL") or None
 
 
-async def _create_pg_database(base_url: str) -> tuple[str, str]:
-    import asyncpg
-
-    name = f"hotline_test_{secrets.token_hex(4)}"
-    parsed = urlparse(base_url)
-    admin = urlunparse(parsed._replace(scheme="postgresql", path="/postgres"))
-    conn = await asyncpg.connect(admin)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return urlunparse(parsed._replace(path=f"/{name}")), admin
-
-
-async def _drop_pg_database(admin: str, name: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(admin)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
-
-
 @pytest.fixture(scope="session")
 def tmp_var() -> Path:
     return Path(tempfile.mkdtemp(prefix="hotline-test-"))
@@ -89,15 +64,17 @@ def tmp_var() -> Path:
 
 @pytest.fixture(scope="session")
 async def settings(tmp_var: Path) -> AsyncIterator[Settings]:
-    pg = _postgres_url()
-    admin = name = None
-    if pg:
-        url, admin = await _create_pg_database(pg)
-        name = urlparse(url).path.lstrip("/")
-        url = url.replace("postgresql://", "postgres://", 1)
-    else:
-        url = f"sqlite://{tmp_var / 'test.sqlite3'}"
-    s = Settings(
+    async with contextlib.AsyncExitStack() as stack:
+        pg = _postgres_url()
+        if pg:
+            url = await stack.enter_async_context(db.scratch_database(pg, "hotline_test"))
+        else:
+            url = f"sqlite://{tmp_var / 'test.sqlite3'}"
+        yield _test_settings(tmp_var, url)
+
+
+def _test_settings(tmp_var: Path, url: str) -> Settings:
+    return Settings(
         env="test",
         var_dir=tmp_var,
         database_url=url,
@@ -106,9 +83,6 @@ async def settings(tmp_var: Path) -> AsyncIterator[Settings]:
         redis_url=os.environ.get("HOTLINE_TEST_REDIS_URL", ""),
         run_workers=False,
     )
-    yield s
-    if admin and name:
-        await _drop_pg_database(admin, name)
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import _create_pg_database, _drop_pg_database, _postgres_url
+from hotline.db import scratch_database
+from tests.conftest import _postgres_url
 
 HOTLINE = [sys.executable, "-m", "hotline"]
 
@@ -19,14 +20,11 @@ async def cli_env(tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
     env |= {"HOTLINE_VAR_DIR": str(tmp_path / "var"), "PYTHONPATH": os.getcwd()}
     pg = _postgres_url()
-    admin = name = None
-    if pg:
-        url, admin = await _create_pg_database(pg)
-        name = url.rsplit("/", 1)[1]
-        env["HOTLINE_DATABASE_URL"] = url.replace("postgresql://", "postgres://", 1)
-    yield env
-    if admin and name:
-        await _drop_pg_database(admin, name)
+    if not pg:
+        yield env
+        return
+    async with scratch_database(pg, "hotline_cli") as url:
+        yield env | {"HOTLINE_DATABASE_URL": url}
 
 
 def run(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
