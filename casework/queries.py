@@ -5,7 +5,10 @@ from __future__ import annotations
 import base64
 import hmac
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
+
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
 
 from casework import deadlines, views
 from hotline import ratelimit
@@ -17,18 +20,40 @@ from media import service as media_service
 from models.case import Case, CaseEvent
 from models.org import Unit
 
-
-def encode_cursor(value: int) -> str:
-    return base64.urlsafe_b64encode(str(value).encode()).decode().rstrip("=")
+M = TypeVar("M", bound=Model)
 
 
-def decode_cursor(cursor: str | None) -> int | None:
+def encode_cursor(value: int, tag: str = "") -> str:
+    raw = f"{tag}:{value}" if tag else str(value)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, tag: str = "") -> int | None:
+    """The id a cursor points after; a cursor of another list (``tag``) or garbage is a 422."""
     if not cursor:
         return None
     try:
-        return int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if tag:
+            kind, _, raw = raw.partition(":")
+            if kind != tag:
+                raise ValueError(kind)
+        return int(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValidationProblem("cursor 无效", code="invalid_cursor") from exc
+
+
+async def newest_first(
+    query: QuerySet[M], limit: int, cursor: str | None, tag: str = ""
+) -> tuple[list[M], str | None]:
+    """One page of ``query`` by descending id (keyset), and the cursor of the next page."""
+    before = decode_cursor(cursor, tag)
+    if before is not None:
+        query = query.filter(id__lt=before)
+    rows = await query.order_by("-id").limit(limit + 1)
+    page = rows[:limit]
+    more = len(rows) > limit
+    return page, encode_cursor(page[-1].id, tag) if more else None  # type: ignore[attr-defined]
 
 
 def can_read(viewer: Principal, case: Case) -> bool:
@@ -82,15 +107,9 @@ def summary(case: Case, now: datetime) -> dict[str, Any]:
 
 
 async def my_cases(viewer: Principal, limit: int, cursor: str | None) -> dict[str, Any]:
-    query = Case.filter(citizen_id=viewer.id)
-    before = decode_cursor(cursor)
-    if before is not None:
-        query = query.filter(id__lt=before)
-    rows = await query.order_by("-id").limit(limit + 1)
+    page, next_cursor = await newest_first(Case.filter(citizen_id=viewer.id), limit, cursor)
     now = datetime.now(UTC)
-    items = [summary(c, now) for c in rows[:limit]]
-    next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
-    return {"items": items, "next_cursor": next_cursor}
+    return {"items": [summary(c, now) for c in page], "next_cursor": next_cursor}
 
 
 async def track(tracking_no: str, code: str, client_ip: str) -> dict[str, Any]:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
+from casework.queries import newest_first
 from casework.views import iso
 from hotline.crypto import decrypt
-from hotline.errors import NotFound, ValidationProblem
+from hotline.errors import NotFound
 from identity.principal import Principal
 from models.case import Case
 from models.citizen import Citizen
@@ -18,23 +18,7 @@ from rewards.payouts import payout_trade_no
 from rewards.views import audit_view, citizen_view, claim_summary, payout_view
 
 MAX_LIMIT = 100
-
-
-def encode_cursor(value: int) -> str:
-    return base64.urlsafe_b64encode(f"r:{value}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> int | None:
-    if not cursor:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        kind, _, value = raw.partition(":")
-        if kind != "r":
-            raise ValueError(kind)
-        return int(value)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationProblem("cursor 无效", code="invalid_cursor") from exc
+CURSOR_TAG = "r"  # reward lists' cursors are refused by other lists, and back
 
 
 async def _tracking_nos(case_ids: list[int]) -> dict[int, str]:
@@ -61,15 +45,11 @@ async def list_claims(
         query = query.filter(category_code=category_code)
     if flagged is not None:
         query = query.filter(flagged=flagged)
-    before = decode_cursor(cursor)
-    if before is not None:
-        query = query.filter(id__lt=before)
-    rows = await query.order_by("-id").limit(limit + 1)
-    page = rows[:limit]
+    page, next_cursor = await newest_first(query, limit, cursor, CURSOR_TAG)
     numbers = await _tracking_nos([c.case_id for c in page])  # type: ignore[attr-defined]
     return {
         "items": [claim_summary(c, numbers.get(c.case_id)) for c in page],  # type: ignore[attr-defined]
-        "next_cursor": encode_cursor(page[-1].id) if len(rows) > limit else None,
+        "next_cursor": next_cursor,
     }
 
 
@@ -116,26 +96,18 @@ async def list_payouts(
     query = RewardPayout.all()
     if status:
         query = query.filter(status=status)
-    before = decode_cursor(cursor)
-    if before is not None:
-        query = query.filter(id__lt=before)
-    rows = await query.order_by("-id").limit(limit + 1)
-    page = rows[:limit]
+    page, next_cursor = await newest_first(query, limit, cursor, CURSOR_TAG)
     return {
         "items": [payout_view(p, payout_trade_no(p)) for p in page],
-        "next_cursor": encode_cursor(page[-1].id) if len(rows) > limit else None,
+        "next_cursor": next_cursor,
     }
 
 
 async def my_claims(who: Principal, limit: int, cursor: str | None) -> dict[str, Any]:
     query = RewardClaim.filter(citizen_id=who.id)
-    before = decode_cursor(cursor)
-    if before is not None:
-        query = query.filter(id__lt=before)
-    rows = await query.order_by("-id").limit(limit + 1)
-    page = rows[:limit]
+    page, next_cursor = await newest_first(query, limit, cursor, CURSOR_TAG)
     numbers = await _tracking_nos([c.case_id for c in page])  # type: ignore[attr-defined]
     return {
         "items": [citizen_view(c, numbers.get(c.case_id, "")) for c in page],  # type: ignore[attr-defined]
-        "next_cursor": encode_cursor(page[-1].id) if len(rows) > limit else None,
+        "next_cursor": next_cursor,
     }

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
 from hotline.crypto import decrypt, encrypt, lookup_hash
 from hotline.seed import DEMO_PASSWORD
@@ -191,3 +192,14 @@ async def bulk_claims(
             )
         )
     return claims
+
+
+@pytest.fixture(name="staffs")
+async def staffs_fixture(client: httpx.AsyncClient) -> Staffs:
+    return Staffs(client)
+
+
+@pytest.fixture(name="prog")
+async def prog_fixture() -> RewardProgram:
+    """The demo 五水共治 programme (the harness wipes programmes between tests)."""
+    return await program()

@@ -2,33 +2,23 @@
 
 from __future__ import annotations
 
-import pytest
-
 from casework.views import REWARD_FLAG
 from models.case import Case
 from models.org import Staff
 from models.reward import RewardAudit, RewardClaim
 from rewards.eligibility import set_staff_phone
 from tests.conftest import bearer, login_staff
-from tests.rewards_support import (
+from tests.rewards_support import (  # noqa: F401 (fixtures prog, staffs)
     WATER,
     Staffs,
     claim_of,
     handle,
+    prog_fixture,
     program,
     reporter,
+    staffs_fixture,
     submit,
 )
-
-
-@pytest.fixture
-async def staffs(client):
-    return Staffs(client)
-
-
-@pytest.fixture
-async def prog():
-    return await program()
 
 
 async def test_programs_are_public(client, prog):

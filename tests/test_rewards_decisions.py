@@ -11,29 +11,21 @@ import pytest
 from models.reward import RewardAudit, RewardClaim, RewardMonthly, RewardPayout, RewardProgram
 from rewards.audit import verify_chain
 from tests.conftest import bearer, login_staff
-from tests.rewards_support import (
+from tests.rewards_support import (  # noqa: F401 (fixtures prog, staffs)
     Staffs,
     bulk_claims,
     claim_of,
     handle,
+    prog_fixture,
     program,
     reporter,
     second_reward_admin,
     sms_params,
+    staffs_fixture,
     submit,
 )
 
 ADMIN = "/api/v1/admin/rewards"
-
-
-@pytest.fixture
-async def staffs(client):
-    return Staffs(client)
-
-
-@pytest.fixture
-async def prog():
-    return await program()
 
 
 @pytest.fixture

@@ -16,18 +16,17 @@ from models.reward import RewardClaim, RewardPhoto
 from rewards import dedupe
 from tests import photo_fixtures as fx
 from tests.conftest import bearer
-from tests.rewards_support import WATER, Staffs, act, claim_of, handle, moved, program, reporter
+from tests.rewards_support import (  # noqa: F401 (fixtures prog, staffs)
+    WATER,
+    act,
+    claim_of,
+    handle,
+    moved,
+    prog_fixture,
+    reporter,
+    staffs_fixture,
+)
 from tests.rewards_support import submit as file_report
-
-
-@pytest.fixture
-async def staffs(client):
-    return Staffs(client)
-
-
-@pytest.fixture
-async def prog():
-    return await program()
 
 
 async def test_bands_find_every_hash_within_three_bits():

@@ -16,28 +16,20 @@ from rewards.provider import Outcome, TransferRequest
 from rewards.wechat_pay import WeChatPayProvider
 from tests.conftest import bearer, login_staff
 from tests.fakes.wechat_pay import FakeWeChatPay
-from tests.rewards_support import (
+from tests.rewards_support import (  # noqa: F401 (fixtures prog, staffs)
     Staffs,
     claim_of,
     handle,
+    prog_fixture,
     program,
     reporter,
     sms_params,
+    staffs_fixture,
     submit,
 )
 
 ADMIN = "/api/v1/admin/rewards"
 APPID, MCH_ID, API_KEY = "wx-mini-pay", "1900000109", "k" * 32
-
-
-@pytest.fixture
-async def staffs(client):
-    return Staffs(client)
-
-
-@pytest.fixture
-async def prog():
-    return await program()
 
 
 @pytest.fixture
