@@ -17,17 +17,27 @@ from identity.principal import Principal
 from models.case import Case
 
 SubmitHook = Callable[[Case, Principal, BaseDBAsyncClient], Awaitable[None]]
+SubmitFilter = Callable[[Case, Principal], bool]
 StepHook = Callable[[str, Case, dict[str, Any], datetime, BaseDBAsyncClient], Awaitable[None]]
 
-_on_submit: list[SubmitHook] = []
+_on_submit: list[tuple[SubmitHook, SubmitFilter]] = []
 _on_step: list[StepHook] = []
 
 
-def on_submit(fn: SubmitHook) -> SubmitHook:
-    """Run ``fn(case, submitter, conn)`` when a case is filed (after its first event)."""
-    if fn not in _on_submit:
-        _on_submit.append(fn)
-    return fn
+def on_submit(*, when: SubmitFilter) -> Callable[[SubmitHook], SubmitHook]:
+    """Run ``fn(case, submitter, conn)`` when a case is filed (after its first event), for the
+    cases where ``when(case, submitter)`` holds.
+
+    Intake files cases in batches from plain rows and loads a full ``Case`` only for the cases
+    some hook wants, so ``when`` must be cheap, do no I/O and read only the case's columns.
+    """
+
+    def register(fn: SubmitHook) -> SubmitHook:
+        if all(fn is not f for f, _ in _on_submit):
+            _on_submit.append((fn, when))
+        return fn
+
+    return register
 
 
 def on_step(fn: StepHook) -> StepHook:
@@ -37,9 +47,15 @@ def on_step(fn: StepHook) -> StepHook:
     return fn
 
 
+def wants_submitted(case: Case, submitter: Principal) -> bool:
+    """Whether any submit hook wants this newly filed case."""
+    return any(when(case, submitter) for _, when in _on_submit)
+
+
 async def submitted(case: Case, submitter: Principal, conn: BaseDBAsyncClient) -> None:
-    for fn in _on_submit:
-        await fn(case, submitter, conn)
+    for fn, when in _on_submit:
+        if when(case, submitter):
+            await fn(case, submitter, conn)
 
 
 async def stepped(

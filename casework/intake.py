@@ -1,4 +1,5 @@
-"""Case intake on every channel: validate, number, commit case + first event + outbox at once."""
+"""Case intake on every channel: validate, then file (casework.filing commits case, first event
+and outbox message at once, in batches under load)."""
 
 from __future__ import annotations
 
@@ -8,25 +9,22 @@ import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
-from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
-from casework import hooks, reference, schedule, views
+from casework import filing, reference, schedule, views
 from casework.calendar import SHANGHAI
 from casework.calendar_store import load_calendar
-from casework.timeline import new_event
+from hotline import rows
 from hotline.crypto import decrypt, encrypt, lookup_hash
 from hotline.errors import Conflict, ValidationProblem
 from identity.phones import normalize_contact_phone
 from identity.principal import Principal
 from media import service as media_service
 from models.case import Case
-from models.citizen import Citizen
 from models.ops import IdempotencyRecord
-from notify.outbox import enqueue
 
 log = logging.getLogger("hotline.intake")
 
@@ -67,17 +65,6 @@ async def replay(scope: str, key: str, fingerprint: str) -> tuple[int, dict[str,
     return rec.status_code, json.loads(decrypt(rec.body_enc) or "{}")
 
 
-async def _next_tracking_no(conn: BaseDBAsyncClient, now: datetime) -> str:
-    day = now.astimezone(SHANGHAI).strftime("%Y%m%d")
-    ph = "?" if conn.capabilities.dialect == "sqlite" else "$1"
-    rows = await conn.execute_query_dict(
-        f"INSERT INTO daily_counter (day, value) VALUES ({ph}, 1) "
-        "ON CONFLICT (day) DO UPDATE SET value = daily_counter.value + 1 RETURNING value",
-        [day],
-    )
-    return f"{day}-{rows[0]['value']:06d}"
-
-
 async def _validate(sub: Submission) -> None:
     cats = await reference.categories()
     cat = cats.get(sub.category_code)
@@ -111,15 +98,6 @@ def in_china(lat: float, lng: float) -> bool:
     return CHINA_LAT[0] <= lat <= CHINA_LAT[1] and CHINA_LNG[0] <= lng <= CHINA_LNG[1]
 
 
-async def _contact_phone(principal: Principal, sub: Submission) -> str | None:
-    if sub.contact_phone:
-        return sub.contact_phone
-    if principal.kind == "citizen":
-        citizen = await Citizen.get_or_none(id=principal.id).only("id", "phone_enc")
-        return decrypt(citizen.phone_enc) if citizen else None
-    return None
-
-
 async def submit(
     principal: Principal,
     sub: Submission,
@@ -132,82 +110,9 @@ async def submit(
         replayed = await replay(principal.scope_key, idempotency_key, fingerprint)
         if replayed is not None:
             return replayed
-    await _validate(sub)
-    sub.photo_ids = await media_service.check_attachable(principal, sub.photo_ids)
-    phone = await _contact_phone(principal, sub)
-    root = await reference.platform_unit()
-    cal = await load_calendar()
-    now = datetime.now(UTC)
-    query_code = f"{secrets.randbelow(1_000_000):06d}"
+    ready = await prepare(principal, sub, idempotency_key=idempotency_key, fingerprint=fingerprint)
     try:
-        async with in_transaction() as conn:
-            tracking_no = await _next_tracking_no(conn, now)
-            case = Case(
-                tracking_no=tracking_no,
-                query_code_hash=lookup_hash(query_code, f"query:{tracking_no}"),
-                kind=sub.kind,
-                category_id=sub.category_code,
-                channel=sub.channel,
-                status="submitted",
-                title=sub.title,
-                content=sub.content,
-                lat=sub.lat,
-                lng=sub.lng,
-                address=sub.address,
-                region_id=sub.region_code,
-                occurred_at=sub.occurred_at,
-                photo_ids=sub.photo_ids,
-                flags=list(sub.flags),
-                anonymous=sub.anonymous,
-                confidential=sub.confidential,
-                public=sub.public,
-                citizen_id=principal.id if principal.kind == "citizen" else None,
-                device_id=principal.id if principal.kind == "device" else None,
-                operator_id=principal.id if principal.kind == "staff" else None,
-                contact_phone_enc=encrypt(phone),
-                contact_phone_hash=lookup_hash(phone) if phone else None,
-                contact_name_enc=encrypt(sub.contact_name),
-                unit_path=root.path,
-                created_at=now,
-            )
-            schedule.set_due(case, cal, "dispatch", "dispatch", now)
-            schedule.refresh_next(case)
-            draft = new_event(
-                case,
-                action="submit",
-                actor_role=principal.kind if principal.kind != "staff" else "operator",
-                actor_id=str(principal.id),
-                at=now,
-                note=f"诉求已受理（{views.CHANNEL_LABELS.get(sub.channel, sub.channel)}）",
-            )
-            await case.save(using_db=conn)
-            event = draft.to_model(case.id)
-            await event.save(using_db=conn)
-            await hooks.submitted(case, principal, conn)
-            photos = await media_service.attach(principal, sub.photo_ids, case.id, conn)
-            if phone or case.citizen_id:  # a WeChat-only citizen is reached on WeChat
-                await enqueue(
-                    "case_received",
-                    {"tracking_no": tracking_no, "query_code": query_code},
-                    channel="sms",
-                    recipient_kind="citizen" if case.citizen_id else "phone",
-                    recipient_id=str(case.citizen_id) if case.citizen_id else None,
-                    address=phone,
-                    case_id=case.id,
-                    using_db=conn,
-                )
-            reply = views.case_view(
-                case, [event], viewer=principal, now=now, query_code=query_code, photos=photos
-            )
-            if idempotency_key:
-                await IdempotencyRecord.create(
-                    scope=principal.scope_key,
-                    key=idempotency_key,
-                    request_hash=fingerprint,
-                    status_code=201,
-                    body_enc=encrypt(json.dumps(reply, ensure_ascii=False)),
-                    using_db=conn,
-                )
+        reply = await filing.file(ready)
     except IntegrityError:
         # a concurrent retry with the same key committed first: answer with its result
         if idempotency_key:
@@ -215,8 +120,66 @@ async def submit(
             if replayed is not None:
                 return replayed
         raise
-    await _auto_dispatch(sub, tracking_no)
+    await _auto_dispatch(sub, reply["tracking_no"])
     return 201, reply
+
+
+async def prepare(
+    principal: Principal,
+    sub: Submission,
+    *,
+    idempotency_key: str | None = None,
+    fingerprint: str = "",
+) -> filing.Filing:
+    """Check a submission and build its filing, writing nothing (422 for what is wrong)."""
+    await _validate(sub)
+    sub.photo_ids = await media_service.check_attachable(principal, sub.photo_ids)
+    root = await reference.platform_unit()
+    cal = await load_calendar()
+    now = datetime.now(UTC)
+    phone = sub.contact_phone  # else the citizen's own, looked up when the case is filed
+    row = rows.new_row(
+        Case,
+        tracking_no="",
+        query_code_hash="",
+        kind=sub.kind,
+        category_id=sub.category_code,
+        channel=sub.channel,
+        status="submitted",
+        title=sub.title,
+        content=sub.content,
+        lat=sub.lat,
+        lng=sub.lng,
+        address=sub.address,
+        region_id=sub.region_code,
+        occurred_at=sub.occurred_at,
+        photo_ids=sub.photo_ids,
+        flags=list(sub.flags),
+        anonymous=sub.anonymous,
+        confidential=sub.confidential,
+        public=sub.public,
+        citizen_id=principal.id if principal.kind == "citizen" else None,
+        device_id=principal.id if principal.kind == "device" else None,
+        operator_id=principal.id if principal.kind == "staff" else None,
+        contact_phone_enc=encrypt(phone),
+        contact_phone_hash=lookup_hash(phone) if phone else None,
+        contact_name_enc=encrypt(sub.contact_name),
+        unit_path=root.path,
+        created_at=now,
+        updated_at=now,
+    )
+    draft = SimpleNamespace(**row)
+    schedule.set_due(cast(Case, draft), cal, "dispatch", "dispatch", now)
+    schedule.refresh_next(cast(Case, draft))
+    return filing.Filing(
+        submitter=principal,
+        row=vars(draft),
+        query_code=f"{secrets.randbelow(1_000_000):06d}",
+        note=f"诉求已受理（{views.CHANNEL_LABELS.get(sub.channel, sub.channel)}）",
+        now=now,
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+    )
 
 
 async def _auto_dispatch(sub: Submission, tracking_no: str) -> None:

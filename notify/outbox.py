@@ -17,6 +17,34 @@ from notify.templates import TEMPLATES
 URGENT_LEAD = timedelta(hours=1)
 
 
+def message(
+    template: str,
+    params: dict[str, Any],
+    *,
+    channel: str,
+    recipient_kind: str,
+    recipient_id: str | None = None,
+    address: str | None = None,
+    case_id: int | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The outbox row (column -> value) of a message to send; see :func:`enqueue`."""
+    tpl = TEMPLATES[template]
+    now = now or datetime.now(UTC)
+    return {
+        "channel": channel,
+        "template": template,
+        "recipient_kind": recipient_kind,
+        "recipient_id": recipient_id,
+        "address_enc": encrypt(address),
+        "params_enc": encrypt(json.dumps(params, ensure_ascii=False, default=str)),
+        "case_id": case_id,
+        "urgent": tpl.urgent,
+        "next_attempt_at": now - URGENT_LEAD if tpl.urgent else now,
+        "created_at": now,
+    }
+
+
 async def enqueue(
     template: str,
     params: dict[str, Any],
@@ -32,18 +60,13 @@ async def enqueue(
 
     ``channel`` is what the caller has in mind ("sms" for a citizen, "unit" for a unit); the
     worker chooses the actual channel when it sends (``notify.routing``)."""
-    tpl = TEMPLATES[template]
-    now = datetime.now(UTC)
-    return await OutboxMessage.create(
+    row = message(
+        template,
+        params,
         channel=channel,
-        template=template,
         recipient_kind=recipient_kind,
         recipient_id=recipient_id,
-        address_enc=encrypt(address),
-        params_enc=encrypt(json.dumps(params, ensure_ascii=False, default=str)),
+        address=address,
         case_id=case_id,
-        urgent=tpl.urgent,
-        next_attempt_at=now - URGENT_LEAD if tpl.urgent else now,
-        created_at=now,
-        using_db=using_db,
     )
+    return await OutboxMessage.create(**row, using_db=using_db)

@@ -28,11 +28,16 @@ from rewards.programs import local_date, program_for
 REWARDABLE_KIND = "report"
 
 
+def may_qualify(case: Case, submitter: Principal) -> bool:
+    """The cheap part of :func:`open_claim`'s test: a named citizen's report."""
+    return case.kind == REWARDABLE_KIND and not case.anonymous and submitter.kind == "citizen"
+
+
 async def open_claim(
     case: Case, submitter: Principal, conn: BaseDBAsyncClient
 ) -> RewardClaim | None:
     """Open the claim of a newly filed report, if it qualifies (inside intake's transaction)."""
-    if case.kind != REWARDABLE_KIND or case.anonymous or submitter.kind != "citizen":
+    if not may_qualify(case, submitter):
         return None
     category_code: str = case.category_id  # type: ignore[attr-defined]
     category = await Category.get_or_none(code=category_code).using_db(conn)

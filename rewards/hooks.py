@@ -17,7 +17,7 @@ from models.case import Case
 from rewards import claims, eligibility
 
 
-@hooks.on_submit
+@hooks.on_submit(when=claims.may_qualify)
 async def on_submit(case: Case, submitter: Principal, conn: BaseDBAsyncClient) -> None:
     await claims.open_claim(case, submitter, conn)
 

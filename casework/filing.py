@@ -1,0 +1,254 @@
+"""Group commit of new cases: many submissions, one transaction, each answered after the commit.
+
+A submission is cheap to check and expensive to commit: on SQLite every statement is a hop to
+the database thread with the one connection locked meanwhile, on PostgreSQL a round trip. So
+intake hands each checked submission (a :class:`Filing`) to the writer of its event loop. The
+writer takes everything waiting (up to ``MAX_BATCH``) and files it in one transaction with a
+fixed handful of statements: reserve the tracking numbers, read the submitters' phones, insert
+the cases, their first events, the "received" messages and the idempotency records. Each caller
+gets its reply only once that transaction has committed, so a 2xx still means committed.
+
+Nothing waits for a batch to fill: with one submission in flight a batch is that submission.
+Batches form by themselves under load, from the submissions that arrive while one commits.
+If a batch fails, each of its filings is retried alone, so a bad one (a photo attached by a
+concurrent submission, an Idempotency-Key reused at the same moment) fails only itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any, cast
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from casework import hooks, views
+from casework.calendar import SHANGHAI
+from casework.timeline import new_event
+from hotline import rows
+from hotline.crypto import decrypt, encrypt, lookup_hash
+from identity.principal import Principal
+from media import service as media_service
+from models.case import Case, CaseEvent
+from models.ops import IdempotencyRecord
+from models.outbox import OutboxMessage
+from notify import outbox
+
+log = logging.getLogger("hotline.filing")
+
+MAX_BATCH = 64
+
+
+@dataclass
+class Filing:
+    """A checked submission, ready to be numbered and committed."""
+
+    submitter: Principal
+    row: dict[str, Any]  # every column of Case (rows.new_row) but the tracking number
+    query_code: str
+    note: str  # of the first timeline event
+    now: datetime
+    idempotency_key: str | None = None
+    fingerprint: str = ""
+    reply: dict[str, Any] = field(default_factory=dict)
+    # the case being filed, rebuilt from ``row`` by every attempt (a retry starts afresh)
+    case: SimpleNamespace = field(default_factory=SimpleNamespace)
+
+
+class _Writer:
+    def __init__(self) -> None:
+        self.waiting: list[tuple[Filing, asyncio.Future[dict[str, Any]]]] = []
+        self.task: asyncio.Task[None] | None = None
+
+    async def file(self, filing: Filing) -> dict[str, Any]:
+        fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self.waiting.append((filing, fut))
+        if self.task is None:
+            self.task = asyncio.get_running_loop().create_task(self._drain())
+        # a caller that goes away does not withdraw its filing: it is committed all the same
+        return await asyncio.shield(fut)
+
+    async def _drain(self) -> None:
+        try:
+            while self.waiting:
+                batch, self.waiting = self.waiting[:MAX_BATCH], self.waiting[MAX_BATCH:]
+                await self._commit(batch)
+        finally:
+            self.task = None
+
+    async def _commit(self, batch: list[tuple[Filing, asyncio.Future[dict[str, Any]]]]) -> None:
+        try:
+            await _commit([f for f, _ in batch])
+        except Exception as exc:  # noqa: BLE001 - each filing is retried alone below
+            if len(batch) == 1:
+                _settle(batch[0][1], exc=exc)
+                return
+            for filing, fut in batch:
+                try:
+                    await _commit([filing])
+                except Exception as one:  # noqa: BLE001 - handed to the caller
+                    _settle(fut, exc=one)
+                else:
+                    _settle(fut, reply=filing.reply)
+            return
+        for filing, fut in batch:
+            _settle(fut, reply=filing.reply)
+
+
+def _settle(
+    fut: asyncio.Future[dict[str, Any]],
+    *,
+    reply: dict[str, Any] | None = None,
+    exc: BaseException | None = None,
+) -> None:
+    if fut.done():
+        return
+    if exc is not None:
+        fut.set_exception(exc)
+    else:
+        fut.set_result(reply or {})
+
+
+_writers: dict[asyncio.AbstractEventLoop, _Writer] = {}
+
+
+async def file(filing: Filing) -> dict[str, Any]:
+    """Commit ``filing`` (with whatever else is waiting) and return its reply."""
+    loop = asyncio.get_running_loop()
+    writer = _writers.get(loop)
+    if writer is None:
+        for stale in [lp for lp in _writers if lp.is_closed()]:
+            del _writers[stale]
+        writer = _writers[loop] = _Writer()
+    return await writer.file(filing)
+
+
+async def _reserve_numbers(conn: BaseDBAsyncClient, filings: list[Filing]) -> None:
+    """Give each filing its tracking number: one counter update per day in the batch."""
+    by_day: dict[str, list[Filing]] = {}
+    for f in filings:
+        by_day.setdefault(f.now.astimezone(SHANGHAI).strftime("%Y%m%d"), []).append(f)
+    a, b = ("?", "?") if conn.capabilities.dialect == "sqlite" else ("$1", "$2")
+    sql = (
+        f"INSERT INTO daily_counter (day, value) VALUES ({a}, {b}) ON CONFLICT (day) "
+        "DO UPDATE SET value = daily_counter.value + excluded.value RETURNING value"
+    )
+    for day, group in by_day.items():
+        result = await conn.execute_query_dict(sql, [day, len(group)])
+        first = int(result[0]["value"]) - len(group) + 1
+        for n, f in enumerate(group):
+            f.case.tracking_no = f"{day}-{first + n:06d}"
+
+
+async def _fill_citizen_phones(conn: BaseDBAsyncClient, filings: list[Filing]) -> None:
+    """A citizen who gave no contact phone is reached on the phone they signed in with."""
+    wanted = {
+        f.case.citizen_id for f in filings if f.case.citizen_id and not f.case.contact_phone_enc
+    }
+    if not wanted:
+        return
+    ph = ",".join(
+        "?" if conn.capabilities.dialect == "sqlite" else f"${n}" for n in range(1, len(wanted) + 1)
+    )
+    found = await conn.execute_query_dict(
+        f"SELECT id, phone_enc, phone_hash FROM citizen WHERE id IN ({ph})", list(wanted)
+    )
+    phones = {r["id"]: r for r in found}
+    for f in filings:
+        row = phones.get(f.case.citizen_id)
+        if row and row["phone_enc"] and not f.case.contact_phone_enc:
+            f.case.contact_phone_enc = row["phone_enc"]
+            f.case.contact_phone_hash = row["phone_hash"]
+
+
+async def _commit(filings: list[Filing]) -> None:
+    for f in filings:
+        f.case = SimpleNamespace(**f.row)
+    async with in_transaction() as conn:
+        await _reserve_numbers(conn, filings)
+        await _fill_citizen_phones(conn, filings)
+        events = [_first_event(f) for f in filings]
+        ids = await rows.insert(
+            conn, Case, [vars(f.case) for f in filings], returning=("id", "tracking_no")
+        )
+        by_no = {r["tracking_no"]: r["id"] for r in ids}
+        for f, ev in zip(filings, events, strict=True):
+            f.case.id = ev.case_id = by_no[f.case.tracking_no]
+        await rows.insert(conn, CaseEvent, [rows.new_row(CaseEvent, **vars(ev)) for ev in events])
+        messages = [rows.new_row(OutboxMessage, **m) for f in filings if (m := _received(f))]
+        await rows.insert(conn, OutboxMessage, messages)
+        keyed = []
+        for f, ev in zip(filings, events, strict=True):
+            photos = await _after_insert(conn, f)
+            f.reply = views.case_view(
+                cast(Case, f.case),
+                [cast(CaseEvent, ev)],
+                viewer=f.submitter,
+                now=f.now,
+                query_code=f.query_code,
+                photos=photos,
+            )
+            if f.idempotency_key:
+                keyed.append(_idempotency_row(f))
+        await rows.insert(conn, IdempotencyRecord, keyed)
+
+
+def _first_event(f: Filing) -> SimpleNamespace:
+    c = f.case
+    c.query_code_hash = lookup_hash(f.query_code, f"query:{c.tracking_no}")
+    who = f.submitter
+    draft = new_event(
+        cast(Case, c),
+        action="submit",
+        actor_role=who.kind if who.kind != "staff" else "operator",
+        actor_id=str(who.id),
+        at=f.now,
+        note=f.note,
+    )
+    return SimpleNamespace(**draft.fields)
+
+
+def _received(f: Filing) -> dict[str, Any] | None:
+    """The "case received" SMS with the tracking number and query code, if anyone can get it."""
+    c = f.case
+    if not (c.contact_phone_enc or c.citizen_id):  # a WeChat-only citizen is reached on WeChat
+        return None
+    return outbox.message(
+        "case_received",
+        {"tracking_no": c.tracking_no, "query_code": f.query_code},
+        channel="sms",
+        recipient_kind="citizen" if c.citizen_id else "phone",
+        recipient_id=str(c.citizen_id) if c.citizen_id else None,
+        address=decrypt(c.contact_phone_enc),
+        case_id=c.id,
+        now=f.now,
+    )
+
+
+async def _after_insert(conn: BaseDBAsyncClient, f: Filing) -> list[dict[str, Any]]:
+    """Submit hooks (for the cases they want) and photo attachment; the reply's photo entries."""
+    case = cast(Case, f.case)
+    if hooks.wants_submitted(case, f.submitter):
+        full = await Case.get(id=f.case.id).using_db(conn)
+        await hooks.submitted(full, f.submitter, conn)
+        f.case.flags = full.flags
+    if not f.case.photo_ids:
+        return []
+    return await media_service.attach(f.submitter, f.case.photo_ids, f.case.id, conn)
+
+
+def _idempotency_row(f: Filing) -> dict[str, Any]:
+    return rows.new_row(
+        IdempotencyRecord,
+        scope=f.submitter.scope_key,
+        key=f.idempotency_key,
+        request_hash=f.fingerprint,
+        status_code=201,
+        body_enc=encrypt(json.dumps(f.reply, ensure_ascii=False)),
+        created_at=f.now,
+    )

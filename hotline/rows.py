@@ -1,0 +1,154 @@
+"""Many rows of one model in one statement, where an ORM object per row costs too much.
+
+Intake's group commit files dozens of cases per transaction: building a Tortoise model per row
+and saving it statement by statement costs more than the rest of a submission together. Here a
+row is a plain dict keyed by column (``category_id``, not ``category``) and starts from the
+model's own defaults, so the table definition stays in ``models/`` and nothing is duplicated.
+Values are converted the way Tortoise would store them (JSON as text, enums by value, aware
+datetimes as they are), so the ORM reads these rows back like its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import Enum
+from functools import cache
+from typing import Any
+
+import orjson
+from tortoise import fields
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.fields.data import CharEnumFieldInstance
+from tortoise.models import Model
+
+
+@dataclass(frozen=True)
+class _Column:
+    name: str
+    default: Callable[[], Any]
+    convert: Callable[[Any], Any] | None
+    max_length: int | None
+    nullable: bool
+
+
+@dataclass(frozen=True)
+class _Table:
+    name: str
+    columns: tuple[_Column, ...]
+    constant: dict[str, Any]  # columns whose default is a constant (None, 0, "", False)
+    made: tuple[tuple[str, Callable[[], Any]], ...]  # columns whose default is made per row
+    names: frozenset[str]
+
+
+def _json(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not value and isinstance(value, list | dict):
+        return "[]" if isinstance(value, list) else "{}"
+    return orjson.dumps(value).decode()
+
+
+def _enum(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+def _default(field: fields.Field) -> Callable[[], Any]:
+    if isinstance(field, fields.DatetimeField) and (field.auto_now or field.auto_now_add):
+        return lambda: datetime.now(UTC)
+    d = field.default
+    if callable(d):
+        return d
+    return lambda: d
+
+
+@cache
+def _table(model: type[Model]) -> _Table:
+    meta = model._meta
+    cols = []
+    for name in meta.fields_db_projection:
+        field = meta.fields_map[name]
+        if field.pk and field.generated:
+            continue
+        convert: Callable[[Any], Any] | None = None
+        if isinstance(field, fields.JSONField):
+            convert = _json
+        elif isinstance(field, CharEnumFieldInstance):
+            convert = _enum
+        max_length = field.max_length if isinstance(field, fields.CharField) else None
+        column = meta.fields_db_projection[name]
+        cols.append(_Column(column, _default(field), convert, max_length, field.null))
+    constant, made = {}, []
+    for c in cols:
+        value = c.default()
+        if value is None or isinstance(value, str | int | float | bool):
+            constant[c.name] = value
+        else:  # a list, dict or time: a fresh one per row
+            made.append((c.name, c.default))
+    names = frozenset(c.name for c in cols)
+    return _Table(meta.db_table, tuple(cols), constant, tuple(made), names)
+
+
+def new_row(model: type[Model], **values: Any) -> dict[str, Any]:
+    """Every column of ``model`` at its default, then ``values`` (keyed by column name)."""
+    table = _table(model)
+    if not values.keys() <= table.names:
+        raise KeyError(f"{model.__name__} has no columns {sorted(values.keys() - table.names)}")
+    row = table.constant.copy()
+    for name, make in table.made:
+        if name not in values:
+            row[name] = make()
+    row.update(values)
+    return row
+
+
+def _values(table: _Table, row: Mapping[str, Any]) -> list[Any]:
+    out = []
+    for c in table.columns:
+        v = row[c.name]
+        if c.convert is not None:
+            v = c.convert(v)
+        if v is None:
+            if not c.nullable:
+                raise ValueError(f"{table.name}.{c.name} may not be null")
+        elif c.max_length is not None and len(v) > c.max_length:
+            raise ValueError(f"{table.name}.{c.name} is longer than {c.max_length}")
+        out.append(v)
+    return out
+
+
+def _placeholders(dialect: str, n_rows: int, n_cols: int) -> str:
+    if dialect == "sqlite":
+        one = "(" + ",".join("?" * n_cols) + ")"
+        return ",".join([one] * n_rows)
+    return ",".join(
+        "(" + ",".join(f"${r * n_cols + c + 1}" for c in range(n_cols)) + ")" for r in range(n_rows)
+    )
+
+
+async def insert(
+    conn: BaseDBAsyncClient,
+    model: type[Model],
+    rows: Sequence[Mapping[str, Any]],
+    returning: Sequence[str] = (),
+) -> list[dict[str, Any]]:
+    """INSERT ``rows`` (from :func:`new_row`) in one statement; the ``returning`` columns of each.
+
+    The returned rows come in no guaranteed order: return a unique column to match them up.
+    """
+    if not rows:
+        return []
+    table = _table(model)
+    values: list[Any] = []
+    for row in rows:
+        values.extend(_values(table, row))
+    names = ",".join(f'"{c.name}"' for c in table.columns)
+    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ' + _placeholders(
+        conn.capabilities.dialect, len(rows), len(table.columns)
+    )
+    if returning:
+        sql += " RETURNING " + ",".join(f'"{r}"' for r in returning)
+        return await conn.execute_query_dict(sql, values)
+    await conn.execute_query(sql, values)
+    return []
