@@ -63,7 +63,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> F
     app.include_router(health.router)
     api = "/api/v1"
     for router in (
-        auth.router, cases.router, intake.router, photos.router, reference.router, staff.router,
+        cases.router, auth.router, intake.router, photos.router, reference.router, staff.router,
         queues.router,
     ):
         app.include_router(router, prefix=api)

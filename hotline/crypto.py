@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from hotline import settings as settings_mod
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=512)  # query codes use a purpose per case: keep room for the rest
 def _derive(data_key: str, purpose: str) -> bytes:
     return hmac.new(data_key.encode(), purpose.encode(), hashlib.sha256).digest()
 
@@ -22,16 +22,21 @@ def _key(purpose: str) -> bytes:
     return _derive(settings_mod.current().data_key, purpose)
 
 
+@lru_cache(maxsize=4)
+def _aead(data_key: str) -> AESGCM:
+    return AESGCM(_derive(data_key, "aead"))
+
+
 def lookup_hash(value: str, purpose: str = "phone") -> str:
     """Deterministic keyed hash for equality lookups of an encrypted value."""
-    return hmac.new(_key(f"lookup:{purpose}"), value.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(_key(f"lookup:{purpose}"), value.encode(), "sha256").hex()
 
 
 def encrypt(value: str | None) -> str | None:
     if value is None:
         return None
     nonce = os.urandom(12)
-    sealed = AESGCM(_key("aead")).encrypt(nonce, value.encode(), None)
+    sealed = _aead(settings_mod.current().data_key).encrypt(nonce, value.encode(), None)
     return "v1." + base64.urlsafe_b64encode(nonce + sealed).decode()
 
 
@@ -41,7 +46,7 @@ def decrypt(token: str | None) -> str | None:
     if not token.startswith("v1."):
         raise ValueError("unknown ciphertext version")
     raw = base64.urlsafe_b64decode(token[3:])
-    return AESGCM(_key("aead")).decrypt(raw[:12], raw[12:], None).decode()
+    return _aead(settings_mod.current().data_key).decrypt(raw[:12], raw[12:], None).decode()
 
 
 def mask_phone(phone: str | None) -> str | None:

@@ -20,14 +20,37 @@ def _encode(claims: dict[str, Any]) -> str:
     return jwt.encode(claims, settings_mod.current().secret_key, algorithm=ALG)
 
 
+# Access tokens already verified by this process: a citizen files and follows cases with one
+# token for up to an hour, and checking its signature each time costs more than the rest of
+# authentication. Only the signature check is remembered: expiry is checked on every use.
+_VERIFIED_MAX = 20_000
+_verified: dict[str, dict[str, Any]] = {}
+_verified_with = ""  # the key they were verified with: another key forgets them all
+
+
 def decode_access(token: str) -> dict[str, Any]:
+    global _verified_with
+    secret = settings_mod.current().secret_key
+    if secret != _verified_with:
+        _verified.clear()
+        _verified_with = secret
+    claims = _verified.get(token)
+    if claims is None:
+        claims = _verify_access(token, secret)
+        if len(_verified) >= _VERIFIED_MAX:
+            del _verified[next(iter(_verified))]  # the oldest
+        _verified[token] = claims
+    if claims["exp"] <= time.time():
+        raise Unauthorized("登录已失效，请重新登录", code="invalid_token")
+    return claims
+
+
+def _verify_access(token: str, secret: str) -> dict[str, Any]:
     try:
-        claims = jwt.decode(
-            token, settings_mod.current().secret_key, algorithms=[ALG], options={"require": ["exp"]}
-        )
+        claims = jwt.decode(token, secret, algorithms=[ALG], options={"require": ["exp"]})
     except jwt.PyJWTError as exc:
         raise Unauthorized("登录已失效，请重新登录", code="invalid_token") from exc
-    if claims.get("typ") != "access":
+    if claims.get("typ") != "access" or not isinstance(claims["exp"], int | float):
         raise Unauthorized("登录已失效，请重新登录", code="invalid_token")
     return claims
 

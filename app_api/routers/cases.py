@@ -6,7 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from app_api.deps import citizen, client_ip, idempotency_key, principal
+from app_api import deps
+from app_api.deps import citizen, client_ip, principal
 from app_api.responses import JSON
 from app_api.schemas import CaseIn
 from casework import intake, queries
@@ -17,17 +18,16 @@ from wechat import security as wechat_security
 router = APIRouter(tags=["cases"])
 
 
-@router.post("/cases", status_code=201)
-async def submit_case(
-    body: CaseIn,
-    request: Request,
-    who: Principal = Depends(principal),
-    key: str | None = Depends(idempotency_key),
-) -> JSON:
+@router.post("/cases", status_code=201, openapi_extra=deps.HOT_ROUTE_DOC)
+async def submit_case(body: CaseIn, request: Request) -> JSON:
+    who = await deps.caller(request)
+    key = deps.idempotency_key_of(request)
     if who.kind == "staff":
         raise Forbidden("工作人员请通过 /intake/cases 登记", code="use_intake")
     channel = who.channel or "app"
-    fingerprint = intake.request_fingerprint(request.url.path, body.model_dump(mode="json"))
+    fingerprint = (
+        intake.request_fingerprint(request.url.path, body.model_dump(mode="json")) if key else ""
+    )
     sub = body.to_submission(channel)
     await wechat_security.screen_submission(who, sub)  # msg_sec_check for WeChat channels
     status, reply = await intake.submit(who, sub, idempotency_key=key, fingerprint=fingerprint)

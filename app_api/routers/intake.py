@@ -25,6 +25,8 @@ async def record_case(
     sub = body.to_submission(body.channel, contact_name=contact.name if contact else None)
     if contact and contact.phone and not sub.contact_phone:
         sub.contact_phone = contact.phone
-    fingerprint = intake.request_fingerprint(request.url.path, body.model_dump(mode="json"))
+    fingerprint = (
+        intake.request_fingerprint(request.url.path, body.model_dump(mode="json")) if key else ""
+    )
     status, reply = await intake.submit(who, sub, idempotency_key=key, fingerprint=fingerprint)
     return JSON(reply, status_code=status)
