@@ -22,6 +22,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Literal
 
 from casework.calendar import SHANGHAI, WorkCalendar
@@ -124,7 +125,12 @@ def dispatch_due(cal: WorkCalendar, submitted_at: datetime) -> Due:
 
     Yellow once 80 % of the due day's working hours have elapsed.
     """
-    day, provisional = cal.next_workday(to_local(submitted_at).date(), inclusive=True)
+    return _dispatch_due_on(cal, to_local(submitted_at).date())
+
+
+@lru_cache(maxsize=64)  # every submission of a day has the same one (calendars are immutable)
+def _dispatch_due_on(cal: WorkCalendar, submitted_on: date) -> Due:
+    day, provisional = cal.next_workday(submitted_on, inclusive=True)
     warn_at = _at(day, cal.work_start) + _working_day_length(cal) * WARN_FRACTION
     return Due(_at(day, END_OF_DAY), warn_at, provisional)
 

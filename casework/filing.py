@@ -24,7 +24,8 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, cast
 
-from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
 from tortoise.transactions import in_transaction
 
 from casework import hooks, views
@@ -118,7 +119,13 @@ _writers: dict[asyncio.AbstractEventLoop, _Writer] = {}
 
 
 async def file(filing: Filing) -> dict[str, Any]:
-    """Commit ``filing`` (with whatever else is waiting) and return its reply."""
+    """Commit ``filing`` (with whatever else is waiting) and return its reply.
+
+    Not from inside a transaction: the filing commits on its own, and the writer task, which
+    inherits the caller's context, would otherwise keep using the caller's transaction.
+    """
+    if isinstance(connections.get("default"), TransactionalDBClient):
+        raise RuntimeError("cases are filed by their own transaction: call outside of one")
     loop = asyncio.get_running_loop()
     writer = _writers.get(loop)
     if writer is None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -40,6 +41,11 @@ class _Table:
     constant: dict[str, Any]  # columns whose default is a constant (None, 0, "", False)
     made: tuple[tuple[str, Callable[[], Any]], ...]  # columns whose default is made per row
     names: frozenset[str]
+    # for _values, by column position: all values at once, then only the columns that need it
+    pick: Callable[[Mapping[str, Any]], tuple[Any, ...]]
+    converts: tuple[tuple[int, Callable[[Any], Any]], ...]
+    required: Callable[[Sequence[Any]], tuple[Any, ...]]
+    lengths: tuple[tuple[int, int], ...]
 
 
 def _json(value: Any) -> str | None:
@@ -86,8 +92,26 @@ def _table(model: type[Model]) -> _Table:
             constant[c.name] = value
         else:  # a list, dict or time: a fresh one per row
             made.append((c.name, c.default))
-    names = frozenset(c.name for c in cols)
-    return _Table(meta.db_table, tuple(cols), constant, tuple(made), names)
+    return _Table(
+        meta.db_table,
+        tuple(cols),
+        constant,
+        tuple(made),
+        frozenset(c.name for c in cols),
+        _getter([c.name for c in cols]),
+        tuple((i, c.convert) for i, c in enumerate(cols) if c.convert is not None),
+        _getter([i for i, c in enumerate(cols) if not c.nullable]),
+        tuple((i, c.max_length) for i, c in enumerate(cols) if c.max_length is not None),
+    )
+
+
+def _getter(keys: Sequence[Any]) -> Callable[[Any], tuple[Any, ...]]:
+    """itemgetter that always returns a tuple (also for zero or one key)."""
+    if len(keys) == 1:
+        return lambda obj: (obj[keys[0]],)
+    if not keys:
+        return lambda obj: ()
+    return itemgetter(*keys)
 
 
 def new_row(model: type[Model], **values: Any) -> dict[str, Any]:
@@ -104,17 +128,18 @@ def new_row(model: type[Model], **values: Any) -> dict[str, Any]:
 
 
 def _values(table: _Table, row: Mapping[str, Any]) -> list[Any]:
-    out = []
-    for c in table.columns:
-        v = row[c.name]
-        if c.convert is not None:
-            v = c.convert(v)
-        if v is None:
-            if not c.nullable:
-                raise ValueError(f"{table.name}.{c.name} may not be null")
-        elif c.max_length is not None and len(v) > c.max_length:
-            raise ValueError(f"{table.name}.{c.name} is longer than {c.max_length}")
-        out.append(v)
+    """The row's values in column order, as stored; ValueError for what the table refuses."""
+    out = list(table.pick(row))
+    for i, convert in table.converts:
+        out[i] = convert(out[i])
+    if None in table.required(out):
+        cols = zip(table.columns, out, strict=True)
+        bad = next(c.name for c, v in cols if v is None and not c.nullable)
+        raise ValueError(f"{table.name}.{bad} may not be null")
+    for i, limit in table.lengths:
+        v = out[i]
+        if v is not None and len(v) > limit:
+            raise ValueError(f"{table.name}.{table.columns[i].name} is longer than {limit}")
     return out
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from tortoise import fields
+from tortoise.transactions import in_transaction
 
 from casework import filing, intake
 from casework.timeline import verify_chain
@@ -19,6 +20,7 @@ from identity import tokens
 from identity.principal import Principal
 from models.case import Case, CaseEvent
 from models.outbox import OutboxMessage
+from notify import outbox
 from tests.conftest import COMPLAINT, bearer, login_citizen
 from tests.photo_fixtures import make_jpeg
 
@@ -137,6 +139,14 @@ async def test_a_caller_that_goes_away_does_not_withdraw_its_submission(client):
     assert await Case.all().count() == 2
 
 
+async def test_filing_refuses_to_run_inside_a_callers_transaction(client):
+    ready = await intake.prepare(await citizen(client), submission())
+    with pytest.raises(RuntimeError, match="own transaction"):
+        async with in_transaction():
+            await filing.file(ready)
+    assert await Case.all().count() == 0
+
+
 async def test_a_verified_token_is_still_refused_once_expired(client, monkeypatch):
     token = (await login_citizen(client, "13800138000"))["access_token"]
     r = await client.post("/api/v1/cases", json=COMPLAINT, headers=bearer(token))
@@ -155,9 +165,11 @@ def test_rows_start_from_the_model_defaults_and_refuse_what_the_table_would():
     table = rows._table(OutboxMessage)
     with pytest.raises(ValueError, match="may not be null"):
         rows._values(table, row)  # next_attempt_at has no default
-    long = rows.new_row(Case, tracking_no="9" * 21)
-    with pytest.raises(ValueError, match="longer than 20"):
-        rows._values(rows._table(Case), long)
+    sms = outbox.message("case_received", {}, channel="sms", recipient_kind="phone")
+    assert len(rows._values(table, rows.new_row(OutboxMessage, **sms))) == len(table.columns)
+    long = rows.new_row(OutboxMessage, **sms | {"recipient_kind": "x" * 17})
+    with pytest.raises(ValueError, match="recipient_kind is longer than 16"):
+        rows._values(table, long)
     lists = [rows.new_row(Case)["flags"] for _ in range(2)]
     assert lists[0] is not lists[1]  # a fresh list per row
     assert isinstance(Case._meta.fields_map["flags"], fields.JSONField)

@@ -18,8 +18,17 @@ from wechat import security as wechat_security
 router = APIRouter(tags=["cases"])
 
 
-@router.post("/cases", status_code=201, openapi_extra=deps.HOT_ROUTE_DOC)
+# POST /cases: mounted by app_api.app directly on the app (see there), with these settings.
+SUBMIT_ROUTE: dict[str, Any] = {
+    "methods": ["POST"],
+    "status_code": 201,
+    "tags": ["cases"],
+    "openapi_extra": deps.HOT_ROUTE_DOC,
+}
+
+
 async def submit_case(body: CaseIn, request: Request) -> JSON:
+    """File a case (citizens with an app or WeChat token, kiosks with their device key)."""
     who = await deps.caller(request)
     key = deps.idempotency_key_of(request)
     if who.kind == "staff":
