@@ -68,6 +68,7 @@ class _Writer:
 
     async def file(self, filing: Filing) -> dict[str, Any]:
         fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        fut.add_done_callback(_retrieved)  # a caller gone away leaves no "never retrieved" noise
         self.waiting.append((filing, fut))
         if self.task is None:
             self.task = asyncio.get_running_loop().create_task(self._drain())
@@ -99,6 +100,11 @@ class _Writer:
             return
         for filing, fut in batch:
             _settle(fut, reply=filing.reply)
+
+
+def _retrieved(fut: asyncio.Future[dict[str, Any]]) -> None:
+    if not fut.cancelled():
+        fut.exception()
 
 
 def _settle(
