@@ -33,6 +33,7 @@ from casework.calendar import SHANGHAI
 from casework.timeline import new_event
 from hotline import rows
 from hotline.crypto import decrypt, encrypt, lookup_hash
+from hotline.db import placeholders
 from identity.principal import Principal
 from media import service as media_service
 from models.case import Case, CaseEvent
@@ -146,7 +147,7 @@ async def _reserve_numbers(conn: BaseDBAsyncClient, filings: list[Filing]) -> No
     by_day: dict[str, list[Filing]] = {}
     for f in filings:
         by_day.setdefault(f.now.astimezone(SHANGHAI).strftime("%Y%m%d"), []).append(f)
-    a, b = ("?", "?") if conn.capabilities.dialect == "sqlite" else ("$1", "$2")
+    a, b = placeholders(conn, 2)
     sql = (
         f"INSERT INTO daily_counter (day, value) VALUES ({a}, {b}) ON CONFLICT (day) "
         "DO UPDATE SET value = daily_counter.value + excluded.value RETURNING value"
@@ -165,9 +166,7 @@ async def _fill_citizen_phones(conn: BaseDBAsyncClient, filings: list[Filing]) -
     }
     if not wanted:
         return
-    ph = ",".join(
-        "?" if conn.capabilities.dialect == "sqlite" else f"${n}" for n in range(1, len(wanted) + 1)
-    )
+    ph = ",".join(placeholders(conn, len(wanted)))
     found = await conn.execute_query_dict(
         f"SELECT id, phone_enc, phone_hash FROM citizen WHERE id IN ({ph})", list(wanted)
     )

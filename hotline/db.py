@@ -48,6 +48,13 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
     }
 
 
+def placeholders(conn: BaseDBAsyncClient, n: int) -> list[str]:
+    """``n`` positional parameter markers for raw SQL on ``conn``: ``?`` on SQLite, ``$1…`` else."""
+    if conn.capabilities.dialect == "sqlite":
+        return ["?"] * n
+    return [f"${i}" for i in range(1, n + 1)]
+
+
 async def lock_first(conn: BaseDBAsyncClient, model: type[M], **filters: Any) -> M | None:
     """The first matching row, locked FOR UPDATE until ``conn``'s transaction ends.
 

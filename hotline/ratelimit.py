@@ -7,6 +7,7 @@ import time
 from tortoise.connection import get_connection
 
 from hotline import settings as settings_mod
+from hotline.db import placeholders
 from hotline.errors import RateLimited
 
 _redis = None
@@ -45,7 +46,7 @@ async def hit(key: str, limit: int, window_s: int) -> None:
         count, _ = await pipe.execute()
     else:
         conn = get_connection("default")
-        ph = ("?", "?") if conn.capabilities.dialect == "sqlite" else ("$1", "$2")
+        ph = placeholders(conn, 2)
         rows = await conn.execute_query_dict(
             "INSERT INTO rate_bucket (key, \"window\", count) VALUES "
             f"({ph[0]}, {ph[1]}, 1) ON CONFLICT (key, \"window\") "

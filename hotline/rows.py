@@ -24,6 +24,8 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.fields.data import CharEnumFieldInstance
 from tortoise.models import Model
 
+from hotline.db import placeholders
+
 
 @dataclass(frozen=True)
 class _Column:
@@ -143,12 +145,11 @@ def _values(table: _Table, row: Mapping[str, Any]) -> list[Any]:
     return out
 
 
-def _placeholders(dialect: str, n_rows: int, n_cols: int) -> str:
-    if dialect == "sqlite":
-        one = "(" + ",".join("?" * n_cols) + ")"
-        return ",".join([one] * n_rows)
+def _tuples(conn: BaseDBAsyncClient, n_rows: int, n_cols: int) -> str:
+    """``(…),(…)``: the VALUES of ``n_rows`` rows of ``n_cols`` parameters each."""
+    marks = placeholders(conn, n_rows * n_cols)
     return ",".join(
-        "(" + ",".join(f"${r * n_cols + c + 1}" for c in range(n_cols)) + ")" for r in range(n_rows)
+        "(" + ",".join(marks[r * n_cols : (r + 1) * n_cols]) + ")" for r in range(n_rows)
     )
 
 
@@ -169,8 +170,8 @@ async def insert(
     for row in rows:
         values.extend(_values(table, row))
     names = ",".join(f'"{c.name}"' for c in table.columns)
-    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ' + _placeholders(
-        conn.capabilities.dialect, len(rows), len(table.columns)
+    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ' + _tuples(
+        conn, len(rows), len(table.columns)
     )
     if returning:
         sql += " RETURNING " + ",".join(f'"{r}"' for r in returning)

@@ -20,6 +20,7 @@ from casework.transitions import TRANSITIONS
 from hotline import ratelimit
 from hotline import settings as settings_mod
 from hotline.crypto import lookup_hash
+from hotline.db import placeholders
 from hotline.errors import RateLimited
 from wechat import identities
 
@@ -44,7 +45,7 @@ def _dt(value: Any) -> datetime | None:
 
 async def _load(tracking_no: str) -> tuple[SimpleNamespace, list[SimpleNamespace]] | None:
     conn = get_connection("default")
-    ph = "?" if conn.capabilities.dialect == "sqlite" else "$1"
+    (ph,) = placeholders(conn, 1)
     rows = await conn.execute_query_dict(_SQL.format(ph=ph), [tracking_no])
     if not rows:
         return None
