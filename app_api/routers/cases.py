@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from app_api import deps
 from app_api.deps import citizen, client_ip, principal
+from app_api.lean import LeanRoute
 from app_api.responses import JSON
 from app_api.schemas import CaseIn
 from casework import intake, queries
@@ -20,6 +21,7 @@ router = APIRouter(tags=["cases"])
 
 # POST /cases: mounted by app_api.app directly on the app (see there), with these settings.
 SUBMIT_ROUTE: dict[str, Any] = {
+    "route_class_override": LeanRoute,
     "methods": ["POST"],
     "status_code": 201,
     "tags": ["cases"],

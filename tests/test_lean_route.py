@@ -1,0 +1,74 @@
+"""POST /cases decodes and validates its body in one pass (app_api.lean.LeanRoute).
+
+What a client sees must be what FastAPI's own body handling gives: the same statuses, problem
+codes and error locations, the same strict content type, the same OpenAPI, nothing written.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app_api.lean import is_json
+from tests.conftest import COMPLAINT, bearer
+from tests.test_intake import counts
+
+JSON = "application/json"
+
+# body, content type -> status, problem code, error locations
+BAD_BODIES = {
+    "empty": (b"", JSON, 422, "validation_error", [["body"]]),
+    "no content type": (b'{"kind": "complaint"}', None, 422, "validation_error", [["body"]]),
+    "text/plain": (b'{"kind": "complaint"}', "text/plain", 422, "validation_error", [["body"]]),
+    "form": (b"kind=complaint", "application/x-www-form-urlencoded", 422, "validation_error",
+             [["body"]]),
+    "malformed": (b'{"kind": "compl', JSON, 400, "malformed_json", [["body"]]),
+    "not utf-8": (b'{"kind": "\xff"}', JSON, 400, "malformed_json", [["body"]]),
+    "array": (b'["a"]', JSON, 422, "validation_error", [["body"]]),
+    "null": (b"null", JSON, 422, "validation_error", [["body"]]),
+    "missing fields": (b"{}", "application/json; charset=utf-8", 422, "validation_error",
+                       [["body", "kind"], ["body", "category_code"], ["body", "content"]]),
+    "wrong types": (
+        b'{"kind": 5, "category_code": [], "content": {}, "location": {"lat": "x"}}',
+        "application/vnd.hotline+json", 422, "validation_error",
+        [["body", "kind"], ["body", "category_code"], ["body", "content"],
+         ["body", "location", "lat"], ["body", "location", "lng"]],
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(BAD_BODIES))
+async def test_bad_bodies_get_fastapis_answers_and_write_nothing(client, citizen_token, name):
+    body, content_type, status, code, locations = BAD_BODIES[name]
+    headers = bearer(citizen_token) | ({"Content-Type": content_type} if content_type else {})
+    r = await client.post("/api/v1/cases", content=body, headers=headers)
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    problem = r.json()
+    assert problem["code"] == code
+    assert [e["loc"] for e in problem["errors"]] == locations
+    assert await counts() == (0, 0, 0)
+
+
+async def test_a_json_suffix_type_with_parameters_is_read_as_json(client, citizen_token):
+    headers = bearer(citizen_token) | {
+        "Content-Type": "application/vnd.hotline+json; charset=UTF-8"
+    }
+    r = await client.post("/api/v1/cases", json=COMPLAINT, headers=headers)
+    assert r.status_code == 201, r.text
+    assert await counts() == (1, 1, 1)
+
+
+def test_json_content_types():
+    assert is_json("application/json") and is_json("Application/JSON; charset=utf-8")
+    assert is_json("application/problem+json")
+    assert not is_json(None) and not is_json("") and not is_json("text/json")
+    assert not is_json("application/jsonx") and not is_json("multipart/form-data")
+
+
+async def test_openapi_still_documents_the_body_and_its_security(client):
+    spec = (await client.get("/openapi.json")).json()
+    op = spec["paths"]["/api/v1/cases"]["post"]
+    schema = op["requestBody"]["content"]["application/json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/CaseIn"}
+    assert {"bearer": []} in op["security"] and {"device_key": []} in op["security"]
+    assert "201" in op["responses"] and "422" in op["responses"]
