@@ -68,13 +68,14 @@ class _Writer:
         self.task: asyncio.Task[None] | None = None
 
     async def file(self, filing: Filing) -> dict[str, Any]:
-        fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        fut.add_done_callback(_retrieved)  # a caller gone away leaves no "never retrieved" noise
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[dict[str, Any]] = loop.create_future()
         self.waiting.append((filing, fut))
         if self.task is None:
-            self.task = asyncio.get_running_loop().create_task(self._drain())
-        # a caller that goes away does not withdraw its filing: it is committed all the same
-        return await asyncio.shield(fut)
+            self.task = loop.create_task(self._drain())
+        # A caller that goes away cancels its future, not its filing: the writer commits every
+        # filing it took and only skips answering a future that is already done.
+        return await fut
 
     async def _drain(self) -> None:
         try:
@@ -101,11 +102,6 @@ class _Writer:
             return
         for filing, fut in batch:
             _settle(fut, reply=filing.reply)
-
-
-def _retrieved(fut: asyncio.Future[dict[str, Any]]) -> None:
-    if not fut.cancelled():
-        fut.exception()
 
 
 def _settle(

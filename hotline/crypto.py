@@ -15,7 +15,7 @@ from hotline import settings as settings_mod
 
 @lru_cache(maxsize=512)  # query codes use a purpose per case: keep room for the rest
 def _derive(data_key: str, purpose: str) -> bytes:
-    return hmac.new(data_key.encode(), purpose.encode(), hashlib.sha256).digest()
+    return hmac.digest(data_key.encode(), purpose.encode(), "sha256")
 
 
 def _key(purpose: str) -> bytes:
