@@ -32,7 +32,7 @@ from casework import hooks, views
 from casework.calendar import SHANGHAI
 from casework.timeline import new_event
 from hotline import rows
-from hotline.crypto import decrypt, encrypt, lookup_hash
+from hotline.crypto import encrypt, lookup_hash
 from hotline.db import placeholders
 from identity.principal import Principal
 from media import service as media_service
@@ -80,6 +80,10 @@ class _Writer:
     async def _drain(self) -> None:
         try:
             while self.waiting:
+                seen = -1
+                while seen != len(self.waiting) < MAX_BATCH:  # let what is arriving join
+                    seen = len(self.waiting)
+                    await asyncio.sleep(0)
                 batch, self.waiting = self.waiting[:MAX_BATCH], self.waiting[MAX_BATCH:]
                 await self._commit(batch)
         finally:
@@ -232,7 +236,7 @@ def _received(f: Filing) -> dict[str, Any] | None:
         channel="sms",
         recipient_kind="citizen" if c.citizen_id else "phone",
         recipient_id=str(c.citizen_id) if c.citizen_id else None,
-        address=decrypt(c.contact_phone_enc),
+        address_enc=c.contact_phone_enc,
         case_id=c.id,
         now=f.now,
     )

@@ -5,14 +5,12 @@ reordering any link breaks every hash after it."""
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
+
+from hotline.canonical import canonical_json
 
 GENESIS = "0" * 64
 
 
 def link_hash(prev_hash: str, head: dict[str, Any], fields: dict[str, Any]) -> str:
-    body = json.dumps(
-        head | fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str
-    )
-    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+    return hashlib.sha256(prev_hash.encode() + canonical_json(head | fields)).hexdigest()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from hotline.canonical import canonical_json
 from hotline.crypto import encrypt
 from models.outbox import OutboxMessage
 from notify.templates import TEMPLATES
@@ -25,10 +25,15 @@ def message(
     recipient_kind: str,
     recipient_id: str | None = None,
     address: str | None = None,
+    address_enc: str | None = None,
     case_id: int | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """The outbox row (column -> value) of a message to send; see :func:`enqueue`."""
+    """The outbox row (column -> value) of a message to send; see :func:`enqueue`.
+
+    ``address_enc`` is an address already sealed by :func:`hotline.crypto.encrypt` (a phone as
+    stored on a case), kept as it is instead of decrypting and sealing it again.
+    """
     tpl = TEMPLATES[template]
     now = now or datetime.now(UTC)
     return {
@@ -36,8 +41,8 @@ def message(
         "template": template,
         "recipient_kind": recipient_kind,
         "recipient_id": recipient_id,
-        "address_enc": encrypt(address),
-        "params_enc": encrypt(json.dumps(params, ensure_ascii=False, default=str)),
+        "address_enc": address_enc if address is None else encrypt(address),
+        "params_enc": encrypt(canonical_json(params).decode()),
         "case_id": case_id,
         "urgent": tpl.urgent,
         "next_attempt_at": now - URGENT_LEAD if tpl.urgent else now,
