@@ -9,7 +9,9 @@ the cases, their first events, the "received" messages and the idempotency recor
 gets its reply only once that transaction has committed, so a 2xx still means committed.
 
 Nothing waits for a batch to fill: with one submission in flight a batch is that submission.
-Batches form by themselves under load, from the submissions that arrive while one commits.
+Batches form by themselves under load, from the submissions that arrive while one commits;
+before it starts, a batch also takes in those that arrive while the event loop goes round
+(requests already read, still being checked), which costs no wait when nothing is arriving.
 If a batch fails, each of its filings is retried alone, so a bad one (a photo attached by a
 concurrent submission, an Idempotency-Key reused at the same moment) fails only itself.
 """

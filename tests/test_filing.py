@@ -76,6 +76,20 @@ async def test_waiting_submissions_are_filed_in_one_transaction(client, batches)
     assert await Case.all().count() == await CaseEvent.all().count() == 12
 
 
+async def test_submissions_arriving_one_by_one_join_the_batch_about_to_start(client, batches):
+    who = await citizen(client)
+    ready = [await intake.prepare(who, submission()) for _ in range(5)]
+
+    async def arrive(n: int) -> dict:
+        for _ in range(n):  # each one a loop turn later than the one before
+            await asyncio.sleep(0)
+        return await filing.file(ready[n])
+
+    await asyncio.gather(*(arrive(n) for n in range(5)))
+    assert batches == [5]
+    assert await Case.all().count() == 5
+
+
 async def test_batched_rows_read_back_through_the_orm_like_its_own(client, batches):
     who = await citizen(client)
     ready = [
