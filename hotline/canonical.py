@@ -8,17 +8,24 @@ from typing import Any
 import orjson
 
 
+_SCALARS = frozenset({str, int, bool, type(None)})
+
+
 def _plain(value: Any) -> bool:
     """Only str, int, bool and None, in dicts with str keys and lists: nothing orjson would
     write differently from :mod:`json` (floats, dates, enums and other objects are not)."""
     kind = type(value)
-    if kind is str or kind is int or kind is bool or value is None:
-        return True
     if kind is dict:
-        return all(type(k) is str and _plain(v) for k, v in value.items())
+        for k, v in value.items():
+            if type(k) is not str or (type(v) not in _SCALARS and not _plain(v)):
+                return False
+        return True
     if kind is list or kind is tuple:
-        return all(_plain(v) for v in value)
-    return False
+        for v in value:
+            if type(v) not in _SCALARS and not _plain(v):
+                return False
+        return True
+    return kind in _SCALARS
 
 
 def canonical_json(value: dict[str, Any]) -> bytes:
