@@ -50,7 +50,12 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
 
 def placeholders(conn: BaseDBAsyncClient, n: int) -> list[str]:
     """``n`` positional parameter markers for raw SQL on ``conn``: ``?`` on SQLite, ``$1…`` else."""
-    if conn.capabilities.dialect == "sqlite":
+    return dialect_placeholders(conn.capabilities.dialect, n)
+
+
+def dialect_placeholders(dialect: str, n: int) -> list[str]:
+    """:func:`placeholders` for a dialect name (for SQL built once and kept)."""
+    if dialect == "sqlite":
         return ["?"] * n
     return [f"${i}" for i in range(1, n + 1)]
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
-from functools import cache
+from functools import cache, lru_cache
 from operator import itemgetter
 from typing import Any
 
@@ -24,7 +24,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.fields.data import CharEnumFieldInstance
 from tortoise.models import Model
 
-from hotline.db import placeholders
+from hotline.db import dialect_placeholders
 
 
 @dataclass(frozen=True)
@@ -145,12 +145,20 @@ def _values(table: _Table, row: Mapping[str, Any]) -> list[Any]:
     return out
 
 
-def _tuples(conn: BaseDBAsyncClient, n_rows: int, n_cols: int) -> str:
-    """``(…),(…)``: the VALUES of ``n_rows`` rows of ``n_cols`` parameters each."""
-    marks = placeholders(conn, n_rows * n_cols)
-    return ",".join(
+@lru_cache(maxsize=256)
+def _insert_sql(model: type[Model], dialect: str, n_rows: int, returning: tuple[str, ...]) -> str:
+    """The INSERT of ``n_rows`` rows of ``model`` (a batch's size recurs: built once per size)."""
+    table = _table(model)
+    n_cols = len(table.columns)
+    marks = dialect_placeholders(dialect, n_rows * n_cols)
+    values = ",".join(
         "(" + ",".join(marks[r * n_cols : (r + 1) * n_cols]) + ")" for r in range(n_rows)
     )
+    names = ",".join(f'"{c.name}"' for c in table.columns)
+    sql = f'INSERT INTO "{table.name}" ({names}) VALUES {values}'
+    if returning:
+        sql += " RETURNING " + ",".join(f'"{r}"' for r in returning)
+    return sql
 
 
 async def insert(
@@ -169,12 +177,8 @@ async def insert(
     values: list[Any] = []
     for row in rows:
         values.extend(_values(table, row))
-    names = ",".join(f'"{c.name}"' for c in table.columns)
-    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ' + _tuples(
-        conn, len(rows), len(table.columns)
-    )
+    sql = _insert_sql(model, conn.capabilities.dialect, len(rows), tuple(returning))
     if returning:
-        sql += " RETURNING " + ",".join(f'"{r}"' for r in returning)
         return await conn.execute_query_dict(sql, values)
     await conn.execute_query(sql, values)
     return []
