@@ -8,10 +8,11 @@ fixed handful of statements: reserve the tracking numbers, read the submitters' 
 the cases, their first events, the "received" messages and the idempotency records. Each caller
 gets its reply only once that transaction has committed, so a 2xx still means committed.
 
-Nothing waits for a batch to fill: with one submission in flight a batch is that submission.
-Batches form by themselves under load, from the submissions that arrive while one commits;
-before it starts, a batch also takes in those that arrive while the event loop goes round
-(requests already read, still being checked), which costs no wait when nothing is arriving.
+Light traffic never waits for a batch to fill: with one submission in flight a batch is that
+submission. Batches form by themselves under load, from the submissions that arrive while one
+commits; before it starts, a batch also takes in those that arrive while the event loop goes
+round (requests already read, still being checked), and, right after a batch of several, waits
+up to ``CATCH_UP_S`` for as many as that crowd (see :meth:`_Writer._gather`).
 If a batch fails, each of its filings is retried alone, so a bad one (a photo attached by a
 concurrent submission, an Idempotency-Key reused at the same moment) fails only itself.
 """
@@ -46,6 +47,8 @@ from notify import outbox
 log = logging.getLogger("hotline.filing")
 
 MAX_BATCH = 64
+CATCH_UP_S = 0.002  # the longest a batch waits for the rest of the last crowd
+CROWD_MEMORY_S = 0.05  # ... and only while the last batch is this recent
 
 
 @dataclass
@@ -68,11 +71,15 @@ class _Writer:
     def __init__(self) -> None:
         self.waiting: list[tuple[Filing, asyncio.Future[dict[str, Any]]]] = []
         self.task: asyncio.Task[None] | None = None
+        self.crowd: tuple[int, float] = (0, 0.0)  # size of the last crowd, loop time it was seen
+        self.catching_up: tuple[int, asyncio.Event] | None = None  # waiting for that many
 
     async def file(self, filing: Filing) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[dict[str, Any]] = loop.create_future()
         self.waiting.append((filing, fut))
+        if self.catching_up and len(self.waiting) >= self.catching_up[0]:
+            self.catching_up[1].set()
         if self.task is None:
             self.task = loop.create_task(self._drain())
         # A caller that goes away cancels its future, not its filing: the writer commits every
@@ -82,14 +89,42 @@ class _Writer:
     async def _drain(self) -> None:
         try:
             while self.waiting:
-                seen = -1
-                while seen != len(self.waiting) < MAX_BATCH:  # let what is arriving join
-                    seen = len(self.waiting)
-                    await asyncio.sleep(0)
+                await self._gather()
                 batch, self.waiting = self.waiting[:MAX_BATCH], self.waiting[MAX_BATCH:]
                 await self._commit(batch)
+                # How many were filing at once: those just answered and those that came meanwhile.
+                # A lone filing sets no crowd, so light traffic never waits.
+                crowd = len(batch) + len(self.waiting) if len(batch) > 1 else 0
+                self.crowd = (crowd, asyncio.get_running_loop().time())
         finally:
             self.task = None
+
+    async def _gather(self) -> None:
+        """Let a batch take in what is arriving before it starts.
+
+        First whatever the event loop is about to hand over (requests already read, still being
+        checked). Then, under load, the rest of the last crowd: the callers just answered come
+        back within a round trip, and one batch of them costs far less than two half batches
+        filed in turn. That wait ends at ``CATCH_UP_S`` and is forgotten after
+        ``CROWD_MEMORY_S`` without a batch, so light traffic is never held up by it.
+        """
+        seen = -1
+        while seen != len(self.waiting) < MAX_BATCH:
+            seen = len(self.waiting)
+            await asyncio.sleep(0)
+        loop = asyncio.get_running_loop()
+        crowd, at = self.crowd
+        crowd = min(crowd, MAX_BATCH)
+        if len(self.waiting) >= crowd or loop.time() - at > CROWD_MEMORY_S:
+            return
+        self.catching_up = (crowd, asyncio.Event())
+        try:
+            async with asyncio.timeout(CATCH_UP_S):
+                await self.catching_up[1].wait()
+        except TimeoutError:
+            pass
+        finally:
+            self.catching_up = None
 
     async def _commit(self, batch: list[tuple[Filing, asyncio.Future[dict[str, Any]]]]) -> None:
         try:

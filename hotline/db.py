@@ -28,8 +28,12 @@ def db_url(settings: Settings) -> str:
     if url.startswith("sqlite://") and "?" not in url:
         # WAL (the client's default) with NORMAL sync: durable across process crashes,
         # one fsync per checkpoint rather than per commit.
-        # keep the WAL file between checkpoints instead of truncating it every time
-        url += "?synchronous=NORMAL&busy_timeout=10000&journal_size_limit=67108864"
+        # Keep the WAL file between checkpoints instead of truncating it every time.
+        # temp_store=MEMORY: a multi-row INSERT inside a transaction keeps a statement journal
+        # (to undo just that statement); past 64 KiB SQLite spills it to a temp file that it
+        # creates, writes and unlinks every time: a batch of cases did so on every commit.
+        pragmas = "synchronous=NORMAL&busy_timeout=10000&journal_size_limit=67108864"
+        url += f"?{pragmas}&temp_store=MEMORY"
     return url
 
 

@@ -50,6 +50,12 @@ def submission(**changes: Any) -> intake.Submission:
     return intake.Submission(**(base | changes))
 
 
+@pytest.fixture(autouse=True)
+def fresh_writers() -> None:
+    """No crowd remembered from an earlier test on the same event loop."""
+    filing._writers.clear()
+
+
 @pytest.fixture
 def batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The size of every transaction the writer opens (attempts included)."""
@@ -88,6 +94,37 @@ async def test_submissions_arriving_one_by_one_join_the_batch_about_to_start(cli
     await asyncio.gather(*(arrive(n) for n in range(5)))
     assert batches == [5]
     assert await Case.all().count() == 5
+
+
+async def test_under_load_a_batch_waits_briefly_for_the_rest_of_the_last_crowd(
+    client, batches, monkeypatch
+):
+    monkeypatch.setattr(filing, "CATCH_UP_S", 30.0)  # generous: the crowd arrives well before
+    who = await citizen(client)
+    ready = [await intake.prepare(who, submission()) for _ in range(6)]
+    await asyncio.gather(*(filing.file(f) for f in ready[:3]))  # a crowd of three
+
+    async def later(f: filing.Filing) -> dict:
+        await asyncio.sleep(0.01)  # the rest come back a moment after the first
+        return await filing.file(f)
+
+    await asyncio.gather(filing.file(ready[3]), later(ready[4]), later(ready[5]))
+    assert batches == [3, 3]
+    assert await Case.all().count() == 6
+
+
+async def test_a_lone_submission_never_waits_for_a_crowd(client, batches, monkeypatch):
+    monkeypatch.setattr(filing, "CATCH_UP_S", 3600.0)  # were it to wait, the test would hang
+    who = await citizen(client)
+    ready = [await intake.prepare(who, submission()) for _ in range(4)]
+    await filing.file(ready[0])
+    await asyncio.wait_for(filing.file(ready[1]), timeout=30)  # no crowd: no wait
+    await asyncio.gather(*(filing.file(f) for f in ready[2:]))  # a crowd of two ...
+    monkeypatch.setattr(filing, "CROWD_MEMORY_S", 0.0)  # ... long forgotten
+    await asyncio.sleep(0.001)
+    extra = await intake.prepare(who, submission())
+    await asyncio.wait_for(filing.file(extra), timeout=30)
+    assert batches == [1, 1, 2, 1]
 
 
 async def test_batched_rows_read_back_through_the_orm_like_its_own(client, batches):
