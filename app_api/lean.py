@@ -61,7 +61,7 @@ class LeanRoute(APIRoute):
                 if is_json(request.headers.get("content-type")):
                     body = body_model.model_validate_json(raw)
                 else:  # strict content type: the bytes are not an object to read fields from
-                    body = body_model.model_validate(raw)
+                    body = body_model.model_validate(raw, from_attributes=True)
             except ValidationError as exc:
                 raise _invalid(exc) from None
             return await endpoint(body, request)
