@@ -18,6 +18,7 @@ from typing import Any, cast
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -53,7 +54,12 @@ class LeanRoute(APIRoute):
         endpoint = cast(Endpoint, self.endpoint)
 
         async def handler(request: Request) -> Response:
-            raw = await request.body()
+            try:
+                raw = await request.body()
+            except HTTPException:  # the body limit's 413
+                raise
+            except Exception as exc:  # a client gone mid-body: FastAPI's answer, not a 500
+                raise HTTPException(400, "There was an error parsing the body") from exc
             if not raw:
                 missing = {"type": "missing", "loc": ("body",), "msg": "Field required"}
                 raise RequestValidationError([missing | {"input": None}])

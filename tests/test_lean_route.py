@@ -74,3 +74,33 @@ async def test_openapi_still_documents_the_body_and_its_security(client):
     assert schema == {"$ref": "#/components/schemas/CaseIn"}
     assert {"bearer": []} in op["security"] and {"device_key": []} in op["security"]
     assert "201" in op["responses"] and "422" in op["responses"]
+
+
+async def test_a_client_gone_mid_body_is_a_400_and_no_error(app, citizen_token, caplog):
+    messages = iter(
+        [
+            {"type": "http.request", "body": b'{"kind": "compl', "more_body": True},
+            {"type": "http.disconnect"},
+        ]
+    )
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return next(messages)
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": "/api/v1/cases", "raw_path": b"/api/v1/cases",
+        "query_string": b"", "root_path": "", "client": ("127.0.0.1", 1), "server": None,
+        "headers": [
+            (b"authorization", f"Bearer {citizen_token}".encode()),
+            (b"content-type", b"application/json"),
+        ],
+    }  # fmt: skip
+    await app(scope, receive, send)
+    assert sent[0]["type"] == "http.response.start" and sent[0]["status"] == 400
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    assert await counts() == (0, 0, 0)
