@@ -6,12 +6,14 @@ intake load that machinery cost about as much as authenticating and answering to
 :class:`LeanRoute` endpoint has the fixed shape ``async (body: Model, request) -> Response``:
 the route hands the raw bytes to pydantic-core (``model_validate_json``, decoding and validating
 at once) and calls the endpoint directly. What clients see is unchanged: the same OpenAPI
-(the signature is still FastAPI's to document), the same problem+json for bad input
-(:class:`RequestValidationError`, locations under ``body``), the same strict content type.
+(the signature is still FastAPI's to document) and the same strict content type. A body the
+one-pass parse refuses takes FastAPI's own path (``json.loads``, then validation), so a UTF-8
+BOM or UTF-16 body is still read and every problem keeps FastAPI's status, code and location.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, cast
 
@@ -63,13 +65,36 @@ class LeanRoute(APIRoute):
             if not raw:
                 missing = {"type": "missing", "loc": ("body",), "msg": "Field required"}
                 raise RequestValidationError([missing | {"input": None}])
+            json_body = is_json(request.headers.get("content-type"))
             try:
-                if is_json(request.headers.get("content-type")):
-                    body = body_model.model_validate_json(raw)
-                else:  # strict content type: the bytes are not an object to read fields from
-                    body = body_model.model_validate(raw, from_attributes=True)
-            except ValidationError as exc:
-                raise _invalid(exc) from None
+                body = body_model.model_validate_json(raw) if json_body else None
+            except ValidationError:
+                body = None
+            if body is None:  # refused, or not JSON: FastAPI's own path, for its exact answer
+                body = _as_fastapi_would(body_model, raw, json_body)
             return await endpoint(body, request)
 
         return handler
+
+
+def _as_fastapi_would(model: type[BaseModel], raw: bytes, json_body: bool) -> BaseModel:
+    """Decode and validate ``raw`` as FastAPI does, raising what it raises.
+
+    Only bodies the one-pass parse refused come here: ``json.loads`` also reads a UTF-8 BOM and
+    UTF-16/32, and each failure keeps FastAPI's status, code, location and wording.
+    """
+    value: Any = raw
+    if json_body:
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            error = {"type": "json_invalid", "loc": ("body", exc.pos), "msg": "JSON decode error"}
+            raise RequestValidationError(
+                [error | {"input": {}, "ctx": {"error": exc.msg}}]
+            ) from None
+        except Exception as exc:  # not text at all
+            raise HTTPException(400, "There was an error parsing the body") from exc
+    try:
+        return model.model_validate(value, from_attributes=True)
+    except ValidationError as exc:
+        raise _invalid(exc) from None

@@ -8,11 +8,12 @@ fixed handful of statements: reserve the tracking numbers, read the submitters' 
 the cases, their first events, the "received" messages and the idempotency records. Each caller
 gets its reply only once that transaction has committed, so a 2xx still means committed.
 
-Light traffic never waits for a batch to fill: with one submission in flight a batch is that
-submission. Batches form by themselves under load, from the submissions that arrive while one
-commits; before it starts, a batch also takes in those that arrive while the event loop goes
-round (requests already read, still being checked), and, right after a batch of several, waits
-up to ``CATCH_UP_S`` for as many as that crowd (see :meth:`_Writer._gather`).
+Submissions that come one at a time never wait for a batch to fill: with one submission in
+flight a batch is that submission. Batches form by themselves under load, from the submissions
+that arrive while one commits; before it starts, a batch also takes in those that arrive while
+the event loop goes round (requests already read, still being checked), and, within
+``CROWD_MEMORY_S`` of a batch of several, waits up to ``CATCH_UP_S`` for as many as that crowd
+(see :meth:`_Writer._gather`).
 If a batch fails, each of its filings is retried alone, so a bad one (a photo attached by a
 concurrent submission, an Idempotency-Key reused at the same moment) fails only itself.
 """
@@ -93,7 +94,7 @@ class _Writer:
                 batch, self.waiting = self.waiting[:MAX_BATCH], self.waiting[MAX_BATCH:]
                 await self._commit(batch)
                 # How many were filing at once: those just answered and those that came meanwhile.
-                # A lone filing sets no crowd, so light traffic never waits.
+                # A batch of one sets no crowd: submissions that come one at a time never wait.
                 crowd = len(batch) + len(self.waiting) if len(batch) > 1 else 0
                 self.crowd = (crowd, asyncio.get_running_loop().time())
         finally:
@@ -105,8 +106,9 @@ class _Writer:
         First whatever the event loop is about to hand over (requests already read, still being
         checked). Then, under load, the rest of the last crowd: the callers just answered come
         back within a round trip, and one batch of them costs far less than two half batches
-        filed in turn. That wait ends at ``CATCH_UP_S`` and is forgotten after
-        ``CROWD_MEMORY_S`` without a batch, so light traffic is never held up by it.
+        filed in turn. That wait lasts at most ``CATCH_UP_S``, and only within
+        ``CROWD_MEMORY_S`` of a batch of several: submissions that come one at a time are never
+        held up by it.
         """
         seen = -1
         while seen != len(self.waiting) < MAX_BATCH:

@@ -32,8 +32,8 @@ def db_url(settings: Settings) -> str:
         # temp_store=MEMORY: a multi-row INSERT inside a transaction keeps a statement journal
         # (to undo just that statement); past 64 KiB SQLite spills it to a temp file that it
         # creates, writes and unlinks every time: a batch of cases did so on every commit.
-        # (Temporary tables and sorts stay in memory too: a site large enough for sorts that do
-        # not fit in memory runs on PostgreSQL.)
+        # (Temporary tables, sorts and index builds in migrations stay in memory too: a site
+        # large enough for those not to fit runs on PostgreSQL.)
         pragmas = "synchronous=NORMAL&busy_timeout=10000&journal_size_limit=67108864"
         url += f"?{pragmas}&temp_store=MEMORY"
     return url

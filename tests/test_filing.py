@@ -113,7 +113,7 @@ async def test_under_load_a_batch_waits_briefly_for_the_rest_of_the_last_crowd(
     assert await Case.all().count() == 6
 
 
-async def test_a_lone_submission_never_waits_for_a_crowd(client, batches, monkeypatch):
+async def test_submissions_one_at_a_time_never_wait_for_a_crowd(client, batches, monkeypatch):
     monkeypatch.setattr(filing, "CATCH_UP_S", 3600.0)  # were it to wait, the test would hang
     who = await citizen(client)
     ready = [await intake.prepare(who, submission()) for _ in range(4)]
