@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from hotline.errors import Conflict, Forbidden, NotFound, ValidationProblem
@@ -36,6 +37,18 @@ def _state_error(claim: RewardClaim, what: str) -> Conflict:
     )
 
 
+async def _locked(
+    conn: BaseDBAsyncClient, claim_id: int, allowed: tuple[ClaimStatus, ...], what: str
+) -> RewardClaim:
+    """The claim, row-locked, in one of the ``allowed`` states (404 if absent, 409 if not)."""
+    claim = await audit.lock_claim(conn, id=claim_id)
+    if claim is None:
+        raise NotFound("未找到该奖励申请")
+    if claim.status not in allowed:
+        raise _state_error(claim, what)
+    return claim
+
+
 def _needs_two(claim: RewardClaim, program: RewardProgram, amount: int) -> list[str]:
     why = []
     if amount > four_eyes_threshold(program):
@@ -51,11 +64,7 @@ async def approve(
     amount_fen = to_fen(amount, "奖励金额")
     now = now or datetime.now(UTC)
     async with in_transaction() as conn:
-        claim = await audit.lock_claim(conn, id=claim_id)
-        if claim is None:
-            raise NotFound("未找到该奖励申请")
-        if claim.status not in DECIDABLE:
-            raise _state_error(claim, "审批")
+        claim = await _locked(conn, claim_id, DECIDABLE, "审批")
         program = await RewardProgram.get(id=claim.program_id).using_db(conn)  # type: ignore[attr-defined]
         ceiling = claim.max_amount_fen or 0
         if not 0 < amount_fen <= ceiling:
@@ -110,11 +119,7 @@ async def deny(
     reason = reason.strip()
     now = now or datetime.now(UTC)
     async with in_transaction() as conn:
-        claim = await audit.lock_claim(conn, id=claim_id)
-        if claim is None:
-            raise NotFound("未找到该奖励申请")
-        if claim.status not in DENIABLE:
-            raise _state_error(claim, "驳回")
+        claim = await _locked(conn, claim_id, DENIABLE, "驳回")
         previous = str(claim.status)
         claim.status, claim.reason = ClaimStatus.denied, reason
         claim.decided_by, claim.decided_at = who.id, now
