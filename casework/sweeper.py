@@ -40,8 +40,8 @@ from casework.calendar_store import load_calendar
 from casework.queues import db_time, dialect_sql, from_db_time
 from casework.timeline import new_event
 from casework.transitions import HANDLING, OPEN_STATES
-from hotline.crypto import encrypt
 from models.org import Unit
+from notify.outbox import seal_params
 from notify.templates import DUE_LABELS, TEMPLATES
 
 log = logging.getLogger("hotline.sweeper")
@@ -116,7 +116,7 @@ def _message(
         template,
         recipient_kind,
         str(unit_id),
-        encrypt(json.dumps(params, ensure_ascii=False, default=str)),
+        seal_params(params),
         case_id,
         "pending",
         TEMPLATES[template].urgent,

@@ -42,12 +42,17 @@ def message(
         "recipient_kind": recipient_kind,
         "recipient_id": recipient_id,
         "address_enc": address_enc if address is None else encrypt(address),
-        "params_enc": encrypt(canonical_json(params).decode()),
+        "params_enc": seal_params(params),
         "case_id": case_id,
         "urgent": tpl.urgent,
         "next_attempt_at": now - URGENT_LEAD if tpl.urgent else now,
         "created_at": now,
     }
+
+
+def seal_params(params: dict[str, Any]) -> str:
+    """A message's template parameters as stored (``params_enc``): JSON, encrypted."""
+    return encrypt(canonical_json(params).decode())
 
 
 async def enqueue(
