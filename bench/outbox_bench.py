@@ -113,7 +113,7 @@ async def drain(settings: Any, total: int) -> tuple[float, int]:
     from hotline import db
     from models.outbox import OutboxMessage
     from notify.worker import Worker
-    from tests.notify_support import add_rows
+    from tests.notify.support import add_rows
 
     await db.migrate(settings)
     await db.init_db(settings)

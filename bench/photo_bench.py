@@ -249,7 +249,7 @@ def under_uploads(data: bytes, seconds: float = LOAD_SECONDS) -> dict[str, float
 def run(runs: int = RUNS, server: bool = True) -> dict[str, float]:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from tests.photo_fixtures import make_phone_jpeg
+    from tests.media.fixtures import make_phone_jpeg
 
     data = make_phone_jpeg(4032, 3024, min_bytes=MIN_BYTES, max_bytes=MAX_BYTES)
     assert MIN_BYTES <= len(data) <= MAX_BYTES, len(data)

@@ -13,7 +13,7 @@ from models.outbox import OutboxMessage
 from models.wechat import SubscriptionConsent
 from tests.conftest import COMPLAINT, bearer, login_citizen, login_staff
 from tests.fakes.wechat_api import FakeWeChat
-from tests.wechat_support import mini_login, wx_fixture  # noqa: F401
+from tests.wechat.support import mini_login, wx_fixture  # noqa: F401
 
 SESSION_KEY = "c2Vzc2lvbi1rZXktMTIzNA=="
 

@@ -13,11 +13,11 @@ from models.org import Unit
 from models.outbox import DigestRun, OutboxMessage
 from notify import digests
 from notify.worker import Worker
-from tests import notify_support as ns
+from tests.casework.test_queues import new_case
 from tests.fakes.smtp import FakeSmtp
 from tests.fakes.tls import TlsFiles
-from tests.notify_support import add_rows, drain_all, quiet_off
-from tests.test_queues import new_case
+from tests.notify import support as ns
+from tests.notify.support import add_rows, drain_all, quiet_off
 
 tls_files = ns.tls_files  # fixture
 # aiosmtpd counts only STARTTLS as TLS, and says so about AUTH over implicit TLS (SMTPS)

@@ -13,7 +13,7 @@ from models.citizen import Citizen
 from models.wechat import ChatDraft, SeenMessage
 from tests.conftest import COMPLAINT, bearer, login_citizen
 from tests.fakes.wechat_api import FakeWeChat
-from tests.wechat_support import (
+from tests.wechat.support import (
     OA_PATH,
     OA_TOKEN,
     OAChannel,

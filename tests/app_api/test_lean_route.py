@@ -11,8 +11,8 @@ import json
 import pytest
 
 from app_api.lean import is_json
+from tests.casework.test_intake import counts
 from tests.conftest import COMPLAINT, bearer
-from tests.test_intake import counts
 
 JSON = "application/json"
 

@@ -30,11 +30,7 @@ from media import (
 )
 from media.metadata import SHANGHAI, parse_exif_datetime
 from media.sniff import JpegStructureError, find_zip_structure, verify_clean_jpeg
-
-try:
-    from tests import photo_fixtures as fx
-except ImportError:  # tests/ itself is on sys.path (rootdir-less pytest invocation)
-    import photo_fixtures as fx  # type: ignore[no-redef]
+from tests.media import fixtures as fx
 
 SECRET_COMMENT = b"COMMENT-SECRET-13800138000"
 SECRET_IPTC = b"IPTC-SECRET-CAPTION"

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 from hotline.crypto import decrypt
 from models.outbox import OutboxMessage
 from notify.worker import Worker
-from tests import notify_support as ns
-from tests.notify_support import (
+from tests.notify import support as ns
+from tests.notify.support import (
     TEMPLATE_CODES,
     add_rows,
     drain_all,

@@ -22,7 +22,7 @@ from models.case import Case, CaseEvent
 from models.outbox import OutboxMessage
 from notify import outbox
 from tests.conftest import COMPLAINT, bearer, login_citizen
-from tests.photo_fixtures import make_jpeg
+from tests.media.fixtures import make_jpeg
 
 
 async def citizen(client: httpx.AsyncClient) -> Principal:

@@ -47,7 +47,13 @@ async def test_auto_dispatch_per_category(client, citizen_token):
 
     reference.invalidate()
     body = COMPLAINT | {"kind": "report", "category_code": "ENV-WATER-V"}
-    r = await client.post("/api/v1/cases", json=body, headers=bearer(citizen_token))
+    try:
+        r = await client.post("/api/v1/cases", json=body, headers=bearer(citizen_token))
+    finally:  # categories are shared by the whole session
+        await Category.filter(code="ENV-WATER-V").update(
+            auto_dispatch=False, default_procedure="normal"
+        )
+        reference.invalidate()
     assert r.status_code == 201
     case = await Case.get(tracking_no=r.json()["tracking_no"]).prefetch_related("unit")
     assert case.status == "dispatched" and case.procedure == "simple"

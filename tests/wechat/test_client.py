@@ -13,7 +13,7 @@ import pytest
 from hotline import settings as settings_mod
 from models.wechat import AccessToken
 from tests.fakes.wechat_api import FakeWeChat
-from tests.wechat_support import MINI_APPID, OA_APPID, wx_fixture  # noqa: F401
+from tests.wechat.support import MINI_APPID, OA_APPID, wx_fixture  # noqa: F401
 from wechat import client, tokens
 from wechat.client import WeChatError, WeChatNotConfigured, WeChatUnavailable
 

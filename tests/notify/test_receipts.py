@@ -8,8 +8,8 @@ from models.outbox import OutboxMessage
 from notify import receipts
 from notify.sms_aliyun import AliyunSms
 from notify.worker import Worker
-from tests import notify_support as ns
-from tests.notify_support import add_rows, drain_all, sms_settings
+from tests.notify import support as ns
+from tests.notify.support import add_rows, drain_all, sms_settings
 
 tls_files, sms_server, fake_sms = ns.tls_files, ns.sms_server, ns.fake_sms  # fixtures
 

@@ -17,7 +17,7 @@ from models.case import Case, CaseAlert, CaseEvent
 from models.org import Unit
 from models.outbox import OutboxMessage
 from notify.templates import render
-from tests.test_queues import new_case
+from tests.casework.test_queues import new_case
 
 
 def sh(*args: int) -> datetime:

@@ -28,8 +28,8 @@ from media.storage import LocalStorage
 from models.case import Case
 from models.media import Photo
 from models.org import Unit
-from tests import photo_fixtures as fx
 from tests.conftest import COMPLAINT, bearer, login_citizen, login_staff
+from tests.media import fixtures as fx
 
 GPS = (30.2741, 120.1551)
 TAKEN = datetime(2024, 5, 6, 7, 8, 9)

@@ -13,8 +13,8 @@ from notify import routing
 from notify.delivery import Message
 from notify.outbox import enqueue
 from notify.worker import Worker
-from tests import notify_support as ns
-from tests.notify_support import add_rows, quiet_off, sms_settings
+from tests.notify import support as ns
+from tests.notify.support import add_rows, quiet_off, sms_settings
 
 tls_files, sms_server, fake_sms = ns.tls_files, ns.sms_server, ns.fake_sms  # fixtures
 SH = ZoneInfo("Asia/Shanghai")

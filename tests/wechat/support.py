@@ -1,7 +1,7 @@
 """Shared by tests/test_wechat_*.py: the fake WeChat API server, settings pointed at it, and
 messages built the way WeChat's servers build them (real signatures, WeChatCrypto for 安全模式).
 
-Import the fixture into a test module: ``from tests.wechat_support import wx_fixture  # noqa: F401``
+Import the fixture into a test module: ``from tests.wechat.support import wx_fixture  # noqa: F401``
 (it is named ``wx``).
 """
 

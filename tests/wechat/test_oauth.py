@@ -12,7 +12,7 @@ import pytest
 from identity import tokens
 from models.citizen import Citizen
 from tests.fakes.wechat_api import FakeWeChat
-from tests.wechat_support import OA_APPID, wx_fixture  # noqa: F401
+from tests.wechat.support import OA_APPID, wx_fixture  # noqa: F401
 from wechat import oauth
 
 AUTHORIZE = "/api/v1/wechat/oauth/authorize"

@@ -12,8 +12,8 @@ from casework.calendar import SHANGHAI
 from identity.principal import Principal
 from identity.staff import create_staff
 from models.org import Staff, Unit
+from tests.casework.test_queues import new_case
 from tests.conftest import bearer, login_staff
-from tests.test_queues import new_case
 
 
 def sh(*args: int) -> datetime:

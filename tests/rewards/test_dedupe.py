@@ -14,9 +14,9 @@ from models.case import Case
 from models.media import Photo
 from models.reward import RewardClaim, RewardPhoto
 from rewards import dedupe
-from tests import photo_fixtures as fx
 from tests.conftest import bearer
-from tests.rewards_support import (  # noqa: F401 (fixtures prog, staffs)
+from tests.media import fixtures as fx
+from tests.rewards.support import (  # noqa: F401 (fixtures prog, staffs)
     WATER,
     act,
     claim_of,
@@ -26,7 +26,7 @@ from tests.rewards_support import (  # noqa: F401 (fixtures prog, staffs)
     reporter,
     staffs_fixture,
 )
-from tests.rewards_support import submit as file_report
+from tests.rewards.support import submit as file_report
 
 
 async def test_bands_find_every_hash_within_three_bits():

@@ -14,10 +14,10 @@ from models.citizen import Citizen
 from models.outbox import OutboxMessage
 from models.wechat import SubscriptionConsent
 from notify.worker import Worker
-from tests import notify_support as ns
-from tests.notify_support import add_rows, drain_all, sms_settings
-from tests.test_queues import new_case
-from tests.wechat_support import wx_fixture
+from tests.casework.test_queues import new_case
+from tests.notify import support as ns
+from tests.notify.support import add_rows, drain_all, sms_settings
+from tests.wechat.support import wx_fixture
 
 tls_files, sms_server, fake_sms, wx = ns.tls_files, ns.sms_server, ns.fake_sms, wx_fixture
 SUBSCRIBE = "cgi-bin/message/subscribe/send"

@@ -8,7 +8,7 @@ from models.org import Staff
 from models.reward import RewardAudit, RewardClaim
 from rewards.eligibility import set_staff_phone
 from tests.conftest import bearer, login_staff
-from tests.rewards_support import (  # noqa: F401 (fixtures prog, staffs)
+from tests.rewards.support import (  # noqa: F401 (fixtures prog, staffs)
     WATER,
     Staffs,
     claim_of,

@@ -16,7 +16,7 @@ from rewards.provider import Outcome, TransferRequest
 from rewards.wechat_pay import WeChatPayProvider
 from tests.conftest import bearer, login_staff
 from tests.fakes.wechat_pay import FakeWeChatPay
-from tests.rewards_support import (  # noqa: F401 (fixtures prog, staffs)
+from tests.rewards.support import (  # noqa: F401 (fixtures prog, staffs)
     Staffs,
     claim_of,
     handle,

@@ -11,7 +11,7 @@ import pytest
 from models.reward import RewardAudit, RewardClaim, RewardMonthly, RewardPayout, RewardProgram
 from rewards.audit import verify_chain
 from tests.conftest import bearer, login_staff
-from tests.rewards_support import (  # noqa: F401 (fixtures prog, staffs)
+from tests.rewards.support import (  # noqa: F401 (fixtures prog, staffs)
     Staffs,
     bulk_claims,
     claim_of,

@@ -13,9 +13,9 @@ from models.case import Case
 from models.citizen import Citizen
 from models.media import Photo
 from models.wechat import ChatDraft, SeenMessage
-from tests import photo_fixtures as fx
 from tests.fakes.wechat_api import FakeWeChat
-from tests.wechat_support import OAChannel, message_xml, next_msg_id, wx_fixture  # noqa: F401
+from tests.media import fixtures as fx
+from tests.wechat.support import OAChannel, message_xml, next_msg_id, wx_fixture  # noqa: F401
 from wechat import chat
 
 OPENID = "o-citizen-1"
