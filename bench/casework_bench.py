@@ -190,8 +190,9 @@ async def steady_state_and_changes() -> tuple[int, int, int]:
     from tortoise.connection import get_connection
 
     from casework.calendar_store import load_calendar
-    from casework.queues import db_time, dialect_sql
+    from casework.queues import db_time
     from casework.sweeper import _STATES, supervise_threshold
+    from hotline.db import dialect_sql
 
     conn = get_connection("default")
     t = lambda at: db_time(conn, at)  # noqa: E731
@@ -237,11 +238,12 @@ async def measure() -> dict[str, float]:
     from tortoise.connection import get_connection
 
     from casework import queues, stats, sweeper
+    from hotline.db import dialect_sql
     from identity.principal import Principal
     from models.org import Unit
 
     conn = get_connection("default")
-    rows = await conn.execute_query_dict(queues.dialect_sql(
+    rows = await conn.execute_query_dict(dialect_sql(
         conn, "SELECT unit_path, COUNT(*) AS n FROM \"case\" WHERE next_due_at < ? "
         "GROUP BY unit_path ORDER BY n DESC LIMIT 3"), [queues.db_time(conn, T0)])
     busiest = next(r["unit_path"] for r in rows if r["unit_path"].count("/") > 2)

@@ -68,14 +68,6 @@ def scope_sql(scope: Scope, column: str = "unit_path") -> tuple[str, list[Any]]:
     return f" AND {column} IN ({', '.join('?' * len(scope.paths))})", list(scope.paths)
 
 
-def dialect_sql(conn: BaseDBAsyncClient, sql: str) -> str:
-    """Write raw SQL with ``?`` placeholders; PostgreSQL gets ``$1, $2, ...``."""
-    if conn.capabilities.dialect == "sqlite":
-        return sql
-    parts = sql.split("?")
-    return "".join(f"{p}${i}" for i, p in enumerate(parts[:-1], start=1)) + parts[-1]
-
-
 def db_time(conn: BaseDBAsyncClient, at: datetime) -> Any:
     """A timestamp parameter for raw SQL, in the form the ORM stores it (UTC)."""
     at = at.astimezone(UTC)

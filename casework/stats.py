@@ -32,8 +32,9 @@ from typing import Any
 from tortoise.connection import get_connection
 
 from casework.calendar import SHANGHAI
-from casework.queues import Scope, db_time, dialect_sql, resolve_scope, scope_sql
+from casework.queues import Scope, db_time, resolve_scope, scope_sql
 from casework.transitions import OPEN_STATES
+from hotline.db import dialect_sql
 from hotline.errors import ValidationProblem
 from identity.principal import Principal
 

@@ -54,16 +54,33 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
     }
 
 
+# Raw SQL: the one rule for positional parameters. Write ``?`` (or ask for ``n`` markers);
+# SQLite takes ``?``, PostgreSQL (asyncpg) ``$1, $2, …``.
+
+
+def dialect_placeholders(dialect: str, n: int) -> list[str]:
+    """``n`` positional parameter markers for a dialect name (for SQL built once and kept)."""
+    if dialect == "sqlite":
+        return ["?"] * n
+    return [f"${i}" for i in range(1, n + 1)]
+
+
 def placeholders(conn: BaseDBAsyncClient, n: int) -> list[str]:
     """``n`` positional parameter markers for raw SQL on ``conn``: ``?`` on SQLite, ``$1…`` else."""
     return dialect_placeholders(conn.capabilities.dialect, n)
 
 
-def dialect_placeholders(dialect: str, n: int) -> list[str]:
-    """:func:`placeholders` for a dialect name (for SQL built once and kept)."""
-    if dialect == "sqlite":
-        return ["?"] * n
-    return [f"${i}" for i in range(1, n + 1)]
+def dialect_sql(conn: BaseDBAsyncClient, sql: str) -> str:
+    """Raw SQL written with ``?`` markers, made right for ``conn`` (``$1, $2, …`` on PostgreSQL).
+
+    Every ``?`` is a marker: keep literal question marks out of the SQL text (pass them as
+    parameters).
+    """
+    parts = sql.split("?")
+    if len(parts) == 1 or conn.capabilities.dialect == "sqlite":
+        return sql
+    marks = dialect_placeholders(conn.capabilities.dialect, len(parts) - 1)
+    return "".join(p + m for p, m in zip(parts, marks, strict=False)) + parts[-1]
 
 
 async def lock_first(conn: BaseDBAsyncClient, model: type[M], **filters: Any) -> M | None:

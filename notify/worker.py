@@ -38,6 +38,7 @@ from tortoise.connection import get_connection
 
 from hotline import settings as settings_mod
 from hotline.crypto import decrypt
+from hotline.db import dialect_sql
 from hotline.settings import Settings
 from notify import routing
 from notify.channels import build_channels
@@ -73,14 +74,6 @@ FINISH_SQL = (
     "provider_status = COALESCE(?, provider_status), last_error = COALESCE(?, last_error), "
     "sent_at = COALESCE(?, sent_at) WHERE id = ? AND status = 'sending' AND attempts = ?"
 )
-
-
-def dialect_sql(sql: str, dialect: str) -> str:
-    """``?`` placeholders for SQLite, ``$1, $2, …`` for PostgreSQL."""
-    if dialect == "sqlite":
-        return sql
-    parts = sql.split("?")
-    return "".join(f"{p}${i}" for i, p in enumerate(parts[:-1], start=1)) + parts[-1]
 
 
 @dataclass
@@ -132,9 +125,10 @@ class Worker:
     async def recover(self, now: datetime | None = None) -> int:
         now = (now or self.clock()).astimezone(UTC)
         conn = get_connection("default")
-        d = conn.capabilities.dialect
-        await conn.execute_query(dialect_sql(BURY_SQL, d), [now, self.settings.outbox_max_attempts])
-        count, _ = await conn.execute_query(dialect_sql(RECOVER_SQL, d), [now, now])
+        await conn.execute_query(
+            dialect_sql(conn, BURY_SQL), [now, self.settings.outbox_max_attempts]
+        )
+        count, _ = await conn.execute_query(dialect_sql(conn, RECOVER_SQL), [now, now])
         if count:
             log.warning("recovered %d outbox rows left sending by a lost worker", count)
         return count
@@ -142,9 +136,8 @@ class Worker:
     async def claim(self, limit: int, now: datetime | None = None) -> list[dict[str, Any]]:
         now = (now or self.clock()).astimezone(UTC)
         conn = get_connection("default")
-        dialect = conn.capabilities.dialect
-        lock = "" if dialect == "sqlite" else " FOR UPDATE SKIP LOCKED"
-        sql = dialect_sql(CLAIM_SQL.format(lock=lock), dialect)
+        lock = "" if conn.capabilities.dialect == "sqlite" else " FOR UPDATE SKIP LOCKED"
+        sql = dialect_sql(conn, CLAIM_SQL.format(lock=lock))
         rows = await conn.execute_query_dict(sql, [now + self.lease, now, limit])
         for row in rows:
             row["lease_end"] = now + self.lease
@@ -158,7 +151,7 @@ class Worker:
         batch, self.outcomes = self.outcomes, []
         conn = get_connection("default")
         write = conn.execute_many(
-            dialect_sql(FINISH_SQL, conn.capabilities.dialect), [o.values() for o in batch]
+            dialect_sql(conn, FINISH_SQL), [o.values() for o in batch]
         )
         try:
             # shielded: a cancelled worker must not leave a half-done batch (or, on SQLite,

@@ -6,20 +6,14 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-
-def dialect(conn: BaseDBAsyncClient, sql: str) -> str:
-    """``?`` placeholders for SQLite, ``$1, $2, ...`` for PostgreSQL."""
-    if conn.capabilities.dialect == "sqlite":
-        return sql
-    parts = sql.split("?")
-    return "".join(f"{p}${i}" for i, p in enumerate(parts[:-1], start=1)) + parts[-1]
+from hotline.db import dialect_sql
 
 
 async def execute(conn: BaseDBAsyncClient, sql: str, values: list[Any]) -> int:
     """Run an UPDATE; the number of rows it changed."""
-    changed, _ = await conn.execute_query(dialect(conn, sql), values)
+    changed, _ = await conn.execute_query(dialect_sql(conn, sql), values)
     return int(changed)
 
 
 async def rows(conn: BaseDBAsyncClient, sql: str, values: list[Any]) -> list[dict[str, Any]]:
-    return list(await conn.execute_query_dict(dialect(conn, sql), values))
+    return list(await conn.execute_query_dict(dialect_sql(conn, sql), values))
