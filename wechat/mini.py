@@ -22,60 +22,28 @@ from tortoise.expressions import F
 from hotline import ratelimit
 from hotline import settings as settings_mod
 from hotline.crypto import encrypt
-from hotline.errors import Problem, RateLimited, Unauthorized, Unavailable, ValidationProblem
+from hotline.errors import Unauthorized, ValidationProblem
 from identity import citizens
 from identity.phones import normalize_mobile
 from identity.principal import Principal
 from models.citizen import Citizen
 from models.wechat import SubscriptionConsent
-from wechat import client, identities
+from wechat import client, codes, identities
 from wechat.client import WeChatError
 
 log = logging.getLogger("hotline.wechat")
 
 CHANNEL = "wechat_mini"
-BAD_CODE = {40029, 40163, 40125, 40226}  # invalid / used code, bad secret, blocked user
 CONSENT_STATES = ("accept", "reject", "ban", "filter")
 
 
-def wechat_problem(exc: WeChatError, what: str) -> Problem:
-    """The HTTP answer for a failed WeChat call made on a citizen's behalf."""
-    if exc.errcode in BAD_CODE:
-        return Unauthorized(f"{what}凭证无效或已使用，请重试", code="invalid_wechat_code")
-    if exc.errcode == 45011:
-        return RateLimited(5, "微信接口繁忙，请稍后再试")
-    log.warning("WeChat failed during %s: %s %s", what, exc.errcode, exc.errmsg)
-    return Unavailable("微信服务暂时不可用，请稍后再试", code="wechat_unavailable")
-
-
 async def login(code: str, client_ip: str) -> dict[str, Any]:
-    s = settings_mod.current()
     await ratelimit.hit(f"wx-login-ip:{client_ip}", 120, 60)
-    try:
-        data = await client.call(
-            "mini",
-            "GET",
-            "sns/jscode2session",
-            params={
-                "appid": s.wechat_mini_appid,
-                "secret": s.wechat_mini_secret,
-                "js_code": code,
-                "grant_type": "authorization_code",
-            },
-            token=False,
-        )
-    except WeChatError as exc:
-        raise wechat_problem(exc, "微信登录") from None
-    openid, session_key = data.get("openid"), data.get("session_key")
-    unionid = data.get("unionid") or None
-    if not isinstance(openid, str) or not openid or len(openid) > 64:
-        raise Unavailable("微信服务暂时不可用，请稍后再试", code="wechat_unavailable")
-    if unionid is not None and (not isinstance(unionid, str) or len(unionid) > 64):
-        unionid = None
-    citizen = await identities.find_or_create("openid_mini", openid, unionid)
-    if isinstance(session_key, str) and session_key:
-        await Citizen.filter(openid_mini=openid).update(session_key_enc=encrypt(session_key))
-    return await citizens.login_reply(citizen, CHANNEL)
+    got = await codes.exchange(codes.MINI_LOGIN, code, "微信登录")
+    session_key = got.reply.get("session_key")
+    if isinstance(session_key, str) and session_key:  # kept on the row holding the openid
+        await Citizen.filter(openid_mini=got.openid).update(session_key_enc=encrypt(session_key))
+    return await citizens.login_reply(got.citizen, CHANNEL)
 
 
 async def bind_phone(who: Principal, code: str) -> dict[str, Any]:
@@ -88,12 +56,12 @@ async def bind_phone(who: Principal, code: str) -> dict[str, Any]:
             "mini", "POST", "wxa/business/getuserphonenumber", json={"code": code}
         )
     except WeChatError as exc:
-        raise wechat_problem(exc, "手机号授权") from None
+        raise codes.wechat_problem(exc, "手机号授权") from None
     info = data.get("phone_info") if isinstance(data.get("phone_info"), dict) else {}
     watermark = info.get("watermark") if isinstance(info.get("watermark"), dict) else {}
     if watermark.get("appid") not in (None, s.wechat_mini_appid):
         log.warning("getuserphonenumber watermark for another app: %s", watermark.get("appid"))
-        raise Unavailable("微信服务暂时不可用，请稍后再试", code="wechat_unavailable")
+        raise codes.unavailable()
     if str(info.get("countryCode", "86")) != "86":
         raise ValidationProblem("目前仅支持中国大陆手机号", code="unsupported_phone")
     phone = normalize_mobile(str(info.get("purePhoneNumber") or ""))

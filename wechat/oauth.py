@@ -29,9 +29,7 @@ from urllib.parse import quote
 from hotline import settings as settings_mod
 from hotline.errors import Forbidden, Problem, Unavailable, ValidationProblem
 from identity import citizens
-from wechat import client, identities
-from wechat.client import WeChatError
-from wechat.mini import wechat_problem
+from wechat import codes
 
 COOKIE = "hotline_wx_oauth"
 COOKIE_PATH = "/api/v1/wechat/oauth"
@@ -125,26 +123,5 @@ async def complete(
     nxt = verify(state, cookie)
     if not code:
         raise Problem("缺少授权 code", code="missing_code", status=400)
-    s = settings_mod.current()
-    try:
-        data = await client.call(
-            "oa",
-            "GET",
-            "sns/oauth2/access_token",
-            params={
-                "appid": s.wechat_oa_appid,
-                "secret": s.wechat_oa_secret,
-                "code": code,
-                "grant_type": "authorization_code",
-            },
-            token=False,
-        )
-    except WeChatError as exc:
-        raise wechat_problem(exc, "微信授权") from None
-    openid, unionid = data.get("openid"), data.get("unionid") or None
-    if not isinstance(openid, str) or not openid or len(openid) > 64:
-        raise Unavailable("微信服务暂时不可用，请稍后再试", code="wechat_unavailable")
-    if not isinstance(unionid, str) or len(unionid) > 64:
-        unionid = None
-    citizen = await identities.find_or_create("openid_oa", openid, unionid)
-    return await citizens.login_reply(citizen, CHANNEL), nxt
+    got = await codes.exchange(codes.OA_OAUTH, code, "微信授权")
+    return await citizens.login_reply(got.citizen, CHANNEL), nxt
