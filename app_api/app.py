@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> F
         try:
             await db.check_schema()
             if settings.run_workers:
-                from hotline.workers import start_workers
+                from launch.workers import start_workers
 
                 workers = start_workers(settings)
             yield

@@ -1,7 +1,7 @@
 """Casework benchmark: the red queue, a sweeper pass and a month's statistics over 1,000,000 cases.
 
 A temporary SQLite database is migrated (``hotline.db.migrate``) and seeded
-(``hotline.seed.seed_reference_data`` and the working calendar), then BENCH_CASES (default
+(``launch.seed.seed_reference_data`` and the working calendar), then BENCH_CASES (default
 1,000,000) cases spread over the demo units, a year of intake, every status and the three
 procedures are written with raw multi-row INSERTs through ``sqlite3`` (the case table's indexes
 dropped during the load and rebuilt after). The steady state is then set up: every reminder due
@@ -293,7 +293,7 @@ def _settings(url: str, var: Path) -> Any:
 async def _prepare(settings: Any) -> tuple[list[tuple[int, str]], str]:
     from casework.calendar_store import seed_from_chinese_calendar
     from hotline import db
-    from hotline.seed import seed_reference_data
+    from launch.seed import seed_reference_data
     from models.org import Unit
 
     await db.migrate(settings)

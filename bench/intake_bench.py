@@ -104,7 +104,7 @@ def _hotline_cmd() -> list[str]:
     found = shutil.which("hotline")
     if found:
         return [found]
-    return [sys.executable, "-c", "from hotline.cli import main; main()"]
+    return [sys.executable, "-c", "from launch.cli import main; main()"]
 
 
 def _free_port() -> int:

@@ -108,7 +108,7 @@ async def _load(n: int) -> tuple[int, int]:
     from tortoise.connection import get_connection
 
     from hotline.crypto import encrypt, lookup_hash
-    from hotline.seed import seed_reference_data
+    from launch.seed import seed_reference_data
     from models.case import Case
     from models.citizen import Citizen
     from models.org import Unit

@@ -1,3 +1,5 @@
-from hotline.cli import main
+"""`python -m hotline` is kept as an alias of `python -m launch` (the `hotline` command)."""
+
+from launch.cli import main
 
 main()

@@ -48,7 +48,7 @@ async def purge_unattached(
 
 
 async def run_forever(interval_s: float) -> None:
-    """The periodic job (started by ``hotline.workers``)."""
+    """The periodic job (started by ``launch.workers``)."""
     while True:
         try:
             await purge_unattached()

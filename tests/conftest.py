@@ -88,7 +88,7 @@ def _test_settings(tmp_var: Path, url: str) -> Settings:
 @pytest.fixture(scope="session")
 async def app(settings: Settings) -> AsyncIterator[Any]:
     from casework.calendar_store import seed_from_chinese_calendar
-    from hotline.seed import seed_demo
+    from launch.seed import seed_demo
 
     application = create_app(settings, manage_db=False)
     await db.migrate(settings)
@@ -154,7 +154,7 @@ async def login_citizen(client: httpx.AsyncClient, phone: str) -> dict[str, Any]
 
 
 async def login_staff(client: httpx.AsyncClient, username: str) -> str:
-    from hotline.seed import DEMO_PASSWORD
+    from launch.seed import DEMO_PASSWORD
 
     r = await client.post(
         "/api/v1/auth/staff-login", json={"username": username, "password": DEMO_PASSWORD}

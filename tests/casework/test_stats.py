@@ -112,7 +112,7 @@ async def test_unit_subtree_and_november(client, citizen_token):
 @pytest.fixture
 async def ningbo_supervisor(client: Any) -> str:
     if not await Staff.exists(username="supervisor_nb"):
-        from hotline.seed import DEMO_PASSWORD
+        from launch.seed import DEMO_PASSWORD
 
         await create_staff("supervisor_nb", DEMO_PASSWORD, ["supervisor"],
                            await Unit.get(code="NB12345"))

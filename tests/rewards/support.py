@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from hotline.crypto import decrypt, encrypt, lookup_hash
-from hotline.seed import DEMO_PASSWORD
 from identity.staff import create_staff
+from launch.seed import DEMO_PASSWORD
 from models.case import Case
 from models.citizen import Citizen
 from models.org import Staff, Unit

@@ -12,7 +12,7 @@ import pytest
 from hotline.db import scratch_database
 from tests.conftest import _postgres_url
 
-HOTLINE = [sys.executable, "-m", "hotline"]
+HOTLINE = [sys.executable, "-m", "launch"]
 
 
 @pytest.fixture

@@ -53,7 +53,7 @@ def cmd_migrate(_: argparse.Namespace) -> int:
 
 def cmd_seed_demo(args: argparse.Namespace) -> int:
     async def job() -> int:
-        from hotline.seed import DEMO_PASSWORD, seed_demo
+        from launch.seed import DEMO_PASSWORD, seed_demo
         from models.org import Unit
 
         if args.if_empty and await Unit.exists():
@@ -168,7 +168,7 @@ def cmd_worker(_: argparse.Namespace) -> int:
     settings = settings_mod.configure()
 
     async def job() -> int:
-        from hotline.workers import start_workers
+        from launch.workers import start_workers
 
         await db.check_schema()
         await asyncio.gather(*start_workers(settings))
