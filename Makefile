@@ -6,23 +6,26 @@ STAMP := $(VENV)/.installed
 
 .PHONY: serve test bench lint migrate seed clean venv
 
+# Installed once (again only when pyproject.toml changes), quietly.
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[dev]"
-	touch $(STAMP)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "installing hotline and its dependencies into $(VENV) ..."
+	@$(BIN)/python -m pip install -q --disable-pip-version-check -e ".[dev]"
+	@touch $(STAMP)
 
 venv: $(STAMP)
 
 migrate: $(STAMP)
-	$(BIN)/hotline migrate
+	@$(BIN)/hotline migrate
 
 seed: migrate
-	$(BIN)/hotline seed-demo --if-empty
+	@$(BIN)/hotline seed-demo --if-empty
 
+# prints a start-up summary (URL, database, where SMS codes appear, demo accounts), then
+# uvicorn's log with one line per request
 serve: seed
-	$(BIN)/hotline serve --host 127.0.0.1 --port 8000
+	@$(BIN)/hotline serve --host 127.0.0.1 --port 8000
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -32,6 +35,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) var

@@ -312,7 +312,7 @@ def run(
                     cpu_per_req[label] = (after - before) / result.requests * 1000
                 return result
 
-            intake_kw = {"method": "POST", "headers": headers, "body": body}
+            intake_kw: dict[str, Any] = {"method": "POST", "headers": headers, "body": body}
             load("/healthz", WARMUP_S)
             bare = load("/healthz", duration_s, "bare")
             load("/api/v1/cases", WARMUP_S, **intake_kw)

@@ -13,8 +13,10 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -247,14 +249,14 @@ def run_python(
     try:
         import uvloop
 
-        runner = uvloop.run
+        runner: Callable[[Coroutine[Any, Any, LoadResult]], LoadResult] = uvloop.run
     except ImportError:  # pragma: no cover
         runner = asyncio.run
     return runner(_python_load(host, port, request, connections, duration_s))
 
 
-def run_load(url: str, *, prefer: str = "auto", **kwargs: object) -> LoadResult:
+def run_load(url: str, *, prefer: str = "auto", **kwargs: Any) -> LoadResult:
     """wrk when installed (and not overridden by ``prefer="python"``), else the Python generator."""
     if prefer == "wrk" or (prefer == "auto" and have_wrk()):
-        return run_wrk(url, **kwargs)  # type: ignore[arg-type]
-    return run_python(url, **kwargs)  # type: ignore[arg-type]
+        return run_wrk(url, **kwargs)
+    return run_python(url, **kwargs)

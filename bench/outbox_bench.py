@@ -29,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -75,9 +76,14 @@ def start_fake(tls: Any, log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
         except requests.RequestException:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                log = log_path.read_text()
-                raise RuntimeError(f"the fake SMS server did not start:\n{log}") from None
+                output = log_path.read_text()
+                raise RuntimeError(f"the fake SMS server did not start:\n{output}") from None
             time.sleep(0.1)
+
+
+def _numbered(start: int) -> Callable[[int], str]:
+    """Distinct phone numbers for the rows of one batch."""
+    return lambda i: f"138{start + i:08d}"
 
 
 def raw_http(url: str, ca: str, total: int, pool: int) -> float:
@@ -120,7 +126,7 @@ async def drain(settings: Any, total: int) -> tuple[float, int]:
     try:
         await OutboxMessage.all().delete()
         for start in range(0, total, 2000):
-            await add_rows(min(2000, total - start), phone=lambda i, s=start: f"138{s + i:08d}")
+            await add_rows(min(2000, total - start), phone=_numbered(start))
         worker = Worker(settings)
         started = time.perf_counter()
         while await OutboxMessage.filter(status__in=("pending", "sending")).exists():

@@ -149,13 +149,14 @@ async def _load(n: int) -> tuple[int, int]:
 
 async def _new_reports(program_id: int, citizen_id: int, probes: int) -> list[Any]:
     """New reports (case, claim, photo) placed like the earlier ones; a third reuse a photo."""
+    from hotline.db import flat_values
     from models.case import Case
     from models.reward import RewardClaim, RewardPhoto
     from rewards import dedupe
 
     rnd = random.Random(2026)
     template = await Case.get(tracking_no="TEMPLATE")
-    sample = await RewardPhoto.filter(id__lte=10_000).values_list("dhash", flat=True)
+    sample: list[int] = await flat_values(RewardPhoto.filter(id__lte=10_000), "dhash")
     now = datetime.now(UTC)
     claims = []
     for i in range(probes):

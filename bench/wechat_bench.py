@@ -108,7 +108,9 @@ class Messages:
             f"<MsgId>{self.msg_id}</MsgId></xml>"
         )
         sealed = self.crypto.encrypt_message(inner, nonce, ts)
-        encrypt = re.search(r"<Encrypt><!\[CDATA\[(.*?)\]\]>", sealed).group(1)  # type: ignore[union-attr]
+        found = re.search(r"<Encrypt><!\[CDATA\[(.*?)\]\]>", sealed)
+        assert found is not None, sealed
+        encrypt = found.group(1)
         body = (f"<xml><ToUserName><![CDATA[{OA_ACCOUNT}]]></ToUserName>"
                 f"<Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>").encode()
         query = urlencode({

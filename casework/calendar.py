@@ -277,14 +277,18 @@ def _parse_json(text: str) -> list[tuple[int, date, bool, str]]:
         raise ValueError("line 1: JSON must be a list of objects")
     # Re-scan the top-level array to learn on which line each element starts.
     decoder = json.JSONDecoder()
-    ws = re.compile(r"[ \t\n\r]*")
-    pos = ws.match(text, text.index("[") + 1).end()
+
+    def skip_ws(at: int) -> int:
+        while at < len(text) and text[at] in " \t\n\r":
+            at += 1
+        return at
+
+    pos = skip_ws(text.index("[") + 1)
     out: list[tuple[int, date, bool, str]] = []
     for _ in range(len(data)):
         line = text.count("\n", 0, pos) + 1
         item, end = decoder.raw_decode(text, pos)
-        pos = ws.match(text, end).end() + 1  # skip the ',' (or the final ']')
-        pos = ws.match(text, pos).end()
+        pos = skip_ws(skip_ws(end) + 1)  # past the ',' (or the final ']')
         if not isinstance(item, dict):
             raise ValueError(f"line {line}: each entry must be an object")
         unknown = set(item) - {"date", "working", "name"}

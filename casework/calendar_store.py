@@ -13,6 +13,7 @@ from casework.calendar import (
     known_years_from_chinese_calendar,
 )
 from hotline import settings as settings_mod
+from hotline.db import flat_values
 from models.calendar import CalendarDay, CalendarYear
 
 _CACHE_TTL_S = 60.0
@@ -31,7 +32,7 @@ async def load_calendar() -> WorkCalendar:
     if _cached is not None and now - _cached[0] < _CACHE_TTL_S:
         return _cached[1]
     rows = await CalendarDay.all().values_list("date", "working", "name")
-    years = await CalendarYear.all().values_list("year", flat=True)
+    years: list[int] = await flat_values(CalendarYear.all(), "year")
     s = settings_mod.current()
     cal = WorkCalendar.from_rows(
         [(d, w, n) for d, w, n in rows], set(years), s.work_start, s.work_end

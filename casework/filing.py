@@ -285,7 +285,7 @@ async def _after_insert(conn: BaseDBAsyncClient, f: Filing) -> list[dict[str, An
     """Submit hooks (for the cases they want) and photo attachment; the reply's photo entries."""
     case = cast(Case, f.case)
     if hooks.wants_submitted(case, f.submitter):
-        full = await Case.get(id=f.case.id).using_db(conn)
+        full = await Case.get(id=f.case.id, using_db=conn)
         await hooks.submitted(full, f.submitter, conn)
         f.case.flags = full.flags
     if not f.case.photo_ids:

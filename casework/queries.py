@@ -58,11 +58,11 @@ async def newest_first(
 
 def can_read(viewer: Principal, case: Case) -> bool:
     if viewer.kind == "citizen":
-        return case.citizen_id == viewer.id  # type: ignore[attr-defined]
+        return case.citizen_id == viewer.id
     if viewer.kind == "staff":
         return viewer.covers(case.unit_path)
     if viewer.kind == "device":
-        return case.device_id == viewer.id  # type: ignore[attr-defined]
+        return case.device_id == viewer.id
     return False
 
 
@@ -84,7 +84,7 @@ async def read_case(viewer: Principal, tracking_no: str) -> dict[str, Any]:
         events,
         viewer=viewer,
         now=datetime.now(UTC),
-        unit=await unit_ref(case.unit_id),  # type: ignore[attr-defined]
+        unit=await unit_ref(case.unit_id),
         photos=await media_service.case_photos(case, viewer),
     )
 
@@ -94,7 +94,7 @@ def summary(case: Case, now: datetime) -> dict[str, Any]:
         "id": case.id,
         "tracking_no": case.tracking_no,
         "kind": case.kind,
-        "category_code": case.category_id,  # type: ignore[attr-defined]
+        "category_code": case.category_id,
         "channel": case.channel,
         "status": case.status,
         "status_label": views.STATUS_LABELS.get(case.status, case.status),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from hotline.db import flat_values
 from models.org import Category, Region, Unit
 
 _TTL_S = 30.0
@@ -38,7 +39,7 @@ async def region_exists(code: str) -> bool:
     global _regions
     now = time.monotonic()
     if _regions is None or now - _regions[0] > _TTL_S:
-        _regions = (now, frozenset(await Region.all().values_list("code", flat=True)))
+        _regions = (now, frozenset(await flat_values(Region.all(), "code")))
     return code in _regions[1]
 
 
@@ -47,7 +48,7 @@ async def categories() -> dict[str, CategoryInfo]:
     now = time.monotonic()
     if _categories is None or now - _categories[0] > _TTL_S:
         rows = await Category.all().order_by("sort", "code")
-        parents = {r.parent_id for r in rows if r.parent_id}  # type: ignore[attr-defined]
+        parents = {r.parent_id for r in rows if r.parent_id}
         _categories = (
             now,
             {
@@ -58,7 +59,7 @@ async def categories() -> dict[str, CategoryInfo]:
                     rewardable=r.rewardable,
                     auto_dispatch=r.auto_dispatch,
                     default_procedure=r.default_procedure,
-                    parent_code=r.parent_id,  # type: ignore[attr-defined]
+                    parent_code=r.parent_id,
                     leaf=r.code not in parents,
                 )
                 for r in rows
@@ -87,8 +88,8 @@ async def units_in_scope(unit_path: str) -> list[dict[str, object]]:
             "code": u.code,
             "name": u.name,
             "kind": u.kind,
-            "region_code": u.region_id,  # type: ignore[attr-defined]
-            "parent_id": u.parent_id,  # type: ignore[attr-defined]
+            "region_code": u.region_id,
+            "parent_id": u.parent_id,
         }
         for u in rows
     ]

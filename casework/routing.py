@@ -13,18 +13,18 @@ async def suggest_unit(category_code: str, region_code: str | None) -> Unit | No
     while code:
         regions.append(code)
         region = await Region.get_or_none(code=code).only("code", "parent_id")
-        code = region.parent_id if region else None  # type: ignore[attr-defined]
+        code = region.parent_id if region else None
     category: str | None = category_code
     from models.org import Category
 
     while category:
         rules = {
-            r.region_id: r  # type: ignore[attr-defined]
+            r.region_id: r
             for r in await RoutingRule.filter(category_id=category).prefetch_related("unit")
         }
-        for region in regions:
-            if region in rules:
-                return rules[region].unit
+        for region_code in regions:
+            if region_code in rules:
+                return rules[region_code].unit
         cat = await Category.get_or_none(code=category).only("code", "parent_id")
-        category = cat.parent_id if cat else None  # type: ignore[attr-defined]
+        category = cat.parent_id if cat else None
     return None

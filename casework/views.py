@@ -104,14 +104,14 @@ def case_view(
             "lat": case.lat,
             "lng": case.lng,
             "address": case.address,
-            "region_code": case.region_id,  # type: ignore[attr-defined]
+            "region_code": case.region_id,
         }
     return {
         "id": case.id,
         "tracking_no": case.tracking_no,
         "query_code": query_code,
         "kind": case.kind,
-        "category_code": case.category_id,  # type: ignore[attr-defined]
+        "category_code": case.category_id,
         "channel": case.channel,
         "status": case.status,
         "status_label": STATUS_LABELS.get(case.status, case.status),
@@ -140,7 +140,7 @@ def public_view(case: Case, events: list[CaseEvent], reply: str | None) -> dict[
     return {
         "tracking_no": case.tracking_no,
         "kind": case.kind,
-        "category_code": case.category_id,  # type: ignore[attr-defined]
+        "category_code": case.category_id,
         "status": case.status,
         "status_label": STATUS_LABELS.get(case.status, case.status),
         "created_at": iso(case.created_at),

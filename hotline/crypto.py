@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import os
 from functools import lru_cache
+from typing import overload
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -32,12 +33,28 @@ def lookup_hash(value: str, purpose: str = "phone") -> str:
     return hmac.digest(_key(f"lookup:{purpose}"), value.encode(), "sha256").hex()
 
 
+@overload
+def encrypt(value: str) -> str: ...
+@overload
+def encrypt(value: None) -> None: ...
+@overload
+def encrypt(value: str | None) -> str | None: ...
+
+
 def encrypt(value: str | None) -> str | None:
     if value is None:
         return None
     nonce = os.urandom(12)
     sealed = _aead(settings_mod.current().data_key).encrypt(nonce, value.encode(), None)
     return "v1." + base64.urlsafe_b64encode(nonce + sealed).decode()
+
+
+@overload
+def decrypt(token: str) -> str: ...
+@overload
+def decrypt(token: None) -> None: ...
+@overload
+def decrypt(token: str | None) -> str | None: ...
 
 
 def decrypt(token: str | None) -> str | None:

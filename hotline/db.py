@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 from collections.abc import AsyncIterator
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import urlparse, urlunparse
 
 from tortoise import Tortoise
@@ -14,6 +14,7 @@ from tortoise.connection import get_connection
 from tortoise.migrations.api import migrate as migrate_api
 from tortoise.migrations.executor import MigrationExecutor
 from tortoise.models import Model
+from tortoise.queryset import QuerySet
 
 from hotline.settings import Settings
 from models import MODEL_MODULES
@@ -92,6 +93,14 @@ async def lock_first(conn: BaseDBAsyncClient, model: type[M], **filters: Any) ->
     if conn.capabilities.dialect != "sqlite":
         query = query.select_for_update()
     return await query.using_db(conn).first()
+
+
+async def flat_values(query: QuerySet[Any], field: str) -> list[Any]:
+    """``await query.values_list(field, flat=True)``, typed as the flat list it is.
+
+    (Tortoise 1.1 types every ``values_list`` as a list of tuples.)
+    """
+    return cast(list[Any], await query.values_list(field, flat=True))
 
 
 def is_sqlite() -> bool:

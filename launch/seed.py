@@ -148,12 +148,12 @@ async def seed_reference_data() -> None:
                 code=code, defaults={"name": name, "level": level, "parent_id": parent}
             )
         for code, name, kind, region, parent_code in UNITS:
-            parent = await Unit.get(code=parent_code) if parent_code else None
+            above = await Unit.get(code=parent_code) if parent_code else None
             unit, _ = await Unit.update_or_create(
                 code=code,
-                defaults={"name": name, "kind": kind, "region_id": region, "parent": parent},
+                defaults={"name": name, "kind": kind, "region_id": region, "parent": above},
             )
-            unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+            unit.path = f"{above.path if above else '/'}{unit.id}/"
             await unit.save(update_fields=["path"])
         for sort, (code, name, kinds, rewardable, parent_cat) in enumerate(CATEGORIES):
             await Category.update_or_create(

@@ -23,6 +23,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 
 from hotline import settings as settings_mod
+from hotline.db import flat_values
 from hotline.errors import Problem, ValidationProblem
 from hotline.settings import Settings
 from identity.principal import Principal
@@ -143,10 +144,10 @@ class PhotoService:
                 dhash=p.dhash_signed,
             )
         except IntegrityError:
-            photo = await _owned(owner, p.sha256)  # an identical concurrent upload won
-            if photo is None:
+            won = await _owned(owner, p.sha256)  # an identical concurrent upload won
+            if won is None:
                 raise
-            return photo_reply(photo)
+            return photo_reply(won)
         except BaseException:
             await forget_files(self.storage, [key for key, _ in files])
             raise
@@ -190,8 +191,8 @@ async def forget_files(storage: PhotoStorage, keys: Sequence[str]) -> None:
     keys = list(dict.fromkeys(keys))
     if not keys:
         return
-    used = set(await Photo.filter(display_key__in=keys).values_list("display_key", flat=True))
-    used |= set(await Photo.filter(thumb_key__in=keys).values_list("thumb_key", flat=True))
+    used: set[str] = set(await flat_values(Photo.filter(display_key__in=keys), "display_key"))
+    used |= set(await flat_values(Photo.filter(thumb_key__in=keys), "thumb_key"))
     for key in keys:
         if key not in used:
             await asyncio.to_thread(storage.delete, key)
@@ -277,13 +278,16 @@ async def check_attachable(owner: Principal, photo_ids: Sequence[int]) -> list[i
     ids = list(dict.fromkeys(photo_ids))
     if not ids:
         return []
-    free = set(
-        await Photo.filter(
-            id__in=[i for i in ids if 0 < i <= MAX_ID],
-            owner_kind=owner.kind,
-            owner_id=str(owner.id),
-            case_id=None,
-        ).values_list("id", flat=True)
+    free: set[int] = set(
+        await flat_values(
+            Photo.filter(
+                id__in=[i for i in ids if 0 < i <= MAX_ID],
+                owner_kind=owner.kind,
+                owner_id=str(owner.id),
+                case_id=None,
+            ),
+            "id",
+        )
     )
     bad = [i for i in ids if i not in free]
     if bad:

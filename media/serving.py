@@ -35,7 +35,7 @@ class Served:
 async def visible_variants(photo: Photo, viewer: Principal | None) -> tuple[str, ...]:
     if is_owner(viewer, photo):
         return urls.VARIANTS
-    case_id = photo.case_id  # type: ignore[attr-defined]
+    case_id = photo.case_id
     if case_id is None:
         return ()
     case = await Case.get_or_none(id=case_id).only("id", "unit_path", "public")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -36,6 +37,7 @@ class Case(Model):
     category: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Category", related_name="cases", on_delete=fields.RESTRICT
     )
+    category_id: str
     channel = fields.CharEnumField(Channel, max_length=16)
     status = fields.CharField(max_length=24, default="submitted")
     procedure = fields.CharField(max_length=16, null=True)
@@ -47,6 +49,7 @@ class Case(Model):
     region: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Region", related_name="cases", null=True, on_delete=fields.RESTRICT
     )
+    region_id: str | None
     occurred_at = fields.DatetimeField(null=True)
     anonymous = fields.BooleanField(default=False)
     confidential = fields.BooleanField(default=False)
@@ -54,22 +57,26 @@ class Case(Model):
     citizen: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Citizen", related_name="cases", null=True, on_delete=fields.RESTRICT
     )
-    contact_phone_enc = fields.TextField(null=True)
+    citizen_id: int | None
+    contact_phone_enc: str | None = fields.TextField(null=True)
     contact_phone_hash = fields.CharField(max_length=64, null=True, db_index=True)
-    contact_name_enc = fields.TextField(null=True)
+    contact_name_enc: str | None = fields.TextField(null=True)
     device: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Device", related_name="cases", null=True, on_delete=fields.RESTRICT
     )
+    device_id: int | None
     operator: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Staff", related_name="recorded_cases", null=True, on_delete=fields.RESTRICT
     )
+    operator_id: int | None
     unit: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Unit", related_name="cases", null=True, on_delete=fields.RESTRICT
     )
+    unit_id: int | None
     # path of the unit responsible now (the platform centre until dispatched): scope queries
     unit_path = fields.CharField(max_length=255, db_index=True)
-    photo_ids = fields.JSONField(default=list)
-    flags = fields.JSONField(default=list)
+    photo_ids: fields.JSONField[list[int]] = fields.JSONField(default=list)
+    flags: fields.JSONField[list[str]] = fields.JSONField(default=list)
     created_at = fields.DatetimeField(db_index=True)
     updated_at = fields.DatetimeField(auto_now=True)
     due_dispatch = fields.DatetimeField(null=True)
@@ -81,20 +88,22 @@ class Case(Model):
     next_due_at = fields.DatetimeField(null=True)
     warn_at = fields.DatetimeField(null=True)
     provisional_deadline = fields.BooleanField(default=False)
-    met = fields.JSONField(default=list)  # due kinds already met: "dispatch", "sign", ...
+    # due kinds already met: "dispatch", "sign", ...
+    met: fields.JSONField[list[str]] = fields.JSONField(default=list)
     # how each due time was computed ({kind: {rule, from, n, warn, prov}}), so it can be
     # recomputed when a calendar year is imported
-    due_meta = fields.JSONField(default=dict)
+    due_meta: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     held_status = fields.CharField(max_length=24, null=True)  # status to resume after a request
-    co_unit_ids = fields.JSONField(default=list)
+    co_unit_ids: fields.JSONField[list[int]] = fields.JSONField(default=list)
     parent: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Case", related_name="duplicates", null=True, on_delete=fields.RESTRICT
     )
+    parent_id: int | None
     dispatched_at = fields.DatetimeField(null=True)
     signed_at = fields.DatetimeField(null=True)
     replied_at = fields.DatetimeField(null=True, db_index=True)
     closed_at = fields.DatetimeField(null=True)
-    reply_content = fields.TextField(null=True)
+    reply_content: str | None = fields.TextField(null=True)
     reply_public = fields.BooleanField(default=False)
     reply_round = fields.IntField(default=0)
     rating = fields.IntField(null=True)  # latest score, 1..5
@@ -123,6 +132,7 @@ class CaseEvent(Model):
     case: fields.ForeignKeyRelation[Case] = fields.ForeignKeyField(
         "models.Case", related_name="events", on_delete=fields.RESTRICT
     )
+    case_id: int
     seq = fields.IntField()
     at = fields.DatetimeField()
     action = fields.CharField(max_length=32)
@@ -130,7 +140,7 @@ class CaseEvent(Model):
     actor_id = fields.CharField(max_length=32, null=True)
     note = fields.TextField(default="")
     public = fields.BooleanField(default=True)
-    data = fields.JSONField(default=dict)
+    data: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     prev_hash = fields.CharField(max_length=64)
     hash = fields.CharField(max_length=64)
 
@@ -146,6 +156,7 @@ class Rating(Model):
     case: fields.ForeignKeyRelation[Case] = fields.ForeignKeyField(
         "models.Case", related_name="ratings", on_delete=fields.RESTRICT
     )
+    case_id: int
     round = fields.IntField()
     score = fields.IntField()
     comment = fields.TextField(default="")
@@ -163,12 +174,13 @@ class CaseTask(Model):
     case: fields.ForeignKeyRelation[Case] = fields.ForeignKeyField(
         "models.Case", related_name="tasks", on_delete=fields.RESTRICT
     )
+    case_id: int
     kind = fields.CharField(max_length=16)  # verification, callback, extension
     status = fields.CharField(max_length=8, default="open", db_index=True)  # open, done
     created_at = fields.DatetimeField()
     done_at = fields.DatetimeField(null=True)
     done_by = fields.IntField(null=True)
-    result = fields.JSONField(default=dict)
+    result: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
 
     class Meta:
         table = "case_task"
@@ -182,6 +194,7 @@ class CaseAlert(Model):
     case: fields.ForeignKeyRelation[Case] = fields.ForeignKeyField(
         "models.Case", related_name="alerts", on_delete=fields.RESTRICT
     )
+    case_id: int
     due_kind = fields.CharField(max_length=16)
     due_at = fields.DatetimeField()
     colour = fields.CharField(max_length=12)  # yellow, red, supervise

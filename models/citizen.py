@@ -8,14 +8,14 @@ from tortoise.models import Model
 
 class Citizen(Model):
     id = fields.BigIntField(primary_key=True)
-    phone_enc = fields.TextField(null=True)
+    phone_enc: str | None = fields.TextField(null=True)
     phone_hash = fields.CharField(max_length=64, null=True, unique=True)
-    name_enc = fields.TextField(null=True)
+    name_enc: str | None = fields.TextField(null=True)
     openid_mini = fields.CharField(max_length=64, null=True, unique=True)
     openid_oa = fields.CharField(max_length=64, null=True, unique=True)
     unionid = fields.CharField(max_length=64, null=True, unique=True)
     real_name_verified = fields.BooleanField(default=False)
-    session_key_enc = fields.TextField(null=True)  # mini-program session_key, encrypted
+    session_key_enc: str | None = fields.TextField(null=True)  # mini-program session_key, encrypted
     oa_follower = fields.BooleanField(default=False)  # follows the official account
     oa_followed_at = fields.DatetimeField(null=True)
     merged_into_id = fields.BigIntField(null=True)  # set when merged with another citizen

@@ -24,6 +24,7 @@ class Photo(Model):
     case: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Case", related_name="photos", null=True, on_delete=fields.SET_NULL
     )
+    case_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -22,6 +22,7 @@ class Region(Model):
     parent: fields.ForeignKeyNullableRelation[Region] = fields.ForeignKeyField(
         "models.Region", related_name="children", null=True, on_delete=fields.RESTRICT
     )
+    parent_id: str | None
 
     class Meta:
         table = "region"
@@ -47,9 +48,11 @@ class Unit(Model):
     region: fields.ForeignKeyRelation[Region] = fields.ForeignKeyField(
         "models.Region", related_name="units", on_delete=fields.RESTRICT
     )
+    region_id: str
     parent: fields.ForeignKeyNullableRelation[Unit] = fields.ForeignKeyField(
         "models.Unit", related_name="children", null=True, on_delete=fields.RESTRICT
     )
+    parent_id: int | None
     # materialised path of ids, "/1/4/9/": a unit's subtree is every path with this prefix
     path = fields.CharField(max_length=255, db_index=True, default="")
     email = fields.CharField(max_length=254, null=True)
@@ -61,13 +64,15 @@ class Unit(Model):
 class Category(Model):
     code = fields.CharField(max_length=32, primary_key=True)
     name = fields.CharField(max_length=64)
-    kinds = fields.JSONField(default=list)  # case kinds this category accepts
+    # case kinds this category accepts
+    kinds: fields.JSONField[list[str]] = fields.JSONField(default=list)
     rewardable = fields.BooleanField(default=False)
     auto_dispatch = fields.BooleanField(default=False)
     default_procedure = fields.CharField(max_length=16, default="normal")
     parent: fields.ForeignKeyNullableRelation[Category] = fields.ForeignKeyField(
         "models.Category", related_name="children", null=True, on_delete=fields.RESTRICT
     )
+    parent_id: str | None
     sort = fields.IntField(default=0)
 
     class Meta:
@@ -81,12 +86,15 @@ class RoutingRule(Model):
     category: fields.ForeignKeyRelation[Category] = fields.ForeignKeyField(
         "models.Category", related_name="rules", on_delete=fields.CASCADE
     )
+    category_id: str
     region: fields.ForeignKeyRelation[Region] = fields.ForeignKeyField(
         "models.Region", related_name="rules", on_delete=fields.CASCADE
     )
+    region_id: str
     unit: fields.ForeignKeyRelation[Unit] = fields.ForeignKeyField(
         "models.Unit", related_name="rules", on_delete=fields.CASCADE
     )
+    unit_id: int
 
     class Meta:
         table = "routing_rule"
@@ -107,10 +115,11 @@ class Staff(Model):
     username = fields.CharField(max_length=64, unique=True)
     display_name = fields.CharField(max_length=64, default="")
     password_hash = fields.CharField(max_length=255)
-    roles = fields.JSONField(default=list)
+    roles: fields.JSONField[list[str]] = fields.JSONField(default=list)
     unit: fields.ForeignKeyRelation[Unit] = fields.ForeignKeyField(
         "models.Unit", related_name="staff", on_delete=fields.RESTRICT
     )
+    unit_id: int
     active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     # keyed hash of the staff member's mobile: staff of the responsible unit get no reward
@@ -128,6 +137,7 @@ class Device(Model):
     unit: fields.ForeignKeyRelation[Unit] = fields.ForeignKeyField(
         "models.Unit", related_name="devices", on_delete=fields.RESTRICT
     )
+    unit_id: int
     key_digest = fields.CharField(max_length=64, unique=True)
     active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -23,11 +23,12 @@ class OutboxMessage(Model):
     template = fields.CharField(max_length=48)
     recipient_kind = fields.CharField(max_length=16)  # citizen, unit, staff, phone
     recipient_id = fields.CharField(max_length=64, null=True)
-    address_enc = fields.TextField(null=True)  # phone / openid / e-mail, encrypted
+    address_enc: str | None = fields.TextField(null=True)  # phone / openid / e-mail, encrypted
     params_enc = fields.TextField()  # template parameters, encrypted (may hold codes)
     case: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Case", related_name="messages", null=True, on_delete=fields.RESTRICT
     )
+    case_id: int | None
     status = fields.CharEnumField(OutboxStatus, max_length=12, default=OutboxStatus.pending)
     urgent = fields.BooleanField(default=False)
     attempts = fields.IntField(default=0)
@@ -35,7 +36,7 @@ class OutboxMessage(Model):
     claimed_until = fields.DatetimeField(null=True)
     provider_id = fields.CharField(max_length=128, null=True)
     provider_status = fields.CharField(max_length=64, null=True)
-    last_error = fields.TextField(null=True)
+    last_error: str | None = fields.TextField(null=True)
     created_at = fields.DatetimeField()
     sent_at = fields.DatetimeField(null=True)
     delivered_at = fields.DatetimeField(null=True)

@@ -6,6 +6,7 @@ Money is kept in fen (integer cents of a yuan) everywhere.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -39,13 +40,14 @@ class RewardProgram(Model):
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=128)
     description = fields.TextField(default="")
-    categories = fields.JSONField(default=list)  # category codes
+    categories: fields.JSONField[list[str]] = fields.JSONField(default=list)  # category codes
     starts_on = fields.DateField()
     ends_on = fields.DateField()
     budget_fen = fields.BigIntField()
     committed_fen = fields.BigIntField(default=0)  # approved (pending or paid), not released
     paid_fen = fields.BigIntField(default=0)
-    tiers_fen = fields.JSONField(default=dict)  # severity -> fixed amount
+    # severity -> fixed amount
+    tiers_fen: fields.JSONField[dict[str, int]] = fields.JSONField(default=dict)
     fine_pct = fields.FloatField(default=0.0)  # percentage of the fine added to the tier
     fine_cap_fen = fields.BigIntField(default=0)
     monthly_count_limit = fields.IntField(default=5)  # per citizen per calendar month
@@ -66,17 +68,21 @@ class RewardClaim(Model):
     case: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Case", related_name="reward_claims", on_delete=fields.RESTRICT, unique=True
     )
+    case_id: int
     program: fields.ForeignKeyRelation[RewardProgram] = fields.ForeignKeyField(
         "models.RewardProgram", related_name="claims", on_delete=fields.RESTRICT
     )
+    program_id: int
     citizen: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Citizen", related_name="reward_claims", on_delete=fields.RESTRICT
     )
+    citizen_id: int
     status = fields.CharEnumField(ClaimStatus, max_length=16, default=ClaimStatus.open)
     reason = fields.CharField(max_length=255, default="")
     duplicate_of: fields.ForeignKeyNullableRelation[RewardClaim] = fields.ForeignKeyField(
         "models.RewardClaim", related_name="duplicates", null=True, on_delete=fields.RESTRICT
     )
+    duplicate_of_id: int | None
     # the case whose reply decides this claim: its own, or the one it was merged into
     group_case_id = fields.BigIntField(db_index=True)
     # copied from the case for indexed candidate searches
@@ -86,7 +92,8 @@ class RewardClaim(Model):
     reported_at = fields.DatetimeField()
     phone_hash = fields.CharField(max_length=64, null=True, db_index=True)
     device_key = fields.CharField(max_length=64, null=True, db_index=True)
-    flags = fields.JSONField(default=list)  # fraud signals: many_claims_phone, photo_reused...
+    # fraud signals: many_claims_phone, photo_reused...
+    flags: fields.JSONField[list[str]] = fields.JSONField(default=list)
     flagged = fields.BooleanField(default=False)  # any flag: always decided by two admins
     verified = fields.BooleanField(null=True)
     verified_at = fields.DatetimeField(null=True)
@@ -121,6 +128,7 @@ class RewardPhoto(Model):
     claim: fields.ForeignKeyRelation[RewardClaim] = fields.ForeignKeyField(
         "models.RewardClaim", related_name="photos", on_delete=fields.CASCADE
     )
+    claim_id: int
     photo_id = fields.BigIntField()
     sha256 = fields.CharField(max_length=64, db_index=True)
     dhash = fields.BigIntField()  # signed, as in photo.dhash
@@ -141,6 +149,7 @@ class RewardPayout(Model):
     claim: fields.ForeignKeyRelation[RewardClaim] = fields.ForeignKeyField(
         "models.RewardClaim", related_name="payouts", on_delete=fields.RESTRICT
     )
+    claim_id: int
     provider = fields.CharField(max_length=16)  # wechat, manual
     amount_fen = fields.BigIntField()
     status = fields.CharEnumField(PayoutStatus, max_length=16, default=PayoutStatus.pending)
@@ -148,7 +157,7 @@ class RewardPayout(Model):
     next_attempt_at = fields.DatetimeField(null=True)
     claimed_until = fields.DatetimeField(null=True)
     provider_ref = fields.CharField(max_length=64, null=True)  # payment_no, or hall staff id
-    last_error = fields.TextField(null=True)
+    last_error: str | None = fields.TextField(null=True)
     code_hash = fields.CharField(max_length=64, null=True, unique=True)  # manual claim code
     expires_at = fields.DatetimeField(null=True)
     paid_at = fields.DatetimeField(null=True)
@@ -166,6 +175,7 @@ class RewardMonthly(Model):
     program: fields.ForeignKeyRelation[RewardProgram] = fields.ForeignKeyField(
         "models.RewardProgram", related_name="monthly", on_delete=fields.RESTRICT
     )
+    program_id: int
     citizen_id = fields.BigIntField()
     month = fields.CharField(max_length=7)  # 2026-11, Asia/Shanghai
     count = fields.IntField(default=0)
@@ -183,13 +193,14 @@ class RewardAudit(Model):
     claim: fields.ForeignKeyRelation[RewardClaim] = fields.ForeignKeyField(
         "models.RewardClaim", related_name="audit", on_delete=fields.RESTRICT
     )
+    claim_id: int
     payout_id = fields.BigIntField(null=True)
     seq = fields.IntField()
     at = fields.DatetimeField()
     action = fields.CharField(max_length=32)
     actor_role = fields.CharField(max_length=16)
     actor_id = fields.CharField(max_length=32, null=True)
-    data = fields.JSONField(default=dict)
+    data: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     prev_hash = fields.CharField(max_length=64)
     hash = fields.CharField(max_length=64)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -47,8 +49,9 @@ class ChatDraft(Model):
     """A case being filed by chat on the official account (随手拍), expiring after 30 minutes."""
 
     openid = fields.CharField(max_length=64, primary_key=True)
-    texts = fields.JSONField(default=list)
-    photo_ids = fields.JSONField(default=list)
+    texts: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    # photo ids, and {"m": media_id, ...} for a picture still being fetched
+    photo_ids: fields.JSONField[list[int | dict[str, Any]]] = fields.JSONField(default=list)
     lat = fields.FloatField(null=True)
     lng = fields.FloatField(null=True)
     address = fields.CharField(max_length=255, null=True)

@@ -52,7 +52,7 @@ class WeChatCaller(Protocol):
 def _default_caller() -> WeChatCaller:
     from wechat import client
 
-    return client  # type: ignore[return-value]  # a module satisfying the protocol
+    return client
 
 
 def _cut(key: str, value: str) -> str:

@@ -69,7 +69,7 @@ async def count_monthly(
         "RETURNING count",
         [
             program.id,
-            claim.citizen_id,  # type: ignore[attr-defined]
+            claim.citizen_id,
             month_of(claim.reported_at),
             amount_fen,
             limit_n,
@@ -87,7 +87,7 @@ async def uncount_monthly(
         conn,
         "UPDATE reward_monthly SET count = count - 1, amount_fen = amount_fen - ? "
         "WHERE program_id = ? AND citizen_id = ? AND month = ?",
-        [amount_fen, program_id, claim.citizen_id, month_of(claim.reported_at)],  # type: ignore[attr-defined]
+        [amount_fen, program_id, claim.citizen_id, month_of(claim.reported_at)],
     )
 
 

@@ -39,18 +39,18 @@ async def open_claim(
     """Open the claim of a newly filed report, if it qualifies (inside intake's transaction)."""
     if not may_qualify(case, submitter):
         return None
-    category_code: str = case.category_id  # type: ignore[attr-defined]
-    category = await Category.get_or_none(code=category_code).using_db(conn)
+    category_code: str = case.category_id
+    category = await Category.get_or_none(code=category_code, using_db=conn)
     if category is None or not category.rewardable:
         return None
-    citizen = await Citizen.get_or_none(id=submitter.id).using_db(conn)
+    citizen = await Citizen.get_or_none(id=submitter.id, using_db=conn)
     if citizen is None or not citizen.real_name_verified:
         return None
     program = await program_for(category_code, local_date(case.created_at), conn)
     if program is None:
         return None
     now = case.created_at
-    device_id = case.device_id  # type: ignore[attr-defined]
+    device_id = case.device_id
     claim = await RewardClaim.create(
         case_id=case.id,
         program_id=program.id,
@@ -104,7 +104,7 @@ async def open_claim(
 
 async def on_merge(case: Case, now: datetime, conn: BaseDBAsyncClient) -> None:
     """The merged case's claims (and those merged into it before) follow the parent's reply."""
-    parent_id = case.parent_id  # type: ignore[attr-defined]
+    parent_id = case.parent_id
     if parent_id is None:
         return
     ids = await RewardClaim.filter(group_case_id=case.id).using_db(conn).values_list(
@@ -120,7 +120,7 @@ async def on_merge(case: Case, now: datetime, conn: BaseDBAsyncClient) -> None:
         moved.append(claim)
     if not moved:
         return
-    parent = await Case.get(id=parent_id).using_db(conn)
+    parent = await Case.get(id=parent_id, using_db=conn)
     replied = await _last_reply_facts(parent, conn)
     if replied is None:  # decided when the parent is replied to
         return

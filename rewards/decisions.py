@@ -65,7 +65,7 @@ async def approve(
     now = now or datetime.now(UTC)
     async with in_transaction() as conn:
         claim = await _locked(conn, claim_id, DECIDABLE, "审批")
-        program = await RewardProgram.get(id=claim.program_id).using_db(conn)  # type: ignore[attr-defined]
+        program = await RewardProgram.get(id=claim.program_id, using_db=conn)
         ceiling = claim.max_amount_fen or 0
         if not 0 < amount_fen <= ceiling:
             raise ValidationProblem(
@@ -73,7 +73,7 @@ async def approve(
                 code="amount_out_of_range",
                 extra={"max_amount": yuan(ceiling)},
             )
-        actor = {"actor_role": ROLE, "actor_id": str(who.id)}
+        actor: dict[str, Any] = {"actor_role": ROLE, "actor_id": str(who.id)}
         why = _needs_two(claim, program, amount_fen)
         if claim.status == ClaimStatus.eligible and why:
             claim.status = ClaimStatus.second_approval

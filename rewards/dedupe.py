@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 
+from hotline.db import flat_values
 from media.dhash import dhash_from_signed, hamming
 from models.reward import RewardClaim, RewardPhoto
 
@@ -126,10 +127,8 @@ async def similar_photos(
 
 
 async def merged_with(conn: BaseDBAsyncClient, s: Subject) -> list[int]:
-    rows = await (
-        RewardClaim.filter(group_case_id=s.group_case_id)
-        .using_db(conn)
-        .values_list("id", flat=True)
+    rows: list[int] = await flat_values(
+        RewardClaim.filter(group_case_id=s.group_case_id).using_db(conn), "id"
     )
     return [i for i in rows if i != s.claim_id]
 

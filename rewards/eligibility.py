@@ -17,6 +17,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from hotline import settings as settings_mod
 from hotline.crypto import lookup_hash
+from hotline.db import flat_values
 from identity.phones import normalize_mobile
 from models.case import Case
 from models.citizen import Citizen
@@ -63,8 +64,8 @@ class Facts:
 
 
 async def subject(conn: BaseDBAsyncClient, claim: RewardClaim) -> dedupe.Subject:
-    hashes = await RewardPhoto.filter(claim_id=claim.id).using_db(conn).values_list(
-        "dhash", flat=True
+    hashes: list[int] = await flat_values(
+        RewardPhoto.filter(claim_id=claim.id).using_db(conn), "dhash"
     )
     return dedupe.Subject(
         claim_id=claim.id,
@@ -98,7 +99,7 @@ async def set_staff_phone(staff: Staff, phone: str) -> None:
 
 async def excluded_staff(conn: BaseDBAsyncClient, claim: RewardClaim, case: Case) -> bool:
     """Whether the reporter works for the responsible unit (or a unit under it)."""
-    citizen = await Citizen.get(id=claim.citizen_id).using_db(conn)  # type: ignore[attr-defined]
+    citizen = await Citizen.get(id=claim.citizen_id, using_db=conn)
     hashes = {h for h in (claim.phone_hash, citizen.phone_hash) if h}
     if not hashes:
         return False
@@ -109,9 +110,11 @@ async def excluded_staff(conn: BaseDBAsyncClient, claim: RewardClaim, case: Case
     )
     if not unit_ids:
         return False
-    responsible = {case.unit_id, *(case.co_unit_ids or [])} - {None}  # type: ignore[attr-defined]
-    paths = await Unit.filter(id__in=responsible).using_db(conn).values_list("path", flat=True)
-    staff_paths = await Unit.filter(id__in=unit_ids).using_db(conn).values_list("path", flat=True)
+    responsible = {case.unit_id, *(case.co_unit_ids or [])} - {None}
+    paths: list[str] = await flat_values(Unit.filter(id__in=responsible).using_db(conn), "path")
+    staff_paths: list[str] = await flat_values(
+        Unit.filter(id__in=unit_ids).using_db(conn), "path"
+    )
     return any(sp.startswith(rp) for sp in staff_paths for rp in paths)
 
 
@@ -154,12 +157,12 @@ async def serialize(conn: BaseDBAsyncClient) -> None:
 async def evaluate(
     conn: BaseDBAsyncClient, claim: RewardClaim, case: Case, facts: Facts, now: datetime
 ) -> None:
-    program = await RewardProgram.get(id=claim.program_id).using_db(conn)  # type: ignore[attr-defined]
+    program = await RewardProgram.get(id=claim.program_id, using_db=conn)
     previous = claim.status
     claim.verified, claim.verified_at = facts.verified, now
     claim.severity = facts.severity or ("minor" if facts.verified else None)
     claim.fine_fen = facts.fine_fen
-    claim.duplicate_of_id = None  # type: ignore[attr-defined]
+    claim.duplicate_of_id = None
     data: dict[str, Any] = {
         "tracking_no": case.tracking_no,
         "verified": facts.verified,
@@ -183,7 +186,7 @@ async def evaluate(
         winner = await _earlier_verified(conn, claim, list(found))
         if winner is not None:
             claim.status = ClaimStatus.duplicate
-            claim.duplicate_of_id = winner.id  # type: ignore[attr-defined]
+            claim.duplicate_of_id = winner.id
             claim.reason = "同一问题已有更早的举报经查实"
             data |= {"duplicate_of": winner.id, "match": sorted(found[winner.id].reasons)}
         else:
@@ -221,14 +224,14 @@ async def _demote_later(
         if other is None or _key(other) < _key(winner):
             continue
         if other.status == ClaimStatus.duplicate:
-            target = await RewardClaim.get_or_none(id=other.duplicate_of_id).using_db(conn)  # type: ignore[attr-defined]
+            target = await RewardClaim.get_or_none(id=other.duplicate_of_id, using_db=conn)
             if target is None or target.id == winner.id or _key(target) < _key(winner):
                 continue
         elif other.status not in (ClaimStatus.eligible, ClaimStatus.second_approval):
             continue
         previous = other.status
         other.status = ClaimStatus.duplicate
-        other.duplicate_of_id = winner.id  # type: ignore[attr-defined]
+        other.duplicate_of_id = winner.id
         other.reason = "同一问题已有更早的举报经查实"
         _reset_approval(other)
         await audit.record(

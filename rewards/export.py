@@ -62,31 +62,32 @@ async def _rows(start: datetime, end: datetime) -> Iterator[list[str]]:
         if not claims:
             break
         after = claims[-1].id
-        case_ids = [c.case_id for c in claims]  # type: ignore[attr-defined]
+        case_ids = [c.case_id for c in claims]
         numbers = dict(await Case.filter(id__in=case_ids).values_list("id", "tracking_no"))
         phones = dict(await Case.filter(id__in=case_ids).values_list("id", "contact_phone_enc"))
         citizens = {
             c.id: c
-            for c in await Citizen.filter(id__in=[c.citizen_id for c in claims])  # type: ignore[attr-defined]
+            for c in await Citizen.filter(id__in=[c.citizen_id for c in claims])
         }
         by_claim: dict[int, list[RewardPayout]] = {}
-        for p in await RewardPayout.filter(claim_id__in=[c.id for c in claims]).order_by("id"):
-            by_claim.setdefault(p.claim_id, []).append(p)  # type: ignore[attr-defined]
+        for row in await RewardPayout.filter(claim_id__in=[c.id for c in claims]).order_by("id"):
+            by_claim.setdefault(row.claim_id, []).append(row)
         for c in claims:
-            citizen = citizens[c.citizen_id]  # type: ignore[attr-defined]
+            citizen = citizens[c.citizen_id]
             base = [
                 c.id,
-                numbers.get(c.case_id),  # type: ignore[attr-defined]
-                programs.get(c.program_id),  # type: ignore[attr-defined]
+                numbers.get(c.case_id),
+                programs.get(c.program_id),
                 STATUS_LABELS.get(str(c.status)),
                 yuan(c.amount_fen),
                 iso(c.decided_at),
                 c.first_approver_id,
                 c.decided_by,
                 decrypt(citizen.name_enc),
-                mask_phone(decrypt(phones.get(c.case_id)) or decrypt(citizen.phone_enc)),  # type: ignore[attr-defined]
+                mask_phone(decrypt(phones.get(c.case_id)) or decrypt(citizen.phone_enc)),
             ]
-            for p in by_claim.get(c.id) or [None]:  # type: ignore[list-item]
+            payouts: list[RewardPayout | None] = [*by_claim.get(c.id, [])] or [None]
+            for p in payouts:
                 tail = (
                     [
                         p.id,

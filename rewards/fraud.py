@@ -44,7 +44,7 @@ async def signals(
         if await recent.using_db(conn).count() >= s.reward_fraud_claims_per_phone:
             flags.append("many_claims_phone")
         others = RewardClaim.filter(phone_hash=claim.phone_hash).exclude(
-            citizen_id=claim.citizen_id  # type: ignore[attr-defined]
+            citizen_id=claim.citizen_id
         )
         if await others.using_db(conn).exists():
             flags.append("phone_shared")

@@ -78,9 +78,9 @@ async def _claim_due(now: datetime, limit: int) -> list[RewardPayout]:
 
 
 async def _job(row: RewardPayout) -> Job:
-    claim = await RewardClaim.get(id=row.claim_id)  # type: ignore[attr-defined]
-    citizen = await Citizen.get(id=claim.citizen_id)  # type: ignore[attr-defined]
-    case = await Case.get(id=claim.case_id).only("id", "tracking_no")  # type: ignore[attr-defined]
+    claim = await RewardClaim.get(id=row.claim_id)
+    citizen = await Citizen.get(id=claim.citizen_id)
+    case = await Case.get(id=claim.case_id).only("id", "tracking_no")
     openid = payouts.openid_for(citizen)
     trade_no = payouts.payout_trade_no(row)
     request = None
@@ -110,7 +110,7 @@ def send(provider: TransferProvider, job: Job) -> tuple[TransferResult, bool]:
 async def record(job: Job, result: TransferResult, queried: bool, now: datetime) -> None:
     async with in_transaction() as conn:
         claim = await audit.lock_claim(conn, id=job.claim_id)
-        payout = await RewardPayout.get(id=job.payout_id).using_db(conn)
+        payout = await RewardPayout.get(id=job.payout_id, using_db=conn)
         if (
             claim is None
             or payout.status != PayoutStatus.sending

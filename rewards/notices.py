@@ -16,17 +16,17 @@ from notify.outbox import enqueue
 async def tell_reporter(
     conn: BaseDBAsyncClient, claim: RewardClaim, template: str, params: dict[str, Any]
 ) -> None:
-    case = await Case.get(id=claim.case_id).using_db(conn)  # type: ignore[attr-defined]
+    case = await Case.get(id=claim.case_id, using_db=conn)
     phone = decrypt(case.contact_phone_enc)
     if not phone:
-        citizen = await Citizen.get(id=claim.citizen_id).using_db(conn)  # type: ignore[attr-defined]
+        citizen = await Citizen.get(id=claim.citizen_id, using_db=conn)
         phone = decrypt(citizen.phone_enc)
     await enqueue(
         template,
         {"tracking_no": case.tracking_no, **params},
         channel="sms",
         recipient_kind="citizen",
-        recipient_id=str(claim.citizen_id),  # type: ignore[attr-defined]
+        recipient_id=str(claim.citizen_id),
         address=phone,
         case_id=case.id,
         using_db=conn,

@@ -47,7 +47,7 @@ async def create(
     conn: BaseDBAsyncClient, claim: RewardClaim, now: datetime, *, force_manual: bool = False
 ) -> RewardPayout:
     """The payout of an approved claim: by WeChat Pay when possible, else at a service hall."""
-    citizen = await Citizen.get(id=claim.citizen_id).using_db(conn)  # type: ignore[attr-defined]
+    citizen = await Citizen.get(id=claim.citizen_id, using_db=conn)
     wechat = (
         not force_manual
         and settings_mod.current().wechat_pay_configured
@@ -118,7 +118,7 @@ async def settle(
     payout.provider_ref, payout.code_hash, payout.claimed_until = provider_ref, None, None
     await payout.save(using_db=conn)
     claim.status = ClaimStatus.paid
-    await budget.mark_paid(conn, claim.program_id, payout.amount_fen)  # type: ignore[attr-defined]
+    await budget.mark_paid(conn, claim.program_id, payout.amount_fen)
     await audit.record(
         conn,
         claim,
@@ -141,8 +141,8 @@ async def redeem(who: Principal, code: str, now: datetime | None = None) -> dict
     if found is None:
         raise NotFound("领取码无效或已使用", code="invalid_claim_code")
     async with in_transaction() as conn:
-        claim = await audit.lock_claim(conn, id=found.claim_id)  # type: ignore[attr-defined]
-        payout = await RewardPayout.get(id=found.id).using_db(conn)
+        claim = await audit.lock_claim(conn, id=found.claim_id)
+        payout = await RewardPayout.get(id=found.id, using_db=conn)
         if claim is None or payout.status != PayoutStatus.awaiting_pickup:
             raise NotFound("领取码无效或已使用", code="invalid_claim_code")
         if payout.expires_at is not None and payout.expires_at < now:
@@ -156,7 +156,7 @@ async def redeem(who: Principal, code: str, now: datetime | None = None) -> dict
             actor_role="reward_admin",
             actor_id=str(who.id),
         )
-    citizen = await Citizen.get(id=claim.citizen_id)  # type: ignore[attr-defined]
+    citizen = await Citizen.get(id=claim.citizen_id)
     return {
         "payout_id": payout.id,
         "claim_id": claim.id,
@@ -180,12 +180,12 @@ async def expire(now: datetime | None = None, limit: int = 500) -> int:
     for payout_id, claim_id in due:
         async with in_transaction() as conn:
             claim = await audit.lock_claim(conn, id=claim_id)
-            payout = await RewardPayout.get(id=payout_id).using_db(conn)
+            payout = await RewardPayout.get(id=payout_id, using_db=conn)
             if claim is None or payout.status != PayoutStatus.awaiting_pickup:
                 continue
             payout.status, payout.code_hash = PayoutStatus.expired, None
             await payout.save(using_db=conn)
-            program = await RewardProgram.get(id=claim.program_id).using_db(conn)  # type: ignore[attr-defined]
+            program = await RewardProgram.get(id=claim.program_id, using_db=conn)
             await budget.release(conn, program.id, payout.amount_fen)
             await budget.uncount_monthly(conn, program.id, claim, payout.amount_fen)
             claim.status = ClaimStatus.expired

@@ -46,9 +46,9 @@ async def list_claims(
     if flagged is not None:
         query = query.filter(flagged=flagged)
     page, next_cursor = await newest_first(query, limit, cursor, CURSOR_TAG)
-    numbers = await _tracking_nos([c.case_id for c in page])  # type: ignore[attr-defined]
+    numbers = await _tracking_nos([c.case_id for c in page])
     return {
-        "items": [claim_summary(c, numbers.get(c.case_id)) for c in page],  # type: ignore[attr-defined]
+        "items": [claim_summary(c, numbers.get(c.case_id)) for c in page],
         "next_cursor": next_cursor,
     }
 
@@ -58,10 +58,10 @@ async def claim_detail(claim_id: int) -> dict[str, Any]:
     claim = await RewardClaim.get_or_none(id=claim_id)
     if claim is None:
         raise NotFound("未找到该奖励申请")
-    case = await Case.get(id=claim.case_id)  # type: ignore[attr-defined]
-    citizen = await Citizen.get(id=claim.citizen_id)  # type: ignore[attr-defined]
-    program = await RewardProgram.get(id=claim.program_id)  # type: ignore[attr-defined]
-    unit = await Unit.get_or_none(id=case.unit_id) if case.unit_id else None  # type: ignore[attr-defined]
+    case = await Case.get(id=claim.case_id)
+    citizen = await Citizen.get(id=claim.citizen_id)
+    program = await RewardProgram.get(id=claim.program_id)
+    unit = await Unit.get_or_none(id=case.unit_id) if case.unit_id else None
     payouts = await RewardPayout.filter(claim_id=claim.id).order_by("id")
     events = await RewardAudit.filter(claim_id=claim.id).order_by("seq")
     duplicates = await RewardClaim.filter(duplicate_of_id=claim.id).values_list("id", flat=True)
@@ -106,8 +106,8 @@ async def list_payouts(
 async def my_claims(who: Principal, limit: int, cursor: str | None) -> dict[str, Any]:
     query = RewardClaim.filter(citizen_id=who.id)
     page, next_cursor = await newest_first(query, limit, cursor, CURSOR_TAG)
-    numbers = await _tracking_nos([c.case_id for c in page])  # type: ignore[attr-defined]
+    numbers = await _tracking_nos([c.case_id for c in page])
     return {
-        "items": [citizen_view(c, numbers.get(c.case_id, "")) for c in page],  # type: ignore[attr-defined]
+        "items": [citizen_view(c, numbers.get(c.case_id, "")) for c in page],
         "next_cursor": next_cursor,
     }

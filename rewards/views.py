@@ -37,7 +37,7 @@ def claim_summary(c: RewardClaim, tracking_no: str | None = None) -> dict[str, A
     return {
         "id": c.id,
         "tracking_no": tracking_no,
-        "program_id": c.program_id,  # type: ignore[attr-defined]
+        "program_id": c.program_id,
         "status": status,
         "status_label": STATUS_LABELS.get(status, status),
         "reason": c.reason,
@@ -50,7 +50,7 @@ def claim_summary(c: RewardClaim, tracking_no: str | None = None) -> dict[str, A
         "max_amount": yuan(c.max_amount_fen),
         "amount": yuan(c.amount_fen),
         "flags": [{"code": f, "label": FLAG_LABELS.get(f, f)} for f in c.flags or []],
-        "duplicate_of": c.duplicate_of_id,  # type: ignore[attr-defined]
+        "duplicate_of": c.duplicate_of_id,
         "first_approver_id": c.first_approver_id,
         "first_approved_at": iso(c.first_approved_at),
         "decided_by": c.decided_by,
@@ -64,7 +64,7 @@ def payout_view(p: RewardPayout, trade_no: str | None = None) -> dict[str, Any]:
     status = str(p.status)
     return {
         "id": p.id,
-        "claim_id": p.claim_id,  # type: ignore[attr-defined]
+        "claim_id": p.claim_id,
         "provider": p.provider,
         "amount": yuan(p.amount_fen),
         "status": status,

@@ -32,6 +32,7 @@ from casework import intake
 from casework.intake import Submission, in_china
 from hotline import db
 from hotline import settings as settings_mod
+from hotline.db import flat_values
 from hotline.errors import Problem
 from identity.principal import Principal
 from media import service as media_service
@@ -232,10 +233,13 @@ async def _file(openid: str) -> str:
         return security.REFUSAL
     citizen = await identities.find_or_create("openid_oa", openid)
     who = Principal(kind="citizen", id=citizen.id, channel="wechat_oa")
-    free = set(
-        await Photo.filter(
-            id__in=ready or [0], owner_kind="citizen", owner_id=str(citizen.id), case_id=None
-        ).values_list("id", flat=True)
+    free: set[int] = set(
+        await flat_values(
+            Photo.filter(
+                id__in=ready or [0], owner_kind="citizen", owner_id=str(citizen.id), case_id=None
+            ),
+            "id",
+        )
     )
     photos = [p for p in dict.fromkeys(ready) if p in free]
     lost += len(ready) - len(photos)

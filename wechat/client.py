@@ -122,7 +122,7 @@ def api_url(path: str) -> str:
 # --------------------------------------------------------------------------- the sync side
 
 
-class _NoStorage(SessionStorage):  # type: ignore[misc]
+class _NoStorage(SessionStorage):
     """wechatpy's session storage, unused: tokens live in ``wechat.tokens``."""
 
     def get(self, key: str, default: Any = None) -> Any:
@@ -135,7 +135,7 @@ class _NoStorage(SessionStorage):  # type: ignore[misc]
         return None
 
 
-class _Client(WeChatClient):  # type: ignore[misc]
+class _Client(WeChatClient):
     """requests session + wechatpy's result handling; never fetches or retries on its own."""
 
     def __init__(self, appid: str, secret: str) -> None:

@@ -12,6 +12,7 @@ every lookup here follows ``merged_into_id``.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -47,7 +48,8 @@ async def resolve(citizen: Citizen) -> Citizen:
 
 async def holder(field: str, value: str) -> Citizen | None:
     """The row holding an identity (possibly a merged one), without following merges."""
-    return await Citizen.get_or_none(**{field: value})
+    lookup: dict[str, Any] = {field: value}
+    return await Citizen.get_or_none(**lookup)
 
 
 async def find(field: str, value: str) -> Citizen | None:
@@ -67,7 +69,8 @@ async def find_or_create(field: str, openid: str, unionid: str | None = None) ->
         by_openid = await find(field, openid)
         if by_union is None and by_openid is None:
             try:
-                return await Citizen.create(**{field: openid, "unionid": unionid})
+                row: dict[str, Any] = {field: openid, "unionid": unionid}
+                return await Citizen.create(**row)
             except IntegrityError:
                 continue  # created concurrently: look again
         if by_union is None:

@@ -57,8 +57,8 @@ async def bind_phone(who: Principal, code: str) -> dict[str, Any]:
         )
     except WeChatError as exc:
         raise codes.wechat_problem(exc, "手机号授权") from None
-    info = data.get("phone_info") if isinstance(data.get("phone_info"), dict) else {}
-    watermark = info.get("watermark") if isinstance(info.get("watermark"), dict) else {}
+    info = _object(data.get("phone_info"))
+    watermark = _object(info.get("watermark"))
     if watermark.get("appid") not in (None, s.wechat_mini_appid):
         log.warning("getuserphonenumber watermark for another app: %s", watermark.get("appid"))
         raise codes.unavailable()
@@ -68,6 +68,10 @@ async def bind_phone(who: Principal, code: str) -> dict[str, Any]:
     survivor, merged = await identities.attach_phone(me, phone)
     reply = await citizens.login_reply(survivor, CHANNEL)
     return reply | {"merged": merged}
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 async def record_consents(who: Principal, results: dict[str, str]) -> dict[str, Any]:

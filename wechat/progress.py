@@ -85,6 +85,7 @@ async def progress(openid: str, tracking_no: str, code: str | None) -> str:
         return NOT_FOUND if code else NOT_FOUND + NOT_OWNER
     case, events = loaded
     reply = next((e.note for e in reversed(events) if e.action in ("reply", "answer")), None)
+    # case and events are the rows of one raw query, shaped as public_view reads a Case
     return format_progress(views.public_view(case, events, reply))  # type: ignore[arg-type]
 
 
