@@ -206,7 +206,7 @@ def ensure_keys(settings: Settings) -> Settings:
             path.chmod(0o600)
             log.warning("generated a development %s in %s (not for production)", name, path)
         else:
-            log.warning("using the development %s kept in %s", name, path)
+            log.debug("using the development %s kept in %s", name, path)
         updates[name] = path.read_text().strip()
     return settings.model_copy(update=updates)
 

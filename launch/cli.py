@@ -10,6 +10,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Literal
 
 from hotline import db
 from hotline import settings as settings_mod
@@ -120,7 +121,7 @@ def cmd_units(_: argparse.Namespace) -> int:
         units.sort(key=lambda u: [int(part) for part in u.path.strip("/").split("/")])
         for unit in units:
             depth = unit.path.count("/") - 2
-            print(f"{'  ' * depth}{unit.code}\t{unit.name}\t{unit.region_id}")  # type: ignore[attr-defined]
+            print(f"{'  ' * depth}{unit.code}\t{unit.name}\t{unit.region_id}")
         return 0
 
     return _run(job)
@@ -134,7 +135,7 @@ def cmd_calendar_import(args: argparse.Namespace) -> int:
         from casework.calendar import parse_calendar_file
         from casework.calendar_store import import_rows, recompute_provisional
 
-        fmt = "json" if path.suffix.lower() == ".json" else "csv"
+        fmt: Literal["csv", "json"] = "json" if path.suffix.lower() == ".json" else "csv"
         try:
             rows = parse_calendar_file(text, fmt)
         except ValueError as exc:
@@ -149,13 +150,28 @@ def cmd_calendar_import(args: argparse.Namespace) -> int:
     return _run(job)
 
 
+async def _ready_to_serve() -> bool:
+    """Refuse early, with the command to run, when migrations are behind; True if the demo
+    accounts exist (for the start-up summary)."""
+    from launch.seed import STAFF
+    from models.org import Staff
+
+    await db.check_schema()
+    return await Staff.filter(username__in=[name for name, _, _ in STAFF]).exists()
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from app_api.app import create_app
+    from launch.summary import startup_summary
 
-    _run(db.check_schema)  # refuse early, with the command to run, when migrations are behind
+    demo = bool(_run(_ready_to_serve))
     settings = settings_mod.configure()
+    if args.access_log is None:  # requests are logged in development unless asked otherwise
+        args.access_log = settings.env == "development"
+    print(startup_summary(settings, args.host, args.port, demo=demo, access_log=args.access_log))
+    sys.stdout.flush()
     app = create_app(settings)
     # What start-up built (modules, routes, schemas) lives as long as the process: keep it out
     # of the cyclic collector's full passes, which otherwise stall requests under load.
@@ -190,7 +206,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="API plus in-process workers")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--access-log", action="store_true")
+    p.add_argument(
+        "--access-log",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="log every request (default: in development only)",
+    )
     p.set_defaults(func=cmd_serve)
     sub.add_parser("worker", help="workers only").set_defaults(func=cmd_worker)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
@@ -221,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("tortoise").setLevel(logging.WARNING)  # "Tortoise-ORM shutdown" each run
     args = build_parser().parse_args(argv)
     try:
         code = args.func(args)

@@ -75,3 +75,44 @@ def test_production_refuses_to_start_without_keys(cli_env):
     r = run(env, "migrate")
     assert r.returncode == 2
     assert "HOTLINE_SECRET_KEY" in r.stderr
+
+
+def test_hotline_module_is_an_alias_of_launch(cli_env):
+    r = subprocess.run([sys.executable, "-m", "hotline", "transitions"], env=cli_env,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "| `dispatch` |" in r.stdout
+
+
+def test_serve_starts_with_a_summary_and_logs_requests(cli_env):
+    import socket
+    import time
+
+    import httpx
+
+    assert run(cli_env, "migrate").returncode == 0
+    assert run(cli_env, "seed-demo").returncode == 0
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = cli_env | {"HOTLINE_RUN_WORKERS": "false"}
+    proc = subprocess.Popen([*HOTLINE, "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.2)
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=30)[0]
+    head = output.split("INFO:", 1)[0]
+    assert f"http://127.0.0.1:{port}/docs" in head
+    assert "hotline.sqlite3" in head or "postgres://" in head
+    assert "console sink" in head and "hotline-demo-2026" in head
+    assert '"GET /healthz HTTP/1.1" 200' in output  # requests are logged in development
+    assert "WARNING" not in output and "Tortoise-ORM shutdown" not in output
