@@ -14,7 +14,7 @@ from casework import schedule
 from casework.deadlines import MAX_EXTENSION_DAYS
 from casework.stepkit import Message, Outcome, Step, prepare, step
 from casework.transitions import State
-from casework.views import iso
+from casework.views import SCORE_LABELS, iso
 from hotline import settings as settings_mod
 from hotline.errors import NotFound, ValidationProblem
 from identity.principal import Principal
@@ -22,7 +22,6 @@ from models.case import Case, CaseTask, Rating
 from models.org import Unit
 
 SATISFIED_MIN = 3  # 1-2 unsatisfied, 3-5 satisfied (基本满意 and above)
-SCORE_LABELS = {1: "非常不满意", 2: "不满意", 3: "基本满意", 4: "满意", 5: "非常满意"}
 
 
 def _text(payload: dict[str, Any], name: str, label: str, max_len: int = 5000) -> str:
