@@ -174,7 +174,7 @@ async def close_unrated(now: datetime | None = None) -> int:
     closed = 0
     for tracking_no in due:
         try:
-            await perform(SYSTEM, tracking_no, "close_unrated", now=now)
+            await perform(SYSTEM, str(tracking_no), "close_unrated", now=now)
             closed += 1
         except InvalidTransition:  # rated meanwhile
             continue

@@ -12,7 +12,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from casework import schedule
 from casework.deadlines import MAX_EXTENSION_DAYS
-from casework.stepkit import Message, Outcome, Step, prepare, step
+from casework.stepkit import Message, Outcome, Step, Write, prepare, step
 from casework.transitions import State
 from casework.views import SCORE_LABELS, iso
 from hotline import settings as settings_mod
@@ -325,8 +325,8 @@ async def supervise(s: Step) -> Outcome:
         "unit_supervised",
         {"tracking_no": s.case.tracking_no, "note": note[:60]},
         "unit",
-        unit_id=s.case.unit_id or s.root.id,
-    )  # type: ignore[attr-defined]
+        unit_id=s.case.unit_id or s.root.id,  # type: ignore[attr-defined]
+    )
     return Outcome(note=note, public=False, messages=[msg])
 
 
@@ -410,7 +410,7 @@ async def rate(s: Step) -> Outcome:
             using_db=conn,
         )
 
-    writes = [record]
+    writes: list[Write] = [record]
     if score >= SATISFIED_MIN:
         _close(case, s, "rated")
         state = State.CLOSED

@@ -8,7 +8,7 @@ each audience). Field names are fixed by the contract (API.md).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -82,7 +82,7 @@ class RatingOut(Out):
     at: datetime = Field(description="评价时间")
 
 
-CASE_EXAMPLE = {
+CASE_EXAMPLE: dict[str, Any] = {
     "id": 123,
     "tracking_no": "20261127-000123",
     "query_code": None,
