@@ -25,6 +25,7 @@ async def file_and_dispatch(client, citizen_token, staff, **flags) -> str:
     body = COMPLAINT | {"contact_phone": PHONE} | flags
     r = await client.post("/api/v1/cases", json=body, headers=bearer(citizen_token))
     assert r.status_code == 201, r.text
+    CaseOut.model_validate(r.json())  # the submitter's reply is a case view too
     no = r.json()["tracking_no"]
     unit = await Unit.get(code="HZ-STHJJ")
     r = await client.post(
