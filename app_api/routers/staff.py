@@ -24,7 +24,10 @@ from identity.principal import Principal
 router = APIRouter(tags=["casework"])
 
 ACTION_ERRORS = problems(400, 401, 403, 404, 409)
-TRACKING_NO = PathParam(description="诉求编号", max_length=32)
+
+
+def _tracking_no() -> Any:
+    return PathParam(description="诉求编号（例如 20261127-000123）", max_length=32)
 
 
 def payload(body: BaseModel) -> dict[str, Any]:
@@ -51,7 +54,7 @@ def _action_route(t: Transition) -> None:
     kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
     endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]  # read by FastAPI
         [
-            inspect.Parameter("no", kind, annotation=str, default=TRACKING_NO),
+            inspect.Parameter("no", kind, annotation=str, default=_tracking_no()),
             inspect.Parameter("body", kind, annotation=model, default=body),
             inspect.Parameter("who", kind, annotation=Principal, default=Depends(staff)),
         ]
@@ -90,7 +93,7 @@ async def suggested_unit(no: str, who: Principal = Depends(staff)) -> dict[str, 
     responses=ACTION_ERRORS,
 )
 async def rate(
-    body: RatingIn, no: str = TRACKING_NO, who: Principal = Depends(citizen)
+    body: RatingIn, no: str = _tracking_no(), who: Principal = Depends(citizen)
 ) -> dict[str, Any]:
     """诉求人评价答复，每轮答复一次：3–5 分办结，1–2 分进入核实（实名诉求人另有回访）。"""
     return await lifecycle.perform(who, no, "rate", payload(body))

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from casework.transitions import State
-from models.case import CaseKind
+from models.case import CaseKind, Channel
 
 Light = Literal["green", "yellow", "red"]
 Procedure = Literal["immediate", "simple", "normal", "petition"]
@@ -151,7 +151,7 @@ class CaseOut(Out):
     )
     kind: CaseKind = Field(description="诉求类型：咨询、求助、投诉、举报、建议、表扬")
     category_code: str = Field(description="诉求分类代码")
-    channel: str = Field(
+    channel: Channel = Field(
         description="受理渠道：app、wechat_mini、wechat_oa、kiosk、web、phone、letter、visit"
     )
     status: State = Field(description="办理状态（见流转表）")
