@@ -13,11 +13,12 @@ from app_api import errors
 from app_api.limits import BodyLimit
 from app_api.responses import JSON
 from app_api.routers import auth, cases, health, intake, photos, queues, reference, staff
-from app_api.routers import rewards as reward_routes  # registers rewards.hooks too
+from app_api.routers import rewards as reward_routes
 from app_api.routers import wechat as wechat_routes
 from hotline import db
 from hotline import settings as settings_mod
 from hotline.settings import Settings
+from rewards import hooks as reward_hooks
 
 log = logging.getLogger("hotline")
 
@@ -25,6 +26,7 @@ log = logging.getLogger("hotline")
 def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> FastAPI:
     """Build the app. With ``manage_db`` the lifespan opens the database and starts workers."""
     settings = settings_mod.configure(settings)
+    reward_hooks.install()  # rewards builds on casework through its hooks
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -19,7 +19,6 @@ results are aware datetimes in Asia/Shanghai.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -176,16 +175,16 @@ def sign_due(cal: WorkCalendar, dispatched_at: datetime, hours: float = 2) -> Du
     return Due(at, warn_at, provisional or warn_prov)
 
 
-def procedure_dues(
-    cal: WorkCalendar, procedure: str, submitted_at: datetime, extension_days: int = 0
-) -> dict[str, Due]:
-    """Dues of ``procedure`` counted from submission, keyed by transfer/notice/complete.
+def procedure_limits(procedure: str, extension_days: int = 0) -> dict[str, Limit]:
+    """The limits of ``procedure`` (transfer/notice/complete), all counted from submission.
 
-    ``extension_days`` (at most :data:`MAX_EXTENSION_DAYS` for the procedure) moves the complete
-    due by that many calendar days; its yellow window is that of the extended total limit.
+    ``extension_days`` (at most :data:`MAX_EXTENSION_DAYS` for the procedure) lengthens the
+    complete limit by that many calendar days; its yellow window is that of the extended total.
+    ``casework.schedule`` turns these into a case's stored dues: this is the only place the
+    procedures and their extension are counted.
     """
     try:
-        limits = PROCEDURE_LIMITS[procedure]
+        limits = dict(PROCEDURE_LIMITS[procedure])
     except KeyError:
         raise ValueError(f"unknown procedure {procedure!r}") from None
     if extension_days:
@@ -194,25 +193,11 @@ def procedure_dues(
             raise ValueError(
                 f"extension of {extension_days} days not allowed for {procedure!r} (max {max_ext})"
             )
-    dues: dict[str, Due] = {}
-    for milestone, limit in limits.items():
-        if milestone == "complete" and extension_days:
-            if limit.unit != "days":
-                raise ValueError("extensions apply to calendar-day limits only")
-            limit = Limit(limit.amount + extension_days, "days")
-        dues[milestone] = add_limit(cal, submitted_at, limit)
-    return dues
-
-
-def next_due(dues: Mapping[str, Due | None], met: set[str]) -> tuple[str, Due] | None:
-    """The earliest (by ``at``) due not in ``met``; ties go to the first in mapping order."""
-    best: tuple[str, Due] | None = None
-    for key, due in dues.items():
-        if due is None or key in met:
-            continue
-        if best is None or due.at < best[1].at:
-            best = (key, due)
-    return best
+        complete = limits["complete"]
+        if complete.unit != "days":
+            raise ValueError("extensions apply to calendar-day limits only")
+        limits["complete"] = Limit(complete.amount + extension_days, "days")
+    return limits
 
 
 def light(now: datetime, next_due_at: datetime | None, warn_at: datetime | None) -> Light | None:

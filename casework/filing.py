@@ -43,7 +43,7 @@ from media import service as media_service
 from models.case import Case, CaseEvent
 from models.ops import IdempotencyRecord
 from models.outbox import OutboxMessage
-from notify import outbox
+from notify import recipients
 
 log = logging.getLogger("hotline.filing")
 
@@ -267,16 +267,12 @@ def _first_event(f: Filing) -> SimpleNamespace:
 def _received(f: Filing) -> dict[str, Any] | None:
     """The "case received" SMS with the tracking number and query code, if anyone can get it."""
     c = f.case
-    if not (c.contact_phone_enc or c.citizen_id):  # a WeChat-only citizen is reached on WeChat
-        return None
-    return outbox.message(
+    return recipients.to_citizen(
         "case_received",
         {"tracking_no": c.tracking_no, "query_code": f.query_code},
-        channel="sms",
-        recipient_kind="citizen" if c.citizen_id else "phone",
-        recipient_id=str(c.citizen_id) if c.citizen_id else None,
-        address_enc=c.contact_phone_enc,
         case_id=c.id,
+        citizen_id=c.citizen_id,
+        phone_enc=c.contact_phone_enc,
         now=f.now,
     )
 

@@ -1,85 +1,33 @@
 """Executing the transition table: authorize, apply one step, record it, notify — one transaction.
 
-Each step (casework/steps.py) changes the case in memory and says what to record and whom to
-tell; this module checks the table, locks the case, writes the hash-chained event, the due
-times and the outbox rows together, and answers with the case as the caller may see it.
+Each step (casework/steps.py, registered in casework/stepkit.py) changes the case in memory and
+says what to record and whom to tell; this module checks the table, locks the case, sets the new
+status from the table (``Transition.resolve``), writes the hash-chained event, the due times and
+the outbox rows together, and answers with the case as the caller may see it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+import casework.steps  # noqa: F401  (registers every step in casework.stepkit)
 from casework import hooks, queries, reference, schedule, views
-from casework.calendar import WorkCalendar
 from casework.calendar_store import load_calendar
+from casework.stepkit import HANDLERS, PREPARERS, Message, Step
 from casework.timeline import new_event
-from casework.transitions import BY_ACTION, role_allowed
-from hotline.crypto import decrypt
+from casework.transitions import AWAITING_RATING, BY_ACTION, State, role_allowed
 from hotline.db import lock_first
 from hotline.errors import Forbidden, InvalidTransition, NotFound
 from identity.principal import Principal
 from models.case import Case, CaseEvent
-from models.org import Unit
-from notify.outbox import enqueue
-
-
-@dataclass
-class Message:
-    template: str
-    params: dict[str, Any]
-    to: str  # "citizen", "unit", "supervisors"
-    case: Case | None = None  # default: the case acted on
-    unit_id: int | None = None
-
-
-@dataclass
-class Outcome:
-    note: str = ""
-    public: bool = True
-    data: dict[str, Any] = field(default_factory=dict)
-    messages: list[Message] = field(default_factory=list)
-    # further writes inside the same transaction (tasks, ratings, related cases)
-    writes: list[Callable[[BaseDBAsyncClient], Awaitable[Any]]] = field(default_factory=list)
-
-
-@dataclass
-class Step:
-    case: Case
-    viewer: Principal
-    payload: dict[str, Any]
-    now: datetime
-    cal: WorkCalendar
-    root: Unit
-    prepared: dict[str, Any] = field(default_factory=dict)  # looked up before the transaction
-
-
-Handler = Callable[[Step], Awaitable[Outcome]]
-Prepare = Callable[[Principal, dict[str, Any]], Awaitable[dict[str, Any]]]
-
-HANDLERS: dict[str, Handler] = {}
-PREPARERS: dict[str, Prepare] = {}
-
-
-def step(action: str) -> Callable[[Handler], Handler]:
-    def register(fn: Handler) -> Handler:
-        HANDLERS[action] = fn
-        return fn
-
-    return register
-
-
-def prepare(action: str) -> Callable[[Prepare], Prepare]:
-    def register(fn: Prepare) -> Prepare:
-        PREPARERS[action] = fn
-        return fn
-
-    return register
+from models.outbox import OutboxMessage
+from notify import recipients
 
 
 def actor_role(viewer: Principal, action: str) -> str:
@@ -104,30 +52,23 @@ def _may_act(viewer: Principal, case: Case) -> bool:
 async def _deliver(conn: BaseDBAsyncClient, acted: Case, msg: Message) -> None:
     case = msg.case or acted
     if msg.to == "citizen":
-        phone = decrypt(case.contact_phone_enc)
-        if not phone and not case.citizen_id:  # type: ignore[attr-defined]
-            return  # an anonymous walk-in without a number: nobody to tell
-        await enqueue(
+        row = recipients.to_citizen(
             msg.template,
             msg.params,
-            channel="sms",
-            recipient_kind="citizen" if case.citizen_id else "phone",  # type: ignore[attr-defined]
-            recipient_id=str(case.citizen_id) if case.citizen_id else None,  # type: ignore[attr-defined]
-            address=phone,
             case_id=case.id,
-            using_db=conn,
+            citizen_id=case.citizen_id,  # type: ignore[attr-defined]
+            phone_enc=case.contact_phone_enc,
         )
-        return
-    unit_id = msg.unit_id or case.unit_id  # type: ignore[attr-defined]
-    await enqueue(
-        msg.template,
-        msg.params,
-        channel="unit",
-        recipient_kind="unit" if msg.to == "unit" else "supervisors",
-        recipient_id=str(unit_id) if unit_id else None,
-        case_id=case.id,
-        using_db=conn,
-    )
+    else:
+        row = recipients.to_unit(
+            msg.template,
+            msg.params,
+            case_id=case.id,
+            unit_id=msg.unit_id or case.unit_id,  # type: ignore[attr-defined]
+            supervisors=msg.to == "supervisors",
+        )
+    if row is not None:
+        await OutboxMessage.create(**row, using_db=conn)
 
 
 async def append_event(
@@ -181,12 +122,18 @@ async def perform(
         case = await lock_case(conn, tracking_no=tracking_no)
         if case is None or not _may_act(viewer, case):
             raise NotFound("未找到该诉求")
-        if case.status not in BY_ACTION[action].sources:
+        transition = BY_ACTION[action]
+        if case.status not in transition.sources:
             raise InvalidTransition(
-                f"诉求当前状态为“{case.status}”，不能执行“{BY_ACTION[action].label}”",
+                f"诉求当前状态为“{case.status}”，不能执行“{transition.label}”",
                 extra={"case_status": case.status, "action": action},
             )
+        current = State(case.status)
         outcome = await HANDLERS[action](Step(case, viewer, payload, now, cal, root, prepared))
+        if case.status != current:
+            raise RuntimeError(f"step {action!r} set the status itself; the table sets it")
+        # the table decides the new status; a step's outcome only picks among what it allows
+        case.status = transition.resolve(current, outcome.state).value
         await append_event(
             conn,
             case,
@@ -220,10 +167,6 @@ UNRATED_AFTER_DAYS = 7
 
 async def close_unrated(now: datetime | None = None) -> int:
     """Close replies the citizen has not rated within 7 days (counted as unrated)."""
-    from datetime import timedelta
-
-    from casework.transitions import AWAITING_RATING
-
     now = now or datetime.now(UTC)
     due = await Case.filter(
         status__in=AWAITING_RATING, replied_at__lt=now - timedelta(days=UNRATED_AFTER_DAYS)
@@ -231,22 +174,15 @@ async def close_unrated(now: datetime | None = None) -> int:
     closed = 0
     for tracking_no in due:
         try:
-            await perform(SYSTEM, tracking_no, "close_unrated", now=now)
+            await perform(SYSTEM, str(tracking_no), "close_unrated", now=now)
             closed += 1
         except InvalidTransition:  # rated meanwhile
             continue
     return closed
 
 
-# the steps register themselves with HANDLERS / PREPARERS
-from casework import steps as _steps  # noqa: E402,F401
-
-
 async def close_unrated_forever(interval_s: float) -> None:
     """The periodic job behind ``close_unrated`` (in the worker)."""
-    import asyncio
-    import logging
-
     while True:
         try:
             await close_unrated()

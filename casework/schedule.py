@@ -11,11 +11,13 @@ from datetime import datetime
 
 from casework.calendar import WorkCalendar
 from casework.deadlines import (
+    MILESTONES,
     PROCEDURE_LIMITS,
     Due,
     Limit,
     add_limit,
     dispatch_due,
+    procedure_limits,
     sign_due,
 )
 from models.case import Case
@@ -55,16 +57,32 @@ def set_due(
 
 
 def set_procedure_dues(
-    case: Case, cal: WorkCalendar, procedure: str, extra_complete_days: int = 0
+    case: Case, cal: WorkCalendar, procedure: str, extension_days: int = 0
 ) -> None:
-    """Transfer/notice/complete of ``procedure``, counted from submission."""
-    for kind in ("transfer", "notice", "complete"):
-        limit = PROCEDURE_LIMITS[procedure].get(kind)
+    """Transfer/notice/complete of ``procedure``, counted from submission (a dispatch)."""
+    limits = procedure_limits(procedure, extension_days)
+    for kind in MILESTONES:
+        limit = limits.get(kind)
         if limit is None:
             clear_due(case, kind)
-            continue
-        amount = limit.amount + (extra_complete_days if kind == "complete" else 0)
-        set_due(case, cal, kind, limit.unit, case.created_at, amount)
+        else:
+            set_due(case, cal, kind, limit.unit, case.created_at, limit.amount)
+
+
+def extend_completion(case: Case, cal: WorkCalendar, days: int) -> Due:
+    """An approved extension: the completion due of the case's procedure plus ``days``,
+    still counted from submission (the other dues and what was met stay as they are)."""
+    limit = procedure_limits(case.procedure or "", days)["complete"]
+    return set_due(case, cal, "complete", limit.unit, case.created_at, limit.amount)
+
+
+def restart_completion(case: Case, cal: WorkCalendar, start: datetime) -> Due:
+    """A reopened case: the full completion limit of its procedure again, counted from
+    ``start`` (an immediate answer reopened is handled as a simple case)."""
+    if "complete" not in PROCEDURE_LIMITS.get(case.procedure or "", {}):
+        case.procedure = "simple"
+    limit = procedure_limits(case.procedure or "simple")["complete"]
+    return set_due(case, cal, "complete", limit.unit, start, limit.amount)
 
 
 def clear_due(case: Case, kind: str) -> None:
@@ -86,7 +104,9 @@ def meet(case: Case, *kinds: str) -> None:
 
 
 def refresh_next(case: Case) -> None:
-    """Derive next_due_kind/at, warn_at and provisional_deadline from the stored dues."""
+    """Derive next_due_kind/at, warn_at and provisional_deadline from the stored dues.
+
+    ``next_due_at`` is the earliest due not met (ties go to the first of :data:`KINDS`)."""
     met = set(case.met or [])
     meta = case.due_meta or {}
     best: tuple[datetime, str] | None = None

@@ -1,4 +1,8 @@
-"""What each action of the transition table does to a case (registered with the lifecycle)."""
+"""What each action of the transition table does to a case (registered in ``stepkit``).
+
+A step changes the case in memory and says what to record and whom to tell; it never sets the
+status: ``lifecycle.perform`` takes that from the table (for RESUME/BY_OUTCOME actions the step
+names its outcome in ``Outcome.state`` and the engine checks the table allows it)."""
 
 from __future__ import annotations
 
@@ -7,9 +11,10 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from casework import schedule
-from casework.deadlines import MAX_EXTENSION_DAYS, PROCEDURE_LIMITS
-from casework.lifecycle import Message, Outcome, Step, prepare, step
-from casework.views import iso
+from casework.deadlines import MAX_EXTENSION_DAYS
+from casework.stepkit import Message, Outcome, Step, Write, prepare, step
+from casework.transitions import State
+from casework.views import SCORE_LABELS, iso
 from hotline import settings as settings_mod
 from hotline.errors import NotFound, ValidationProblem
 from identity.principal import Principal
@@ -17,7 +22,6 @@ from models.case import Case, CaseTask, Rating
 from models.org import Unit
 
 SATISFIED_MIN = 3  # 1-2 unsatisfied, 3-5 satisfied (基本满意 and above)
-SCORE_LABELS = {1: "非常不满意", 2: "不满意", 3: "基本满意", 4: "满意", 5: "非常满意"}
 
 
 def _text(payload: dict[str, Any], name: str, label: str, max_len: int = 5000) -> str:
@@ -52,7 +56,6 @@ def _finish_task(case: Case, kind: str, step_: Step, result: dict[str, Any]) -> 
 
 
 def _close(case: Case, s: Step, reason: str) -> None:
-    case.status = "closed"
     case.closed_at = s.now
     case.close_reason = reason
     schedule.clear_all(case)
@@ -65,7 +68,7 @@ def _close(case: Case, s: Step, reason: str) -> None:
 async def answer(s: Step) -> Outcome:
     content = _text(s.payload, "content", "答复内容")
     case = s.case
-    case.status, case.procedure = "answered", "immediate"
+    case.procedure = "immediate"
     case.reply_content, case.replied_at = content, s.now
     case.reply_round += 1
     case.completed_on_time = case.due_dispatch is None or s.now <= case.due_dispatch
@@ -99,7 +102,7 @@ async def find_unit(viewer: Principal, payload: dict[str, Any]) -> dict[str, Any
 async def dispatch(s: Step) -> Outcome:
     case, unit = s.case, s.prepared["unit"]
     procedure = s.payload["procedure"]
-    case.status, case.procedure = "dispatched", procedure
+    case.procedure = procedure
     case.unit_id, case.unit_path = unit.id, unit.path  # type: ignore[attr-defined]
     case.co_unit_ids = s.prepared["co_unit_ids"]
     case.dispatched_at = s.now
@@ -126,10 +129,9 @@ async def dispatch(s: Step) -> Outcome:
     )
 
 
-def _back_to_centre(s: Step, status: str) -> dict[str, Any]:
+def _back_to_centre(s: Step) -> dict[str, Any]:
     case = s.case
     left = {"unit_id": case.unit_id}  # type: ignore[attr-defined]
-    case.status = status
     case.unit_id, case.unit_path = None, s.root.path  # type: ignore[attr-defined]
     schedule.clear_due(case, "sign")
     schedule.set_due(case, s.cal, "dispatch", "dispatch", s.now)
@@ -139,7 +141,7 @@ def _back_to_centre(s: Step, status: str) -> dict[str, Any]:
 @step("return")
 async def return_(s: Step) -> Outcome:
     reason = _text(s.payload, "reason", "退回理由", 1000)
-    data = _back_to_centre(s, "returned")
+    data = _back_to_centre(s)
     s.case.returned_count += 1
     return Outcome(note=f"退回：{reason}", public=False, data=data)
 
@@ -148,7 +150,7 @@ async def return_(s: Step) -> Outcome:
 async def transfer(s: Step) -> Outcome:
     reason = _text(s.payload, "reason", "改派理由", 1000)
     return Outcome(
-        note=f"申请改派：{reason}", public=False, data=_back_to_centre(s, "transfer_requested")
+        note=f"申请改派：{reason}", public=False, data=_back_to_centre(s)
     )
 
 
@@ -156,7 +158,6 @@ async def transfer(s: Step) -> Outcome:
 async def reject(s: Step) -> Outcome:
     reason = _text(s.payload, "reason", "不予受理理由", 1000)
     _close(s.case, s, "rejected")
-    s.case.status = "rejected"
     msg = Message("case_rejected", {"tracking_no": s.case.tracking_no, "reason": reason}, "citizen")
     return Outcome(note=f"不予受理：{reason}", messages=[msg])
 
@@ -178,7 +179,6 @@ async def merge(s: Step) -> Outcome:
     if parent.id == s.case.id:
         raise ValidationProblem("不能合并到自身", code="invalid_merge")
     _close(s.case, s, "merged")
-    s.case.status = "merged"
     s.case.parent_id = parent.id  # type: ignore[attr-defined]
     params = {"tracking_no": s.case.tracking_no, "parent_no": parent.tracking_no}
     return Outcome(
@@ -193,7 +193,7 @@ async def merge(s: Step) -> Outcome:
 
 @step("sign")
 async def sign(s: Step) -> Outcome:
-    s.case.status, s.case.signed_at = "signed", s.now
+    s.case.signed_at = s.now
     schedule.meet(s.case, "sign", "transfer")
     return Outcome(note="已签收")
 
@@ -201,7 +201,6 @@ async def sign(s: Step) -> Outcome:
 @step("notice")
 async def notice(s: Step) -> Outcome:
     content = _text(s.payload, "content", "告知内容")
-    s.case.status = "noticed"
     schedule.meet(s.case, "notice")
     msg = Message(
         "case_noticed", {"tracking_no": s.case.tracking_no, "content": content[:60]}, "citizen"
@@ -216,7 +215,7 @@ async def reply(s: Step) -> Outcome:
     if not isinstance(public, bool):
         raise ValidationProblem("public 须为布尔值", code="validation_error")
     case = s.case
-    case.status, case.replied_at = "replied", s.now
+    case.replied_at = s.now
     case.reply_content, case.reply_public = content, public
     case.reply_round += 1
     case.completed_on_time = case.due_complete is None or s.now <= case.due_complete
@@ -283,7 +282,7 @@ async def extension(s: Step) -> Outcome:
         raise ValidationProblem(f"延期天数须为 1 到 {limit} 天", code="invalid_extension")
     if case.extension_days:
         raise ValidationProblem("该诉求已延期过一次", code="invalid_extension")
-    case.held_status, case.status = case.status, "extension_requested"
+    case.held_status = case.status  # where extension_decision resumes (the table's RESUME)
     case.extension_requested_days = days
     return Outcome(
         note=f"申请延期{days}天：{reason}",
@@ -301,14 +300,15 @@ async def extension_decision(s: Step) -> Outcome:
         raise ValidationProblem("approve 须为布尔值", code="validation_error")
     days = case.extension_requested_days or 0
     # the table's RESUME: back to the status held before the request
-    case.status, case.held_status = case.held_status or "signed", None
+    resume = State(case.held_status or State.SIGNED)
+    case.held_status = None
     case.extension_requested_days = None
     if approve:
         case.extension_days = days
-        limit = PROCEDURE_LIMITS[case.procedure or "normal"]["complete"]
-        schedule.set_due(case, s.cal, "complete", limit.unit, case.created_at, limit.amount + days)
+        schedule.extend_completion(case, s.cal, days)
     note = f"同意延期{days}天" if approve else "不同意延期"
     return Outcome(
+        state=resume,
         note=note,
         data={"approve": approve, "days": days},
         writes=[_finish_task(case, "extension", s, {"approve": approve})],
@@ -325,8 +325,8 @@ async def supervise(s: Step) -> Outcome:
         "unit_supervised",
         {"tracking_no": s.case.tracking_no, "note": note[:60]},
         "unit",
-        unit_id=s.case.unit_id or s.root.id,
-    )  # type: ignore[attr-defined]
+        unit_id=s.case.unit_id or s.root.id,  # type: ignore[attr-defined]
+    )
     return Outcome(note=note, public=False, messages=[msg])
 
 
@@ -355,15 +355,12 @@ async def verify(s: Step) -> Outcome:
     case = s.case
     if outcome == "upheld":
         _close(case, s, "upheld")
+        state = State.CLOSED
         messages: list[Message] = []
     elif outcome == "reopen":
-        case.status = "reopened"
+        state = State.REOPENED
         case.reopened_count += 1
-        limit = PROCEDURE_LIMITS.get(case.procedure or "", {}).get("complete")
-        if limit is None:  # an immediate answer reopened: handled as a simple case
-            case.procedure = "simple"
-            limit = PROCEDURE_LIMITS["simple"]["complete"]
-        due = schedule.set_due(case, s.cal, "complete", limit.unit, s.now, limit.amount)
+        due = schedule.restart_completion(case, s.cal, s.now)
         unit_id = case.unit_id or s.root.id  # type: ignore[attr-defined]
         if case.unit_id is None:  # type: ignore[attr-defined]
             case.unit_id, case.unit_path = s.root.id, s.root.path  # type: ignore[attr-defined]
@@ -378,9 +375,10 @@ async def verify(s: Step) -> Outcome:
         ]
     else:
         raise ValidationProblem("outcome 须为 upheld 或 reopen", code="validation_error")
+    # public either way: the verification of their rating concerns the citizen
     return Outcome(
+        state=state,
         note=note,
-        public=outcome == "reopen",
         data={"outcome": outcome},
         messages=messages,
         writes=[_finish_task(case, "verification", s, {"outcome": outcome})],
@@ -412,15 +410,17 @@ async def rate(s: Step) -> Outcome:
             using_db=conn,
         )
 
-    writes = [record]
+    writes: list[Write] = [record]
     if score >= SATISFIED_MIN:
         _close(case, s, "rated")
+        state = State.CLOSED
     else:
-        case.status = "rated"
+        state = State.RATED
         writes.append(_task(case, "verification", s.now))
         if not case.anonymous and (case.citizen_id or case.contact_phone_hash):  # type: ignore[attr-defined]
             writes.append(_task(case, "callback", s.now))
     return Outcome(
+        state=state,
         note=f"{SCORE_LABELS[score]}{'：' + comment if comment else ''}",
         public=False,
         data={"score": score, "round": round_},

@@ -1,4 +1,4 @@
-"""The append-only, hash-chained case timeline (环环有痕迹)."""
+"""The append-only, hash-chained case timeline (环环有痕迹), on ``hotline.chain``."""
 
 from __future__ import annotations
 
@@ -6,12 +6,29 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from hotline.chain import GENESIS, link_hash
+from hotline import chain
 from models.case import Case, CaseEvent
 
 
-def event_hash(prev_hash: str, tracking_no: str, seq: int, fields: dict[str, Any]) -> str:
-    return link_hash(prev_hash, {"case": tracking_no, "seq": seq}, fields)
+def _fields(
+    at: datetime,
+    action: str,
+    actor_role: str,
+    actor_id: str | None,
+    note: str,
+    public: bool,
+    data: dict[str, Any],
+) -> dict[str, Any]:
+    """What an event's hash covers (besides the case's tracking number and the seq)."""
+    return {
+        "at": at.isoformat(),
+        "action": action,
+        "actor_role": actor_role,
+        "actor_id": actor_id,
+        "note": note,
+        "public": public,
+        "data": data,
+    }
 
 
 @dataclass(frozen=True)
@@ -36,52 +53,40 @@ def new_event(
     data: dict[str, Any] | None = None,
 ) -> EventDraft:
     """Build the next event of ``case`` and advance the case's chain head (caller saves both)."""
-    seq = case.event_count + 1
-    prev = case.last_event_hash or GENESIS
-    fields = {
-        "at": at.isoformat(),
-        "action": action,
-        "actor_role": actor_role,
-        "actor_id": actor_id,
-        "note": note,
-        "public": public,
-        "data": data or {},
-    }
-    digest = event_hash(prev, case.tracking_no, seq, fields)
-    case.event_count = seq
-    case.last_event_hash = digest
+    data = data or {}
+    link = chain.append(
+        {"case": case.tracking_no},
+        case.last_event_hash,
+        case.event_count,
+        _fields(at, action, actor_role, actor_id, note, public, data),
+    )
+    case.event_count = link.seq
+    case.last_event_hash = link.hash
     return EventDraft(
         {
-            "seq": seq,
+            "seq": link.seq,
             "at": at,
             "action": action,
             "actor_role": actor_role,
             "actor_id": actor_id,
             "note": note,
             "public": public,
-            "data": data or {},
-            "prev_hash": prev,
-            "hash": digest,
+            "data": data,
+            "prev_hash": link.prev_hash,
+            "hash": link.hash,
         }
     )
 
 
 def verify_chain(tracking_no: str, events: list[CaseEvent]) -> bool:
     """Recompute every hash; False if any event was altered, removed or reordered."""
-    prev = GENESIS
-    for expected_seq, ev in enumerate(sorted(events, key=lambda e: e.seq), start=1):
-        fields = {
-            "at": ev.at.isoformat(),
-            "action": ev.action,
-            "actor_role": ev.actor_role,
-            "actor_id": ev.actor_id,
-            "note": ev.note,
-            "public": ev.public,
-            "data": ev.data,
-        }
-        if ev.seq != expected_seq or ev.prev_hash != prev:
-            return False
-        if event_hash(prev, tracking_no, ev.seq, fields) != ev.hash:
-            return False
-        prev = ev.hash
-    return True
+    links = (
+        chain.Link(
+            ev.seq,
+            ev.prev_hash,
+            ev.hash,
+            _fields(ev.at, ev.action, ev.actor_role, ev.actor_id, ev.note, ev.public, ev.data),
+        )
+        for ev in events
+    )
+    return chain.intact_head({"case": tracking_no}, links) is not None

@@ -1,93 +1,148 @@
 """The one table of case transitions: state × action × role → new state.
 
-The lifecycle service executes it, docs/ARCHITECTURE.md renders it (``hotline transitions``
-prints it as Markdown), and the tests walk its whole allowed/forbidden matrix.
+The lifecycle service executes it (``lifecycle.perform`` takes the new state from here, never
+from a step), the staff routes are generated from it (``path``), docs/ARCHITECTURE.md renders
+it (``hotline transitions`` prints it as Markdown), and the tests walk its whole matrix.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
-STATES = (
-    "submitted",
-    "answered",
-    "dispatched",
-    "signed",
-    "noticed",
-    "replied",
-    "rated",
-    "closed",
-    "returned",
-    "transfer_requested",
-    "extension_requested",
-    "reopened",
-    "merged",
-    "rejected",
-)
+
+class State(StrEnum):
+    """A case's status; the values are what the database stores."""
+
+    SUBMITTED = "submitted"
+    ANSWERED = "answered"
+    DISPATCHED = "dispatched"
+    SIGNED = "signed"
+    NOTICED = "noticed"
+    REPLIED = "replied"
+    RATED = "rated"
+    CLOSED = "closed"
+    RETURNED = "returned"
+    TRANSFER_REQUESTED = "transfer_requested"
+    EXTENSION_REQUESTED = "extension_requested"
+    REOPENED = "reopened"
+    MERGED = "merged"
+    REJECTED = "rejected"
+
+
+S = State
+STATES: tuple[State, ...] = tuple(State)
 
 # the handling unit is working on it (deadlines run, lights apply)
-HANDLING = ("dispatched", "signed", "noticed", "reopened", "extension_requested")
+HANDLING = (S.DISPATCHED, S.SIGNED, S.NOTICED, S.REOPENED, S.EXTENSION_REQUESTED)
 # back with the 12345 centre, waiting to be dispatched (again)
-AT_CENTRE = ("submitted", "returned", "transfer_requested")
+AT_CENTRE = (S.SUBMITTED, S.RETURNED, S.TRANSFER_REQUESTED)
 # open: something is still due
 OPEN_STATES = AT_CENTRE + HANDLING
 # the citizen has an answer and may rate it
-AWAITING_RATING = ("answered", "replied")
-TERMINAL_STATES = ("closed", "merged", "rejected")
+AWAITING_RATING = (S.ANSWERED, S.REPLIED)
+TERMINAL_STATES = (S.CLOSED, S.MERGED, S.REJECTED)
+# where a unit works on a case and may ask for more time (and where the request resumes)
+WORKING = (S.SIGNED, S.NOTICED, S.REOPENED)
 
 STAY = "="  # the action records something and leaves the status as it is
-RESUME = "<"  # back to the status held before a request (extension)
-BY_OUTCOME = "?"  # decided by the action's input (rating score, verification outcome)
+RESUME = "<"  # back to the status held before a request (extension): one of ``outcomes``
+BY_OUTCOME = "?"  # decided by the action's input (rating score, verification): one of ``outcomes``
+Target = State | str
 
 
 @dataclass(frozen=True)
 class Transition:
     action: str
-    sources: tuple[str, ...]
+    sources: tuple[State, ...]
     roles: tuple[str, ...]
-    target: str  # a state, or STAY / RESUME / BY_OUTCOME
+    target: Target  # a state, or STAY / RESUME / BY_OUTCOME
     label: str  # Chinese name of the step, as citizens and staff read it
+    # the staff route, POST /staff/cases/{no}/<path>; None: not a staff route (citizen, system)
+    path: str | None = None
+    # for RESUME / BY_OUTCOME: the states the step may choose between
+    outcomes: frozenset[State] = frozenset()
+
+    def resolve(self, current: State, chosen: State | None) -> State:
+        """The state after this action, from the table; ``chosen`` is the step's outcome.
+
+        A step that names a state the table does not allow is a bug (``ValueError``)."""
+        if self.target == STAY:
+            if chosen is not None:
+                raise ValueError(f"{self.action} leaves the status as it is, not {chosen}")
+            return current
+        if self.target in (RESUME, BY_OUTCOME):
+            if chosen not in self.outcomes:
+                raise ValueError(f"{self.action} may lead to {sorted(self.outcomes)}, not {chosen}")
+            return chosen
+        target = State(self.target)
+        if chosen is not None and chosen != target:
+            raise ValueError(f"{self.action} leads to {target}, not {chosen}")
+        return target
 
 
 TRANSITIONS: tuple[Transition, ...] = (
-    Transition("answer", ("submitted",), ("operator", "dispatcher"), "answered", "直接答复"),
-    Transition("dispatch", AT_CENTRE, ("dispatcher", "system"), "dispatched", "转办"),
-    Transition("sign", ("dispatched",), ("handler",), "signed", "签收"),
-    Transition("return", ("dispatched", "signed"), ("handler",), "returned", "退回"),
     Transition(
-        "transfer", ("dispatched", "signed"), ("handler",), "transfer_requested", "申请改派"
+        "answer", (S.SUBMITTED,), ("operator", "dispatcher"), S.ANSWERED, "直接答复", "answer"
     ),
-    Transition("notice", ("signed", "reopened"), ("handler",), "noticed", "告知"),
-    Transition("reply", ("signed", "noticed", "reopened"), ("handler",), "replied", "答复"),
+    Transition("dispatch", AT_CENTRE, ("dispatcher", "system"), S.DISPATCHED, "转办", "dispatch"),
+    Transition("sign", (S.DISPATCHED,), ("handler",), S.SIGNED, "签收", "sign"),
+    Transition("return", (S.DISPATCHED, S.SIGNED), ("handler",), S.RETURNED, "退回", "return"),
     Transition(
-        "extension",
-        ("signed", "noticed", "reopened"),
+        "transfer",
+        (S.DISPATCHED, S.SIGNED),
         ("handler",),
-        "extension_requested",
-        "申请延期",
+        S.TRANSFER_REQUESTED,
+        "申请改派",
+        "transfer",
+    ),
+    Transition("notice", (S.SIGNED, S.REOPENED), ("handler",), S.NOTICED, "告知", "notice"),
+    Transition("reply", WORKING, ("handler",), S.REPLIED, "答复", "reply"),
+    Transition(
+        "extension", WORKING, ("handler",), S.EXTENSION_REQUESTED, "申请延期", "extension"
     ),
     Transition(
-        "extension_decision", ("extension_requested",), ("supervisor",), RESUME, "延期审核"
+        "extension_decision",
+        (S.EXTENSION_REQUESTED,),
+        ("supervisor",),
+        RESUME,
+        "延期审核",
+        "extension/decision",
+        frozenset(WORKING),
     ),
-    Transition("supervise", OPEN_STATES, ("supervisor", "system"), STAY, "督办"),
+    Transition("supervise", OPEN_STATES, ("supervisor", "system"), STAY, "督办", "supervise"),
     Transition(
         "callback",
-        AWAITING_RATING + ("rated", "closed") + HANDLING,
+        AWAITING_RATING + (S.RATED, S.CLOSED) + HANDLING,
         ("supervisor",),
         STAY,
         "回访",
+        "callback",
     ),
-    Transition("rate", AWAITING_RATING, ("citizen",), BY_OUTCOME, "评价"),
-    Transition("verify", ("rated",), ("supervisor",), BY_OUTCOME, "核实"),
-    Transition("merge", AT_CENTRE, ("dispatcher",), "merged", "合并"),
-    Transition("reject", AT_CENTRE, ("dispatcher",), "rejected", "不予受理"),
-    Transition("close_unrated", AWAITING_RATING, ("system",), "closed", "超期未评价办结"),
+    Transition(
+        "rate", AWAITING_RATING, ("citizen",), BY_OUTCOME, "评价", None,
+        frozenset({S.RATED, S.CLOSED}),
+    ),
+    Transition(
+        "verify", (S.RATED,), ("supervisor",), BY_OUTCOME, "核实", "verify",
+        frozenset({S.CLOSED, S.REOPENED}),
+    ),
+    Transition("merge", AT_CENTRE, ("dispatcher",), S.MERGED, "合并", "merge"),
+    Transition("reject", AT_CENTRE, ("dispatcher",), S.REJECTED, "不予受理", "reject"),
+    Transition("close_unrated", AWAITING_RATING, ("system",), S.CLOSED, "超期未评价办结"),
 )
 
 BY_ACTION: dict[str, Transition] = {t.action: t for t in TRANSITIONS}
+# the actions staff take through POST /staff/cases/{no}/<path>
+STAFF_ACTIONS: tuple[Transition, ...] = tuple(t for t in TRANSITIONS if t.path)
+
+# the Chinese label of every timeline event (the table's steps, and the filing itself)
+EVENT_LABELS: dict[str, str] = {"submit": "受理"} | {t.action: t.label for t in TRANSITIONS}
 
 # admins may take every staff action; the system acts only where the table names it
 SUPERUSER_ROLES = frozenset({"admin"})
+# the roles that call the citizen back (and so see a confidential case's contact in full)
+CALLBACK_ROLES = frozenset(BY_ACTION["callback"].roles)
 
 
 def role_allowed(action: str, roles: frozenset[str] | set[str]) -> bool:
@@ -109,11 +164,19 @@ def allowed(action: str, state: str, roles: frozenset[str] | set[str]) -> bool:
 
 def markdown_table() -> str:
     """The table as Markdown, for docs/ARCHITECTURE.md."""
-    targets = {STAY: "(unchanged)", RESUME: "(state before the request)", BY_OUTCOME: "(outcome)"}
-    lines = ["| action | 步骤 | from | roles | to |", "|---|---|---|---|---|"]
+    lines = ["| action | 步骤 | path | from | roles | to |", "|---|---|---|---|---|---|"]
     for t in TRANSITIONS:
+        if t.target == STAY:
+            to = "(unchanged)"
+        elif t.target == RESUME:
+            to = f"(state before the request: {', '.join(sorted(t.outcomes))})"
+        elif t.target == BY_OUTCOME:
+            to = f"(outcome: {', '.join(sorted(t.outcomes))})"
+        else:
+            to = str(t.target)
+        path = f"`{t.path}`" if t.path else "—"
         lines.append(
-            f"| `{t.action}` | {t.label} | {', '.join(t.sources)} | {', '.join(t.roles)} | "
-            f"{targets.get(t.target, t.target)} |"
+            f"| `{t.action}` | {t.label} | {path} | {', '.join(t.sources)} | "
+            f"{', '.join(t.roles)} | {to} |"
         )
     return "\n".join(lines)

@@ -7,6 +7,7 @@ from typing import Any
 
 from casework import deadlines
 from casework.calendar import SHANGHAI
+from casework.transitions import CALLBACK_ROLES, EVENT_LABELS
 from hotline.crypto import decrypt, mask_name, mask_phone
 from identity.principal import Principal
 from models.case import Case, CaseEvent
@@ -42,19 +43,49 @@ STATUS_LABELS = {
 # Set on cases with a reward claim (by rewards/): the reporter is masked for handling units.
 REWARD_FLAG = "reward_claim"
 
-# Roles that need the citizen's contact details to handle the case.
+# Roles that need the citizen's contact details to handle the case (in full, unless the case
+# is anonymous, confidential or carries a reward claim: see _contact and docs/ARCHITECTURE.md).
 CONTACT_ROLES = frozenset({"operator", "dispatcher", "handler", "supervisor", "admin"})
+# The citizen's own steps on their case: shown to them although not public (a rating's note).
+OWN_ACTIONS = frozenset({"submit", "rate"})
+SCORE_LABELS = {1: "非常不满意", 2: "不满意", 3: "基本满意", 4: "满意", 5: "非常满意"}
 
 
 def iso(dt: datetime | None) -> str | None:
     return dt.astimezone(SHANGHAI).isoformat() if dt else None
 
 
-def _timeline(events: list[CaseEvent], *, public_only: bool) -> list[dict[str, Any]]:
+def shown_to(viewer: Principal, event: CaseEvent) -> bool:
+    """Staff see every event; the case's own citizen (or kiosk) its public events and their own
+    steps (their ratings); internal records (returns, extensions, 督办, callbacks) stay internal."""
+    return viewer.kind == "staff" or event.public or event.action in OWN_ACTIONS
+
+
+def _timeline(events: list[CaseEvent], viewer: Principal) -> list[dict[str, Any]]:
     return [
-        {"at": iso(e.at), "action": e.action, "actor_role": e.actor_role, "note": e.note}
+        {
+            "at": iso(e.at),
+            "action": e.action,
+            "label": EVENT_LABELS.get(e.action, e.action),
+            "actor_role": e.actor_role,
+            "note": e.note,
+        }
         for e in sorted(events, key=lambda e: e.seq)
-        if e.public or not public_only
+        if shown_to(viewer, e)
+    ]
+
+
+def _ratings(events: list[CaseEvent]) -> list[dict[str, Any]]:
+    """The citizen's ratings, one per reply round, from the timeline's ``rate`` events."""
+    return [
+        {
+            "round": e.data["round"],
+            "score": e.data["score"],
+            "label": SCORE_LABELS[e.data["score"]],
+            "at": iso(e.at),
+        }
+        for e in sorted(events, key=lambda e: e.seq)
+        if e.action == "rate" and isinstance(e.data, dict) and e.data.get("score") in SCORE_LABELS
     ]
 
 
@@ -69,22 +100,38 @@ def _dues(case: Case) -> dict[str, str | None]:
 
 
 def _contact(case: Case, viewer: Principal) -> dict[str, Any] | None:
+    """The contact as ``viewer`` may see it: masked for the citizen and kiosks (a kiosk screen
+    is public; the citizen knows their own). Staff:
+
+    * anonymous case: no digit of the phone and no name, for every role;
+    * reward claim: in full only to reward administrators (the reporter is protected);
+    * confidential case: in full only to the roles that call back (``callback`` in the table:
+      supervisors; not admins, whose power over actions is not a need to know);
+    * otherwise in full to the roles that handle cases (``CONTACT_ROLES``); masked for others.
+    """
     phone = decrypt(case.contact_phone_enc)
     name = decrypt(case.contact_name_enc)
     if phone is None and name is None:
         return None
-    full = viewer.kind == "staff" and viewer.has_role(*CONTACT_ROLES) and not (
-        case.confidential and not viewer.has_role("supervisor", "admin")
-    )
-    if case.anonymous and viewer.kind == "staff":
+    if viewer.kind != "staff":
         full = False
-    if REWARD_FLAG in (case.flags or []) and viewer.kind == "staff":
-        # a rewarded reporter is known only to reward administrators
+    elif case.anonymous:
+        return {"name": "*" * len(name) if name else None, "phone": hide(phone)}
+    elif REWARD_FLAG in (case.flags or []):
         full = viewer.has_role("reward_admin")
+    elif case.confidential:
+        full = viewer.has_role(*CALLBACK_ROLES)
+    else:
+        full = viewer.has_role(*CONTACT_ROLES)
     return {
         "name": name if full else mask_name(name),
         "phone": phone if full else mask_phone(phone),
     }
+
+
+def hide(phone: str | None) -> str | None:
+    """A phone with every character hidden (its length only)."""
+    return "*" * len(phone) if phone else None
 
 
 def case_view(
@@ -131,8 +178,10 @@ def case_view(
         "anonymous": case.anonymous,
         "confidential": case.confidential,
         "contact": _contact(case, viewer),
-        "timeline": _timeline(events, public_only=viewer.kind != "staff"),
-    } | ({"flags": list(case.flags or [])} if viewer.kind == "staff" else {})
+        "timeline": _timeline(events, viewer),
+        "ratings": _ratings(events),
+        "flags": list(case.flags or []) if viewer.kind == "staff" else None,
+    }
 
 
 def public_view(case: Case, events: list[CaseEvent], reply: str | None) -> dict[str, Any]:
@@ -145,8 +194,12 @@ def public_view(case: Case, events: list[CaseEvent], reply: str | None) -> dict[
         "status_label": STATUS_LABELS.get(case.status, case.status),
         "created_at": iso(case.created_at),
         "timeline": [
-            {"at": iso(e.at), "action": e.action, "label": STATUS_LABELS.get(e.action, "")}
-            | {"note": e.note if e.action in PUBLIC_NOTE_ACTIONS else ""}
+            {
+                "at": iso(e.at),
+                "action": e.action,
+                "label": EVENT_LABELS.get(e.action, e.action),
+                "note": e.note if e.action in PUBLIC_NOTE_ACTIONS else "",
+            }
             for e in sorted(events, key=lambda e: e.seq)
             if e.public
         ],

@@ -9,10 +9,12 @@ from hotline.settings import Settings
 from media import cleanup as photo_cleanup
 from notify import digests
 from notify import worker as outbox_worker
-from rewards import jobs as reward_jobs  # registers rewards.hooks for this process
+from rewards import hooks as reward_hooks
+from rewards import jobs as reward_jobs
 
 
 def start_workers(settings: Settings) -> list[asyncio.Task[None]]:
+    reward_hooks.install()  # a worker runs casework steps too (close_unrated, the sweeper)
     tasks = _notify_tasks(settings)
     return tasks + [
         asyncio.create_task(photo_cleanup.run_forever(settings.photo_cleanup_interval_s)),

@@ -12,13 +12,9 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from hotline.chain import GENESIS, link_hash
+from hotline import chain
 from hotline.db import lock_first
 from models.reward import RewardAudit, RewardClaim
-
-
-def audit_hash(prev_hash: str, claim_id: int, seq: int, fields: dict[str, Any]) -> str:
-    return link_hash(prev_hash, {"claim": claim_id, "seq": seq}, fields)
 
 
 def _fields(
@@ -58,36 +54,39 @@ async def record(
     """Append the next event and save the claim (with its new chain head) in ``conn``."""
     data = json.loads(json.dumps(data or {}, ensure_ascii=False, default=str))
     at = at.astimezone(UTC)
-    seq = claim.audit_count + 1
-    prev = claim.last_audit_hash or GENESIS
-    fields = _fields(at, action, actor_role, actor_id, payout_id, data)
-    digest = audit_hash(prev, claim.id, seq, fields)
-    claim.audit_count, claim.last_audit_hash = seq, digest
+    link = chain.append(
+        {"claim": claim.id},
+        claim.last_audit_hash,
+        claim.audit_count,
+        _fields(at, action, actor_role, actor_id, payout_id, data),
+    )
+    claim.audit_count, claim.last_audit_hash = link.seq, link.hash
     await claim.save(using_db=conn)
     return await RewardAudit.create(
         claim_id=claim.id,
         payout_id=payout_id,
-        seq=seq,
+        seq=link.seq,
         at=at,
         action=action,
         actor_role=actor_role,
         actor_id=actor_id,
         data=data,
-        prev_hash=prev,
-        hash=digest,
+        prev_hash=link.prev_hash,
+        hash=link.hash,
         using_db=conn,
     )
 
 
 def verify_chain(claim: RewardClaim, events: list[RewardAudit]) -> bool:
     """Recompute every link; False if an event was altered, removed, reordered or appended."""
-    prev = GENESIS
-    ordered = sorted(events, key=lambda e: e.seq)
-    for expected, ev in enumerate(ordered, start=1):
-        fields = _fields(ev.at, ev.action, ev.actor_role, ev.actor_id, ev.payout_id, ev.data)
-        if ev.seq != expected or ev.prev_hash != prev:
-            return False
-        if audit_hash(prev, claim.id, ev.seq, fields) != ev.hash:
-            return False
-        prev = ev.hash
-    return prev == (claim.last_audit_hash or GENESIS) and len(ordered) == claim.audit_count
+    links = [
+        chain.Link(
+            ev.seq,
+            ev.prev_hash,
+            ev.hash,
+            _fields(ev.at, ev.action, ev.actor_role, ev.actor_id, ev.payout_id, ev.data),
+        )
+        for ev in events
+    ]
+    head = chain.intact_head({"claim": claim.id}, links)
+    return head == (claim.last_audit_hash or chain.GENESIS) and len(links) == claim.audit_count

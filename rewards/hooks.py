@@ -1,4 +1,6 @@
-"""Registers rewards with casework's hooks (import this module once where the process starts).
+"""Rewards' hooks into casework. ``install()`` registers them; the app assembly
+(``app_api.app.create_app``) and the workers' start-up call it. Importing this module
+registers nothing.
 
 Both hooks run inside casework's transactions and do no network I/O.
 """
@@ -17,12 +19,10 @@ from models.case import Case
 from rewards import claims, eligibility
 
 
-@hooks.on_submit(when=claims.may_qualify)
 async def on_submit(case: Case, submitter: Principal, conn: BaseDBAsyncClient) -> None:
     await claims.open_claim(case, submitter, conn)
 
 
-@hooks.on_step
 async def on_step(
     action: str, case: Case, payload: dict[str, Any], now: datetime, conn: BaseDBAsyncClient
 ) -> None:
@@ -38,3 +38,9 @@ async def on_step(
         await claims.close_unverified(case, "诉求不予受理，不予奖励", now, conn)
     elif action == "answer":
         await claims.close_unverified(case, "诉求已直接答复，未经承办单位查实", now, conn)
+
+
+def install() -> None:
+    """Register rewards with casework's hooks; calling it again changes nothing."""
+    hooks.on_submit(when=claims.may_qualify)(on_submit)
+    hooks.on_step(on_step)

@@ -24,7 +24,6 @@ from models.case import Case
 from models.citizen import Citizen
 from models.reward import PayoutStatus, RewardClaim, RewardPayout
 from rewards import audit, payouts
-from rewards import hooks as _hooks  # noqa: F401  (a worker process runs casework steps too)
 from rewards.provider import Outcome, TransferProvider, TransferRequest, TransferResult
 
 log = logging.getLogger("hotline.rewards")

@@ -14,7 +14,7 @@ from app_api.deps import citizen, require_roles, staff
 from casework.calendar import SHANGHAI
 from identity.principal import Principal
 from models.reward import ClaimStatus, PayoutStatus
-from rewards import decisions, export, hooks, payouts, programs, queries  # noqa: F401  (hooks)
+from rewards import decisions, export, payouts, programs, queries
 
 router = APIRouter(tags=["rewards"])
 ADMIN = "/admin/rewards"

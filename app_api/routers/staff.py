@@ -1,55 +1,79 @@
-"""Staff actions on a case: one endpoint per step of the transition table (API.md)."""
+"""Case actions: one route per staff action of the transition table, and the citizen's rating.
+
+The staff routes are generated from ``casework.transitions.TRANSITIONS`` (path, roles, states)
+with their bodies from ``app_api.schemas.actions`` (API.md's field names) and reply with the case.
+"""
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends
+from fastapi import Path as PathParam
+from pydantic import BaseModel
 
 from app_api.deps import citizen, staff
-from app_api.responses import JSON
+from app_api.schemas.actions import ACTION_BODIES, RatingIn
+from app_api.schemas.cases import CaseOut
+from app_api.schemas.problem import problems
 from casework import lifecycle, queries, routing
+from casework.transitions import BY_ACTION, STAFF_ACTIONS, SUPERUSER_ROLES, Transition
 from identity.principal import Principal
 
 router = APIRouter(tags=["casework"])
 
-Payload = dict[str, Any]
+ACTION_ERRORS = problems(400, 401, 403, 404, 409)
 
 
-async def _act(who: Principal, no: str, action: str, body: Payload) -> dict[str, Any]:
-    return await lifecycle.perform(who, no, action, body)
+def _tracking_no() -> Any:
+    return PathParam(description="诉求编号（例如 20261127-000123）", max_length=32)
 
 
-def _route(path: str, action: str, status: int = 200) -> None:
-    async def endpoint(
-        no: str, body: Payload = Body(default_factory=dict), who: Principal = Depends(staff)
-    ) -> JSON:
-        return JSON(await _act(who, no, action, body), status_code=status)
+def payload(body: BaseModel) -> dict[str, Any]:
+    """The fields the caller sent, as the step reads them."""
+    return body.model_dump(mode="json", exclude_unset=True, exclude_none=True)
 
-    endpoint.__name__ = f"case_{action}"
-    router.add_api_route(
-        f"/staff/cases/{{no}}/{path}", endpoint, methods=["POST"], name=action,
-        summary=f"{action} (see the transition table)",
+
+def _describe(t: Transition) -> str:
+    roles = "、".join(t.roles + tuple(sorted(SUPERUSER_ROLES)))
+    return (
+        f"流转表中的“{t.label}”（{t.action}）。可执行的状态：{'、'.join(t.sources)}；"
+        f"角色：{roles}。其他状态为 409 invalid_transition，其他角色为 403 forbidden。"
     )
 
 
-for _path, _action in [
-    ("answer", "answer"),
-    ("dispatch", "dispatch"),
-    ("sign", "sign"),
-    ("return", "return"),
-    ("transfer", "transfer"),
-    ("notice", "notice"),
-    ("reply", "reply"),
-    ("extension", "extension"),
-    ("extension/decision", "extension_decision"),
-    ("supervise", "supervise"),
-    ("callback", "callback"),
-    ("verify", "verify"),
-    ("merge", "merge"),
-    ("reject", "reject"),
-]:
-    _route(_path, _action)
+def _action_route(t: Transition) -> None:
+    model = ACTION_BODIES[t.action]  # a staff action without a body model fails here
+    required = any(f.is_required() for f in model.model_fields.values())
+    body = Body() if required else Body(default_factory=model)
+
+    async def endpoint(no: str, body: BaseModel, who: Principal) -> dict[str, Any]:
+        return await lifecycle.perform(who, no, t.action, payload(body))
+
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]  # read by FastAPI
+        [
+            inspect.Parameter("no", kind, annotation=str, default=_tracking_no()),
+            inspect.Parameter("body", kind, annotation=model, default=body),
+            inspect.Parameter("who", kind, annotation=Principal, default=Depends(staff)),
+        ]
+    )
+    endpoint.__name__ = f"case_{t.action}"
+    router.add_api_route(
+        f"/staff/cases/{{no}}/{t.path}",
+        endpoint,
+        methods=["POST"],
+        name=t.action,
+        summary=f"{t.label}（{t.action}）",
+        description=_describe(t),
+        response_model=CaseOut,
+        responses=ACTION_ERRORS,
+    )
+
+
+for _t in STAFF_ACTIONS:
+    _action_route(_t)
 
 
 @router.get("/staff/cases/{no}/routing")
@@ -60,8 +84,16 @@ async def suggested_unit(no: str, who: Principal = Depends(staff)) -> dict[str, 
     return {"unit": {"id": unit.id, "code": unit.code, "name": unit.name} if unit else None}
 
 
-@router.post("/cases/{no}/rating", status_code=201, tags=["cases"])
+@router.post(
+    "/cases/{no}/rating",
+    status_code=201,
+    tags=["cases"],
+    summary=f"{BY_ACTION['rate'].label}（rate）",
+    response_model=CaseOut,
+    responses=ACTION_ERRORS,
+)
 async def rate(
-    no: str, body: Payload = Body(default_factory=dict), who: Principal = Depends(citizen)
+    body: RatingIn, no: str = _tracking_no(), who: Principal = Depends(citizen)
 ) -> dict[str, Any]:
-    return await lifecycle.perform(who, no, "rate", body)
+    """诉求人评价答复，每轮答复一次：3–5 分办结，1–2 分进入核实（实名诉求人另有回访）。"""
+    return await lifecycle.perform(who, no, "rate", payload(body))

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
+from casework import schedule
 from casework.calendar import (
     SHANGHAI,
     WorkCalendar,
@@ -24,8 +27,7 @@ from casework.deadlines import (
     add_working_days,
     dispatch_due,
     light,
-    next_due,
-    procedure_dues,
+    procedure_limits,
     sign_due,
 )
 
@@ -195,47 +197,89 @@ def test_partial_data_of_unknown_year_is_used_but_provisional() -> None:
     assert not CAL.with_days({}, known_years={2027}).is_provisional(date(2027, 1, 4))
 
 
-# -- procedures ----------------------------------------------------------------------------
+# -- procedures: casework.schedule stores them, counted by deadlines.procedure_limits --------
+def blank_case(created_at: datetime, procedure: str | None = None) -> Any:
+    fields = {f"due_{k}": None for k in schedule.KINDS}
+    return SimpleNamespace(
+        created_at=created_at, procedure=procedure, due_meta={}, met=[], next_due_kind=None,
+        next_due_at=None, warn_at=None, provisional_deadline=False, **fields,
+    )
+
+
+def dues_of(procedure: str, start: datetime, extension_days: int = 0) -> dict[str, Due]:
+    case = blank_case(start, procedure)
+    schedule.set_procedure_dues(case, CAL, procedure, extension_days)
+    return {
+        k: Due(getattr(case, f"due_{k}"), datetime.fromisoformat(m["warn"]), m["prov"])
+        for k, m in case.due_meta.items()
+    }
+
+
 def test_procedure_dues() -> None:
     start = sh(2025, 11, 3, 10)  # Mon
-    simple = procedure_dues(CAL, "simple", start)
+    simple = dues_of("simple", start)
     assert simple == {
         "transfer": add_working_days(CAL, start, 3),
         "complete": add_working_days(CAL, start, 7),
     }
     assert simple["complete"].at == eod(2025, 11, 12)
-    normal = procedure_dues(CAL, "normal", start)
+    normal = dues_of("normal", start)
     assert set(normal) == {"transfer", "notice", "complete"}
     assert normal["transfer"].at == normal["notice"].at == eod(2025, 11, 10)
     assert normal["complete"] == Due(eod(2025, 12, 3), sh(2025, 11, 28))
-    petition = procedure_dues(CAL, "petition", start)
+    petition = dues_of("petition", start)
     assert petition["notice"].at == eod(2025, 11, 18)
     assert petition["complete"].at == eod(2026, 1, 2)
     # Extension of 30 days: Jan 2 + 30 = Feb 1 2026; the 90-day total is yellow for its last
     # 18 days, i.e. from day 73 = Jan 15 2026.
-    extended = procedure_dues(CAL, "petition", start, extension_days=30)
+    extended = dues_of("petition", start, extension_days=30)
     assert extended["complete"] == Due(eod(2026, 2, 1), sh(2026, 1, 15))
     assert extended["notice"] == petition["notice"]
-    assert procedure_dues(CAL, "immediate", start) == {}
+    assert dues_of("immediate", start) == {}
     assert set(PROCEDURE_LIMITS) == {"simple", "normal", "petition", "immediate"}
+
+
+def test_an_approved_extension_moves_only_the_completion_due() -> None:
+    start = sh(2025, 11, 3, 10)
+    case = blank_case(start, "petition")
+    schedule.set_procedure_dues(case, CAL, "petition")
+    schedule.meet(case, "notice")
+    due = schedule.extend_completion(case, CAL, 30)
+    assert due == Due(eod(2026, 2, 1), sh(2026, 1, 15))
+    assert case.due_complete == due.at and case.met == ["notice"]
+    assert case.due_notice == dues_of("petition", start)["notice"].at
+
+
+def test_a_reopened_case_gets_its_full_completion_limit_again() -> None:
+    case = blank_case(sh(2025, 11, 3, 10), "immediate")  # answered at once, then reopened
+    due = schedule.restart_completion(case, CAL, sh(2025, 11, 20, 15))  # Thu
+    assert case.procedure == "simple" and due == add_working_days(CAL, sh(2025, 11, 20, 15), 7)
 
 
 @pytest.mark.parametrize(
     ("procedure", "ext"), [("petition", 31), ("petition", -1), ("simple", 5), ("bogus", 0)]
 )
-def test_procedure_dues_rejects(procedure: str, ext: int) -> None:
+def test_procedure_limits_reject(procedure: str, ext: int) -> None:
     with pytest.raises(ValueError):
-        procedure_dues(CAL, procedure, sh(2025, 11, 3), extension_days=ext)
+        procedure_limits(procedure, extension_days=ext)
+    with pytest.raises(ValueError):
+        schedule.set_procedure_dues(blank_case(sh(2025, 11, 3)), CAL, procedure, ext)
 
 
-def test_next_due() -> None:
-    dues: dict[str, Due | None] = dict(procedure_dues(CAL, "normal", sh(2025, 11, 3, 10)))
-    assert next_due(dues, set()) == ("transfer", dues["transfer"])  # tie: mapping order
-    assert next_due(dues, {"transfer"}) == ("notice", dues["notice"])
-    assert next_due(dues, {"transfer", "notice"}) == ("complete", dues["complete"])
-    assert next_due(dues, {"transfer", "notice", "complete"}) is None
-    assert next_due({"transfer": None, "complete": dues["complete"]}, set())[0] == "complete"
-    assert next_due({}, set()) is None
+def test_next_due_is_the_earliest_unmet() -> None:
+    case = blank_case(sh(2025, 11, 3, 10), "normal")
+    schedule.set_procedure_dues(case, CAL, "normal")
+    schedule.refresh_next(case)
+    assert case.next_due_kind == "transfer"  # tie with notice: the first of schedule.KINDS
+    for met, expected in [("transfer", "notice"), ("notice", "complete"), ("complete", None)]:
+        schedule.meet(case, met)
+        schedule.refresh_next(case)
+        assert case.next_due_kind == expected
+    assert case.next_due_at is None and case.warn_at is None
+    schedule.clear_due(case, "transfer")
+    case.met = []
+    schedule.refresh_next(case)
+    assert case.next_due_kind == "notice"
 
 
 def test_light_boundaries() -> None:

@@ -58,3 +58,30 @@ def test_link_hash_of_a_known_link():
     # pinned: a changed canonical form would break every chain already stored
     digest = link_hash("0" * 64, {"case": "20260101-000001", "seq": 1}, {"note": "受理"})
     assert digest == "720048bce9832fad8234003b7b5627512301b1a5b2e0cb94246f5b6cc893c1b7"
+
+
+def test_one_chain_for_timelines_and_audits_with_the_stored_formula():
+    import hashlib
+    from types import SimpleNamespace
+
+    from casework.timeline import new_event, verify_chain
+    from hotline import chain
+
+    case = SimpleNamespace(tracking_no="20260101-000001", event_count=0, last_event_hash="")
+    at = datetime(2026, 1, 1, 9, tzinfo=UTC)
+    first = new_event(case, action="submit", actor_role="citizen", actor_id="7", at=at, note="受理")
+    fields = {"at": at.isoformat(), "action": "submit", "actor_role": "citizen",
+              "actor_id": "7", "note": "受理", "public": True, "data": {}}  # fmt: skip
+    expected = hashlib.sha256(
+        b"0" * 64 + reference({"case": "20260101-000001", "seq": 1} | fields)
+    ).hexdigest()
+    assert first.fields["hash"] == expected == case.last_event_hash
+    second = new_event(case, action="sign", actor_role="handler", actor_id="3", at=at)
+    assert second.fields["prev_hash"] == expected and case.event_count == 2
+    events = [SimpleNamespace(**d.fields) for d in (first, second)]
+    assert verify_chain("20260101-000001", events)
+    assert not verify_chain("20260101-000002", events)  # the key is hashed too
+    assert not verify_chain("20260101-000001", events[1:])  # removed
+    links = [chain.Link(e.seq, e.prev_hash, e.hash, {"x": e.seq}) for e in events]
+    assert chain.intact_head({"case": "x"}, links) is None  # altered fields
+    assert chain.intact_head({"case": "x"}, []) == chain.GENESIS
