@@ -56,7 +56,7 @@ async def _deliver(conn: BaseDBAsyncClient, acted: Case, msg: Message) -> None:
             msg.template,
             msg.params,
             case_id=case.id,
-            citizen_id=case.citizen_id,  # type: ignore[attr-defined]
+            citizen_id=case.citizen_id,
             phone_enc=case.contact_phone_enc,
         )
     else:
@@ -64,7 +64,7 @@ async def _deliver(conn: BaseDBAsyncClient, acted: Case, msg: Message) -> None:
             msg.template,
             msg.params,
             case_id=case.id,
-            unit_id=msg.unit_id or case.unit_id,  # type: ignore[attr-defined]
+            unit_id=msg.unit_id or case.unit_id,
             supervisors=msg.to == "supervisors",
         )
     if row is not None:
@@ -156,7 +156,7 @@ async def perform(
         events,
         viewer=viewer,
         now=now,
-        unit=await queries.unit_ref(case.unit_id),  # type: ignore[attr-defined]
+        unit=await queries.unit_ref(case.unit_id),
     )
 
 

@@ -103,7 +103,7 @@ async def dispatch(s: Step) -> Outcome:
     case, unit = s.case, s.prepared["unit"]
     procedure = s.payload["procedure"]
     case.procedure = procedure
-    case.unit_id, case.unit_path = unit.id, unit.path  # type: ignore[attr-defined]
+    case.unit_id, case.unit_path = unit.id, unit.path
     case.co_unit_ids = s.prepared["co_unit_ids"]
     case.dispatched_at = s.now
     # counted from submission: a returned case keeps its original completion deadline
@@ -120,7 +120,7 @@ async def dispatch(s: Step) -> Outcome:
                 "unit_dispatched",
                 {
                     "tracking_no": case.tracking_no,
-                    "category": case.category_id,  # type: ignore[attr-defined]
+                    "category": case.category_id,
                     "sign_due": iso(sign.at),
                 },
                 "unit",
@@ -131,8 +131,8 @@ async def dispatch(s: Step) -> Outcome:
 
 def _back_to_centre(s: Step) -> dict[str, Any]:
     case = s.case
-    left = {"unit_id": case.unit_id}  # type: ignore[attr-defined]
-    case.unit_id, case.unit_path = None, s.root.path  # type: ignore[attr-defined]
+    left = {"unit_id": case.unit_id}
+    case.unit_id, case.unit_path = None, s.root.path
     schedule.clear_due(case, "sign")
     schedule.set_due(case, s.cal, "dispatch", "dispatch", s.now)
     return left
@@ -179,7 +179,7 @@ async def merge(s: Step) -> Outcome:
     if parent.id == s.case.id:
         raise ValidationProblem("不能合并到自身", code="invalid_merge")
     _close(s.case, s, "merged")
-    s.case.parent_id = parent.id  # type: ignore[attr-defined]
+    s.case.parent_id = parent.id
     params = {"tracking_no": s.case.tracking_no, "parent_no": parent.tracking_no}
     return Outcome(
         note=f"与{parent.tracking_no}合并办理",
@@ -325,7 +325,7 @@ async def supervise(s: Step) -> Outcome:
         "unit_supervised",
         {"tracking_no": s.case.tracking_no, "note": note[:60]},
         "unit",
-        unit_id=s.case.unit_id or s.root.id,  # type: ignore[attr-defined]
+        unit_id=s.case.unit_id or s.root.id,
     )
     return Outcome(note=note, public=False, messages=[msg])
 
@@ -361,9 +361,9 @@ async def verify(s: Step) -> Outcome:
         state = State.REOPENED
         case.reopened_count += 1
         due = schedule.restart_completion(case, s.cal, s.now)
-        unit_id = case.unit_id or s.root.id  # type: ignore[attr-defined]
-        if case.unit_id is None:  # type: ignore[attr-defined]
-            case.unit_id, case.unit_path = s.root.id, s.root.path  # type: ignore[attr-defined]
+        unit_id = case.unit_id or s.root.id
+        if case.unit_id is None:
+            case.unit_id, case.unit_path = s.root.id, s.root.path
         messages = [
             Message("case_reopened", {"tracking_no": case.tracking_no}, "citizen"),
             Message(
@@ -417,7 +417,7 @@ async def rate(s: Step) -> Outcome:
     else:
         state = State.RATED
         writes.append(_task(case, "verification", s.now))
-        if not case.anonymous and (case.citizen_id or case.contact_phone_hash):  # type: ignore[attr-defined]
+        if not case.anonymous and (case.citizen_id or case.contact_phone_hash):
             writes.append(_task(case, "callback", s.now))
     return Outcome(
         state=state,
