@@ -37,7 +37,7 @@ def test_install_is_explicit_and_idempotent(bare_registry):
 
 def test_the_app_and_the_workers_install_them(bare_registry, monkeypatch):
     from app_api.app import create_app
-    from hotline import workers
+    from launch import workers
     from rewards import hooks as reward_hooks
 
     create_app(workers_settings(), manage_db=False)
