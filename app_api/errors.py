@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app_api.responses import ProblemJSON, problem
+from app_api.schemas.inputs import PROBLEM_CODES
 from hotline.errors import Problem
 
 log = logging.getLogger("hotline.api")
@@ -17,9 +18,13 @@ log = logging.getLogger("hotline.api")
 def _validation_detail(exc: RequestValidationError) -> tuple[str, str, list[dict[str, object]]]:
     errors = []
     code = "validation_error"
+    named = ""  # the first input-policy error (app_api.schemas.inputs), shown with its field
     for err in exc.errors():
         if err.get("type") == "json_invalid":
             code = "malformed_json"
+        elif err.get("type") in PROBLEM_CODES and not named:
+            field = ".".join(str(p) for p in err.get("loc", ())[1:]) or "body"
+            code, named = str(err["type"]), f"{field}：{err.get('msg', '')}"
         errors.append(
             {
                 "loc": [str(p) for p in err.get("loc", ())],
@@ -27,7 +32,7 @@ def _validation_detail(exc: RequestValidationError) -> tuple[str, str, list[dict
                 "type": str(err.get("type", "")),
             }
         )
-    detail = "请求体不是合法的 JSON" if code == "malformed_json" else "请求参数不合法"
+    detail = "请求体不是合法的 JSON" if code == "malformed_json" else named or "请求参数不合法"
     return code, detail, errors
 
 

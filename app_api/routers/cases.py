@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
@@ -11,6 +11,7 @@ from app_api.deps import citizen, client_ip, principal
 from app_api.lean import LeanRoute
 from app_api.responses import JSON
 from app_api.schemas import CaseIn
+from app_api.schemas.inputs import CursorQuery, Line, TrackingNo
 from casework import intake, queries
 from hotline.errors import Forbidden
 from identity.principal import Principal
@@ -49,18 +50,20 @@ async def submit_case(body: CaseIn, request: Request) -> JSON:
 async def my_cases(
     who: Principal = Depends(citizen),
     limit: int = Query(default=20, ge=1, le=100),
-    cursor: str | None = Query(default=None, max_length=64),
+    cursor: CursorQuery = None,
 ) -> dict[str, Any]:
     return await queries.my_cases(who, limit, cursor)
 
 
 @router.get("/cases/{tracking_no}")
-async def read_case(tracking_no: str, who: Principal = Depends(principal)) -> dict[str, Any]:
+async def read_case(tracking_no: TrackingNo, who: Principal = Depends(principal)) -> dict[str, Any]:
     return await queries.read_case(who, tracking_no)
 
 
 @router.get("/track/{tracking_no}")
 async def track(
-    tracking_no: str, request: Request, code: str = Query(default="", max_length=12)
+    tracking_no: TrackingNo,
+    request: Request,
+    code: Annotated[Line, Query(max_length=12, description="6 位查询码")] = "",
 ) -> dict[str, Any]:
     return await queries.track(tracking_no, code, client_ip(request))
