@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hmac
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -11,10 +10,10 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from casework import deadlines, views
-from hotline import ratelimit
+from hotline import cursors, ratelimit
 from hotline import settings as settings_mod
 from hotline.crypto import lookup_hash
-from hotline.errors import NotFound, ValidationProblem
+from hotline.errors import NotFound
 from identity.principal import Principal
 from media import service as media_service
 from models.case import Case, CaseEvent
@@ -24,23 +23,16 @@ M = TypeVar("M", bound=Model)
 
 
 def encode_cursor(value: int, tag: str = "") -> str:
-    raw = f"{tag}:{value}" if tag else str(value)
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    """A signed cursor (``hotline.cursors``) after id ``value`` in the list ``tag``."""
+    return cursors.sign(tag or "c", value)
 
 
 def decode_cursor(cursor: str | None, tag: str = "") -> int | None:
-    """The id a cursor points after; a cursor of another list (``tag``) or garbage is a 422."""
+    """The id a cursor points after; an edited cursor, another list's or garbage is a 422."""
     if not cursor:
         return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if tag:
-            kind, _, raw = raw.partition(":")
-            if kind != tag:
-                raise ValueError(kind)
-        return int(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationProblem("cursor 无效", code="invalid_cursor") from exc
+    (value,) = cursors.read(cursor, tag or "c", 1)
+    return value
 
 
 async def newest_first(
