@@ -36,7 +36,15 @@ class Settings(BaseSettings):
     sms_code_per_phone_daily: int = 10
     sms_code_per_ip_hourly: int = 30
     track_per_ip_per_minute: int = 30
-    track_wrong_code_per_case_hourly: int = 10
+    track_wrong_code_per_case_hourly: int = 10  # then the case is locked on /track
+    track_lock_s: int = 3600  # during which every answer about it is the same 429
+
+    # staff sign-in: after a few failures an increasing lockout (per username and per client IP)
+    staff_login_user_failures: int = 5  # wrong passwords for one username before the first lock
+    staff_login_ip_failures: int = 20  # failures from one client IP before the first lock
+    staff_login_lock_s: int = 60  # the first lock; each further failure doubles it
+    staff_login_lock_max_s: int = 3600
+    staff_login_memory_s: int = 86400  # failures are counted over this window
 
     # request limits
     max_json_body_bytes: int = 64 * 1024
