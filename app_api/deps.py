@@ -6,8 +6,8 @@ from fastapi import Header, Request, Security
 from fastapi.security import APIKeyHeader, HTTPBearer
 
 from hotline.errors import Forbidden, Unauthorized, ValidationProblem
+from identity import citizens, tokens
 from identity import staff as staff_service
-from identity import tokens
 from identity.principal import Principal
 
 
@@ -43,6 +43,17 @@ async def optional_principal(
     authorization: str | None = Security(bearer),
     x_device_key: str | None = Security(device_key),
 ) -> Principal | None:
+    """The caller, if any. A citizen's token is checked against the database here (one
+    primary-key look-up): a deleted or merged-away citizen is a 401. The intake hot path
+    (:func:`caller`) skips that look-up; there the insert itself proves the citizen exists."""
+    who = await _resolve(authorization, x_device_key)
+    if who is not None and who.kind == "citizen" and not await citizens.citizen_exists(who.id):
+        raise Unauthorized("登录已失效，请重新登录", code="invalid_token")
+    return who
+
+
+async def _resolve(authorization: str | None, x_device_key: str | None) -> Principal | None:
+    """Who the headers name: staff and devices are loaded, a citizen's token is trusted."""
     if x_device_key:
         return await staff_service.device_principal(x_device_key)
     if not authorization:
@@ -52,13 +63,34 @@ async def optional_principal(
         raise Unauthorized("需要登录", code="invalid_token")
     claims = tokens.decode_access(token)
     kind, _, raw_id = str(claims.get("sub", "")).partition(":")
-    if not raw_id.isdigit():
+    if not (raw_id.isascii() and raw_id.isdigit()) or len(raw_id) > 19:
         raise Unauthorized("登录已失效，请重新登录", code="invalid_token")
     if kind == "citizen":
         return Principal(kind="citizen", id=int(raw_id), channel=claims.get("ch", "app"))
     if kind == "staff":
         return await staff_service.staff_principal(int(raw_id))
     raise Unauthorized("登录已失效，请重新登录", code="invalid_token")
+
+
+async def caller_vanished(request: Request) -> bool:
+    """Whether the request carries a valid citizen token for a citizen who no longer exists.
+
+    A citizen's access token is trusted without a database look-up (the intake hot path), so
+    a deleted or merged-away citizen is only noticed when a write refers to them and the
+    database refuses it (a foreign-key violation); the error handler asks this then, to answer
+    401 instead of 500.
+    """
+    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not token or request.headers.get("x-device-key"):
+        return False
+    try:
+        claims = tokens.decode_access(token)
+    except Unauthorized:
+        return False
+    kind, _, raw_id = str(claims.get("sub", "")).partition(":")
+    if kind != "citizen" or not (raw_id.isascii() and raw_id.isdigit()):
+        return False
+    return not await citizens.citizen_exists(int(raw_id))
 
 
 async def principal(
@@ -110,7 +142,10 @@ def _checked_key(key: str | None) -> str | None:
 async def caller(request: Request) -> Principal:
     """Who is calling (401 if nobody): :func:`principal` as a plain call."""
     headers = request.headers
-    return await principal(headers.get("authorization"), headers.get("x-device-key"))
+    who = await _resolve(headers.get("authorization"), headers.get("x-device-key"))
+    if who is None:
+        raise Unauthorized("需要登录")
+    return who
 
 
 def idempotency_key_of(request: Request) -> str | None:

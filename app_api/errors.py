@@ -7,7 +7,9 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from tortoise.exceptions import IntegrityError
 
+from app_api import deps
 from app_api.responses import ProblemJSON, problem
 from app_api.schemas.inputs import PROBLEM_CODES
 from hotline.errors import Problem
@@ -59,3 +61,11 @@ def install(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> ProblemJSON:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem(500, "internal_error", "Internal error", "服务器内部错误，请稍后再试")
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> ProblemJSON:
+        # a write naming a citizen whose (still valid) token outlived them: app_api.deps
+        if await deps.caller_vanished(request):
+            detail = "登录已失效，请重新登录"
+            return problem(401, "invalid_token", "Authentication required", detail)
+        return await _unexpected(request, exc)
