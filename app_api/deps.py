@@ -2,17 +2,70 @@
 
 from __future__ import annotations
 
+import ipaddress
+from functools import lru_cache
+from typing import Any
+
 from fastapi import Header, Request, Security
 from fastapi.security import APIKeyHeader, HTTPBearer
 
+from hotline import settings as settings_mod
 from hotline.errors import Forbidden, Unauthorized, ValidationProblem
 from identity import citizens, tokens
 from identity import staff as staff_service
 from identity.principal import Principal
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@lru_cache(maxsize=8)
+def _networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(e, strict=False) for e in entries)
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+
+
+def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address | None,
+             networks: tuple[Network, ...]) -> bool:
+    return address is not None and any(address in net for net in networks)
+
 
 def client_ip(request: Request) -> str:  # a plain helper, not a dependency
-    return request.client.host if request.client else "unknown"
+    """The client's address, for per-IP limits and the login audit.
+
+    The peer's address, unless the peer is one of ``HOTLINE_TRUSTED_PROXIES`` (default: none):
+    then ``X-Forwarded-For`` is read from the right, past every trusted proxy, and the first
+    address not trusted is the client. An entry that is not an address ends the walk at the
+    last trusted hop. Behind ``hotline serve`` uvicorn has already done the same walk with the
+    same list (:func:`uvicorn_proxy_options`), which leaves nothing trusted here to undo.
+    """
+    peer = request.client.host if request.client else "unknown"
+    networks = _networks(tuple(settings_mod.current().trusted_proxies))
+    address = _address(peer)
+    if not networks or not _trusted(address, networks):
+        return str(address) if address else peer[:64]
+    hops = [h for v in request.headers.getlist("x-forwarded-for") for h in v.split(",")]
+    for hop in reversed(hops):
+        hop_address = _address(hop)
+        if hop_address is None:
+            break
+        address = hop_address
+        if not _trusted(hop_address, networks):
+            break
+    return str(address)
+
+
+def uvicorn_proxy_options(trusted: list[str]) -> dict[str, Any]:
+    """uvicorn's own proxy-header trust, following ``HOTLINE_TRUSTED_PROXIES``: without a
+    trusted proxy it reads no forwarded header at all (its default believes loopback)."""
+    if not trusted:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(trusted)}
 
 
 class _RawBearer(HTTPBearer):

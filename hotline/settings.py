@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import logging
 import secrets
 from datetime import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 log = logging.getLogger("hotline.settings")
 
@@ -166,7 +168,21 @@ class Settings(BaseSettings):
     outbox_flush_s: float = 0.05  # results are written in batches at least this often
 
     public_base_url: str = "http://127.0.0.1:8000"
-    trusted_proxies: list[str] = Field(default_factory=list)
+    # proxies whose X-Forwarded-For is believed (IPs or CIDRs; JSON list or comma-separated).
+    # Default none: the peer address is the client, whatever headers it sends.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            value = json.loads(text) if text.startswith("[") else text.split(",")
+        if isinstance(value, list):
+            value = [str(v).strip() for v in value if str(v).strip()]
+            for entry in value:
+                ipaddress.ip_network(entry, strict=False)  # a ValueError names a bad entry
+        return value
 
     @property
     def effective_database_url(self) -> str:
