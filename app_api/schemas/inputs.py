@@ -138,7 +138,7 @@ def _plain_decimal(value: Any) -> Any:
         raise PydanticCustomError("invalid_amount", "金额超出范围")
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**12:
         raise PydanticCustomError("invalid_amount", "金额超出范围")
-    if isinstance(value, str) and not re.fullmatch(r"\s*-?\d{1,12}(\.\d+)?\s*", value):
+    if isinstance(value, str) and not re.fullmatch(r"\s*-?[0-9]{1,12}(\.[0-9]+)?\s*", value):
         raise PydanticCustomError("invalid_amount", "金额格式不正确")
     return value
 
