@@ -9,7 +9,6 @@ from starlette.formparsers import MultiPartException
 
 from app_api.deps import optional_principal, principal
 from app_api.responses import JSON
-from app_api.schemas.inputs import MAX_BIGINT
 from hotline.errors import Problem, ValidationProblem
 from identity.principal import Principal
 from media import service as media_service
@@ -90,7 +89,6 @@ async def photo_file(
     signed = exp is not None or sig is not None
     who = None if signed else await optional_principal(authorization, x_device_key)
     pid = int(photo_id) if photo_id.isascii() and photo_id.isdigit() and len(photo_id) < 20 else 0
-    pid = pid if pid <= MAX_BIGINT else 0  # past the BIGINT column: unknown, not an overflow
     served = await serving.open_variant(
         pid, variant, who, exp=exp, sig=sig, if_none_match=if_none_match
     )
