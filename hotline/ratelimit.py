@@ -88,7 +88,7 @@ class Lockout:
         if failures < self.threshold:
             return 0
         doublings = min(failures - self.threshold, 32)
-        return min(self.max_s, self.base_s * 2**doublings)
+        return int(min(self.max_s, self.base_s * 2**doublings))
 
 
 async def locked_for(*keys: str) -> int:

@@ -56,10 +56,13 @@ class StaffLoginIn(Strict):
     password: str = Field(min_length=1, max_length=256, description="密码")
 
 
+LOCATION_EXAMPLE: dict[str, Any] = {
+    "lat": 30.2741, "lng": 120.1551, "address": "杭州市西湖区文三路", "region_code": "330106"
+}
+
+
 class LocationIn(Strict):
-    model_config = example(
-        {"lat": 30.2741, "lng": 120.1551, "address": "杭州市西湖区文三路", "region_code": "330106"}
-    )
+    model_config = example(LOCATION_EXAMPLE)
 
     lat: float = Field(ge=-90, le=90, description="纬度（WGS-84）")
     lng: float = Field(ge=-180, le=180, description="经度（WGS-84）")
@@ -84,7 +87,7 @@ CASE_EXAMPLE: dict[str, Any] = {
     "category_code": "ENV-NOISE",
     "content": "小区旁边工地夜间施工噪音很大，影响休息。",
     "title": "工地夜间施工噪音",
-    "location": LocationIn.model_config["json_schema_extra"]["examples"][0],  # type: ignore[index]
+    "location": LOCATION_EXAMPLE,
     "occurred_at": "2026-11-27T22:30:00+08:00",
     "photo_ids": [],
     "anonymous": False,
@@ -156,7 +159,7 @@ class IntakeCaseIn(CaseIn):
         CASE_EXAMPLE | {"channel": "phone", "citizen": {"name": "王小明", "phone": "13800138000"}}
     )
 
-    channel: Literal["phone", "letter", "visit"] = Field(  # type: ignore[assignment]
+    channel: Literal["phone", "letter", "visit"] = Field(
         description="来源：电话、来信、来访"
     )
     citizen: CitizenContactIn | None = Field(default=None, description="来电（来信、来访）人")

@@ -99,7 +99,7 @@ def test_serve_hands_uvicorn_the_trusted_proxies(monkeypatch, settings):
     seen: dict[str, Any] = {}
     monkeypatch.setattr(settings_mod, "_current", settings_mod.current())  # restored after
     monkeypatch.setattr(cli, "_run", lambda job: 0)
-    monkeypatch.setattr(cli.gc, "freeze", lambda: None)
+    monkeypatch.setattr("gc.freeze", lambda: None)
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(kw))
     monkeypatch.setattr("app_api.app.create_app", lambda s: object())
     monkeypatch.setenv("HOTLINE_SECRET_KEY", "k" * 32)
