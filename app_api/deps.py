@@ -186,6 +186,8 @@ async def idempotency_key(idempotency_key: str | None = Header(default=None)) ->
 def _checked_key(key: str | None) -> str | None:
     if key is not None and not (0 < len(key) <= 100):
         raise ValidationProblem("Idempotency-Key 长度须为 1 到 100 个字符", code="invalid_header")
+    if key is not None and not key.isprintable():
+        raise ValidationProblem("Idempotency-Key 不得包含控制字符", code="invalid_header")
     return key
 
 

@@ -190,3 +190,16 @@ async def test_text_query_parameters_refuse_controls(client):
     dispatcher = bearer(await login_staff(client, "dispatcher"))
     r = await client.get("/api/v1/staff/cases?status=sub%00mitted", headers=dispatcher)
     assert_invalid(r, "invalid_text")
+
+
+async def test_headers_and_photo_paths_refuse_controls(client, citizen_token):
+    r = await client.post(
+        "/api/v1/cases", json=COMPLAINT,
+        headers=bearer(citizen_token) | {"Idempotency-Key": "retry\x01key"},
+    )
+    assert r.status_code == 422 and r.json()["code"] == "invalid_header"
+    r = await client.get("/api/v1/photos/1%00/display", headers=bearer(citizen_token))
+    assert_invalid(r, "invalid_text")
+    r = await client.get("/api/v1/photos/1/display?exp=1%00&sig=x")
+    assert_invalid(r, "invalid_text")
+    assert await Case.all().count() == 0
