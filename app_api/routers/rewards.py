@@ -34,26 +34,27 @@ class Body(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
 
-def _example(value: dict[str, Any]) -> ConfigDict:
+def _example(value: dict[str, Any], description: str) -> ConfigDict:
     return ConfigDict(
-        str_strip_whitespace=True, extra="forbid", json_schema_extra={"examples": [value]}
+        str_strip_whitespace=True, extra="forbid",
+        json_schema_extra={"examples": [value], "description": description},
     )
 
 
 class ApproveIn(Body):
-    model_config = _example({"amount": "300.00"})
+    model_config = _example({"amount": "300.00"}, "批准奖励")
 
     amount: Amount = Field(description="奖励金额（元，最多两位小数）")
 
 
 class DenyIn(Body):
-    model_config = _example({"reason": "举报内容经核实不属实"})
+    model_config = _example({"reason": "举报内容经核实不属实"}, "不予奖励")
 
     reason: Text = Field(min_length=1, max_length=200, description="不予奖励的理由")
 
 
 class RedeemIn(Body):
-    model_config = _example({"code": "4829 1375 0062"})
+    model_config = _example({"code": "4829 1375 0062"}, "凭领奖码在服务大厅兑付")
 
     code: str = Field(
         min_length=6, max_length=20, pattern=r"^[0-9 ]+$", description="市民出示的领奖码"
@@ -76,7 +77,8 @@ class ProgramBody(Body):
             "monthly_amount_limit": 5000,
             "claim_deadline_days": 60,
             "four_eyes_above": 500,
-        }
+        },
+        "新建奖励项目",
     )
 
     name: Line = Field(min_length=1, max_length=128, description="项目名称")

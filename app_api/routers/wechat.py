@@ -30,7 +30,9 @@ def install(app: FastAPI, api_prefix: str) -> None:
 class WeChatCodeIn(Strict):
     """A one-time ``code`` from the mini-program (``wx.login`` or the ``getPhoneNumber`` button)."""
 
-    model_config = example({"code": "0a3Xk8000Lq0aR1W2z200Pa6rY3Xk80b"})
+    model_config = example(
+        {"code": "0a3Xk8000Lq0aR1W2z200Pa6rY3Xk80b"}, "小程序返回的一次性 code"
+    )
 
     code: str = Field(
         min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_\-]+$",
@@ -41,7 +43,9 @@ class WeChatCodeIn(Strict):
 class SubscriptionsIn(Strict):
     """What ``wx.requestSubscribeMessage`` reported: template id -> accept|reject|ban|filter."""
 
-    model_config = example({"results": {"tmpl-case-progress-01": "accept"}})
+    model_config = example(
+        {"results": {"tmpl-case-progress-01": "accept"}}, "订阅消息授权结果"
+    )
 
     results: dict[str, str] = Field(
         min_length=1, max_length=20,

@@ -21,28 +21,32 @@ class Strict(BaseModel):
     model_config = ConfigDict(strict=True, str_strip_whitespace=True)
 
 
-def example(value: dict[str, Any]) -> ConfigDict:
-    """A request model's config with its example (shown in /openapi.json and /docs)."""
-    return ConfigDict(
-        strict=True, str_strip_whitespace=True, json_schema_extra={"examples": [value]}
-    )
+def example(value: dict[str, Any], description: str = "") -> ConfigDict:
+    """A request model's config: its example and its Chinese description in /openapi.json."""
+    extra: dict[str, Any] = {"examples": [value]}
+    if description:
+        extra["description"] = description
+    return ConfigDict(strict=True, str_strip_whitespace=True, json_schema_extra=extra)
 
 
 class PhoneIn(Strict):
-    model_config = example({"phone": "13800138000"})
+    model_config = example({"phone": "13800138000"}, "请求短信验证码")
 
     phone: Line = Field(min_length=1, max_length=20, description="手机号码（中国大陆）")
 
 
 class SmsLoginIn(Strict):
-    model_config = example({"phone": "13800138000", "code": "482913"})
+    model_config = example({"phone": "13800138000", "code": "482913"}, "短信验证码登录")
 
     phone: Line = Field(min_length=1, max_length=20, description="手机号码（中国大陆）")
     code: str = Field(pattern=r"^\d{6}$", description="短信中的 6 位验证码")
 
 
 class RefreshIn(Strict):
-    model_config = example({"refresh_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9..."})
+    model_config = example(
+        {"refresh_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9..."},
+        "用 refresh_token 换一对新令牌",
+    )
 
     refresh_token: Line = Field(
         min_length=1, max_length=2000, description="登录时得到的 refresh_token（仅可使用一次）"
@@ -50,7 +54,10 @@ class RefreshIn(Strict):
 
 
 class StaffLoginIn(Strict):
-    model_config = example({"username": "dispatcher", "password": "hotline-demo-2026"})
+    model_config = example(
+        {"username": "dispatcher", "password": "hotline-demo-2026"},
+        "工作人员登录（连续失败会被暂时锁定）",
+    )
 
     username: Line = Field(min_length=1, max_length=64, description="工作人员用户名")
     password: str = Field(min_length=1, max_length=256, description="密码")
@@ -62,7 +69,7 @@ LOCATION_EXAMPLE: dict[str, Any] = {
 
 
 class LocationIn(Strict):
-    model_config = example(LOCATION_EXAMPLE)
+    model_config = example(LOCATION_EXAMPLE, "发生地点")
 
     lat: float = Field(ge=-90, le=90, description="纬度（WGS-84）")
     lng: float = Field(ge=-180, le=180, description="经度（WGS-84）")
@@ -97,7 +104,7 @@ CASE_EXAMPLE: dict[str, Any] = {
 
 
 class CaseIn(Strict):
-    model_config = example(CASE_EXAMPLE)
+    model_config = example(CASE_EXAMPLE, "提交诉求")
 
     kind: Kind = Field(description="诉求类型：咨询、求助、投诉、举报、建议、表扬")
     category_code: Line = Field(
@@ -148,7 +155,7 @@ class CaseIn(Strict):
 
 
 class CitizenContactIn(Strict):
-    model_config = example({"name": "王小明", "phone": "13800138000"})
+    model_config = example({"name": "王小明", "phone": "13800138000"}, "来电（来信、来访）人")
 
     name: Line | None = Field(default=None, max_length=64, description="来电人姓名")
     phone: Line | None = Field(default=None, max_length=20, description="来电人电话")
@@ -156,7 +163,8 @@ class CitizenContactIn(Strict):
 
 class IntakeCaseIn(CaseIn):
     model_config = example(
-        CASE_EXAMPLE | {"channel": "phone", "citizen": {"name": "王小明", "phone": "13800138000"}}
+        CASE_EXAMPLE | {"channel": "phone", "citizen": {"name": "王小明", "phone": "13800138000"}},
+        "话务员登记来电、来信、来访",
     )
 
     channel: Literal["phone", "letter", "visit"] = Field(
