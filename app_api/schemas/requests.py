@@ -39,7 +39,7 @@ class SmsLoginIn(Strict):
     model_config = example({"phone": "13800138000", "code": "482913"}, "短信验证码登录")
 
     phone: Line = Field(min_length=1, max_length=20, description="手机号码（中国大陆）")
-    code: str = Field(pattern=r"^\d{6}$", description="短信中的 6 位验证码")
+    code: str = Field(pattern=r"^[0-9]{6}$", description="短信中的 6 位验证码")
 
 
 class RefreshIn(Strict):
@@ -75,7 +75,7 @@ class LocationIn(Strict):
     lng: float = Field(ge=-180, le=180, description="经度（WGS-84）")
     address: Text | None = Field(default=None, max_length=255, description="地址描述")
     region_code: str | None = Field(
-        default=None, pattern=r"^\d{6}(\d{3})?$", description="行政区划代码（6 位或 9 位）"
+        default=None, pattern=r"^[0-9]{6}([0-9]{3})?$", description="行政区划代码（6 位或 9 位）"
     )
 
     @field_validator("lat", mode="before")

@@ -203,3 +203,12 @@ async def test_headers_and_photo_paths_refuse_controls(client, citizen_token):
     r = await client.get("/api/v1/photos/1/display?exp=1%00&sig=x")
     assert_invalid(r, "invalid_text")
     assert await Case.all().count() == 0
+
+
+async def test_digits_are_ascii_digits(client):
+    r = await client.post("/api/v1/auth/sms-code", json={"phone": "1３８００１３８０００"})
+    assert r.status_code == 422 and r.json()["code"] == "invalid_phone"
+    r = await client.post(
+        "/api/v1/auth/sms-login", json={"phone": "13800138000", "code": "١٢٣٤٥٦"}
+    )
+    assert r.status_code == 422
