@@ -2,17 +2,71 @@
 
 from __future__ import annotations
 
+import ipaddress
+from functools import lru_cache
+from typing import Any
+
 from fastapi import Header, Request, Security
 from fastapi.security import APIKeyHeader, HTTPBearer
+from starlette.requests import HTTPConnection
 
+from hotline import settings as settings_mod
 from hotline.errors import Forbidden, Unauthorized, ValidationProblem
+from identity import citizens, tokens
 from identity import staff as staff_service
-from identity import tokens
 from identity.principal import Principal
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@lru_cache(maxsize=8)
+def _networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(e, strict=False) for e in entries)
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+
+
+def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address | None,
+             networks: tuple[Network, ...]) -> bool:
+    return address is not None and any(address in net for net in networks)
 
 
 def client_ip(request: Request) -> str:  # a plain helper, not a dependency
-    return request.client.host if request.client else "unknown"
+    """The client's address, for per-IP limits and the login audit.
+
+    The peer's address, unless the peer is one of ``HOTLINE_TRUSTED_PROXIES`` (default: none):
+    then ``X-Forwarded-For`` is read from the right, past every trusted proxy, and the first
+    address not trusted is the client. An entry that is not an address ends the walk at the
+    last trusted hop. Behind ``hotline serve`` uvicorn has already done the same walk with the
+    same list (:func:`uvicorn_proxy_options`), which leaves nothing trusted here to undo.
+    """
+    peer = request.client.host if request.client else "unknown"
+    networks = _networks(tuple(settings_mod.current().trusted_proxies))
+    address = _address(peer)
+    if not networks or not _trusted(address, networks):
+        return str(address) if address else peer[:64]
+    hops = [h for v in request.headers.getlist("x-forwarded-for") for h in v.split(",")]
+    for hop in reversed(hops):
+        hop_address = _address(hop)
+        if hop_address is None:
+            break
+        address = hop_address
+        if not _trusted(hop_address, networks):
+            break
+    return str(address)
+
+
+def uvicorn_proxy_options(trusted: list[str]) -> dict[str, Any]:
+    """uvicorn's own proxy-header trust, following ``HOTLINE_TRUSTED_PROXIES``: without a
+    trusted proxy it reads no forwarded header at all (its default believes loopback)."""
+    if not trusted:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(trusted)}
 
 
 class _RawBearer(HTTPBearer):
@@ -25,7 +79,7 @@ class _RawBearer(HTTPBearer):
 class _RawDeviceKey(APIKeyHeader):
     """Documents the kiosk device key; hands on the raw header."""
 
-    async def __call__(self, request: Request) -> str | None:
+    async def __call__(self, request: HTTPConnection) -> str | None:
         return request.headers.get("x-device-key")
 
 
@@ -43,6 +97,17 @@ async def optional_principal(
     authorization: str | None = Security(bearer),
     x_device_key: str | None = Security(device_key),
 ) -> Principal | None:
+    """The caller, if any. A citizen's token is checked against the database here (one
+    primary-key look-up): a deleted or merged-away citizen is a 401. The intake hot path
+    (:func:`caller`) skips that look-up; there the insert itself proves the citizen exists."""
+    who = await _resolve(authorization, x_device_key)
+    if who is not None and who.kind == "citizen" and not await citizens.citizen_exists(who.id):
+        raise Unauthorized("登录已失效，请重新登录", code="invalid_token")
+    return who
+
+
+async def _resolve(authorization: str | None, x_device_key: str | None) -> Principal | None:
+    """Who the headers name: staff and devices are loaded, a citizen's token is trusted."""
     if x_device_key:
         return await staff_service.device_principal(x_device_key)
     if not authorization:
@@ -52,13 +117,34 @@ async def optional_principal(
         raise Unauthorized("需要登录", code="invalid_token")
     claims = tokens.decode_access(token)
     kind, _, raw_id = str(claims.get("sub", "")).partition(":")
-    if not raw_id.isdigit():
+    if not (raw_id.isascii() and raw_id.isdigit()) or len(raw_id) > 19:
         raise Unauthorized("登录已失效，请重新登录", code="invalid_token")
     if kind == "citizen":
         return Principal(kind="citizen", id=int(raw_id), channel=claims.get("ch", "app"))
     if kind == "staff":
         return await staff_service.staff_principal(int(raw_id))
     raise Unauthorized("登录已失效，请重新登录", code="invalid_token")
+
+
+async def caller_vanished(request: Request) -> bool:
+    """Whether the request carries a valid citizen token for a citizen who no longer exists.
+
+    A citizen's access token is trusted without a database look-up (the intake hot path), so
+    a deleted or merged-away citizen is only noticed when a write refers to them and the
+    database refuses it (a foreign-key violation); the error handler asks this then, to answer
+    401 instead of 500.
+    """
+    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not token or request.headers.get("x-device-key"):
+        return False
+    try:
+        claims = tokens.decode_access(token)
+    except Unauthorized:
+        return False
+    kind, _, raw_id = str(claims.get("sub", "")).partition(":")
+    if kind != "citizen" or not (raw_id.isascii() and raw_id.isdigit()):
+        return False
+    return not await citizens.citizen_exists(int(raw_id))
 
 
 async def principal(
@@ -101,6 +187,8 @@ async def idempotency_key(idempotency_key: str | None = Header(default=None)) ->
 def _checked_key(key: str | None) -> str | None:
     if key is not None and not (0 < len(key) <= 100):
         raise ValidationProblem("Idempotency-Key 长度须为 1 到 100 个字符", code="invalid_header")
+    if key is not None and not key.isprintable():
+        raise ValidationProblem("Idempotency-Key 不得包含控制字符", code="invalid_header")
     return key
 
 
@@ -110,7 +198,10 @@ def _checked_key(key: str | None) -> str | None:
 async def caller(request: Request) -> Principal:
     """Who is calling (401 if nobody): :func:`principal` as a plain call."""
     headers = request.headers
-    return await principal(headers.get("authorization"), headers.get("x-device-key"))
+    who = await _resolve(headers.get("authorization"), headers.get("x-device-key"))
+    if who is None:
+        raise Unauthorized("需要登录")
+    return who
 
 
 def idempotency_key_of(request: Request) -> str | None:

@@ -7,19 +7,26 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from tortoise.exceptions import IntegrityError
 
+from app_api import deps
 from app_api.responses import ProblemJSON, problem
+from app_api.schemas.inputs import PROBLEM_CODES
 from hotline.errors import Problem
 
 log = logging.getLogger("hotline.api")
 
 
 def _validation_detail(exc: RequestValidationError) -> tuple[str, str, list[dict[str, object]]]:
-    errors = []
+    errors: list[dict[str, object]] = []
     code = "validation_error"
+    named = ""  # the first input-policy error (app_api.schemas.inputs), shown with its field
     for err in exc.errors():
         if err.get("type") == "json_invalid":
             code = "malformed_json"
+        elif err.get("type") in PROBLEM_CODES and not named:
+            field = ".".join(str(p) for p in err.get("loc", ())[1:]) or "body"
+            code, named = str(err["type"]), f"{field}：{err.get('msg', '')}"
         errors.append(
             {
                 "loc": [str(p) for p in err.get("loc", ())],
@@ -27,7 +34,7 @@ def _validation_detail(exc: RequestValidationError) -> tuple[str, str, list[dict
                 "type": str(err.get("type", "")),
             }
         )
-    detail = "请求体不是合法的 JSON" if code == "malformed_json" else "请求参数不合法"
+    detail = "请求体不是合法的 JSON" if code == "malformed_json" else named or "请求参数不合法"
     return code, detail, errors
 
 
@@ -54,3 +61,11 @@ def install(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> ProblemJSON:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem(500, "internal_error", "Internal error", "服务器内部错误，请稍后再试")
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> ProblemJSON:
+        # a write naming a citizen whose (still valid) token outlived them: app_api.deps
+        if await deps.caller_vanished(request):
+            detail = "登录已失效，请重新登录"
+            return problem(401, "invalid_token", "Authentication required", detail)
+        return await _unexpected(request, exc)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hmac
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -11,36 +10,30 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from casework import deadlines, views
-from hotline import ratelimit
+from hotline import cursors, ratelimit
 from hotline import settings as settings_mod
 from hotline.crypto import lookup_hash
-from hotline.errors import NotFound, ValidationProblem
+from hotline.errors import NotFound, RateLimited
 from identity.principal import Principal
 from media import service as media_service
 from models.case import Case, CaseEvent
 from models.org import Unit
 
 M = TypeVar("M", bound=Model)
+TRACK_LOCKED = "查询错误次数过多，该编号已被暂时锁定，请稍后再试"
 
 
 def encode_cursor(value: int, tag: str = "") -> str:
-    raw = f"{tag}:{value}" if tag else str(value)
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    """A signed cursor (``hotline.cursors``) after id ``value`` in the list ``tag``."""
+    return cursors.sign(tag or "c", value)
 
 
 def decode_cursor(cursor: str | None, tag: str = "") -> int | None:
-    """The id a cursor points after; a cursor of another list (``tag``) or garbage is a 422."""
+    """The id a cursor points after; an edited cursor, another list's or garbage is a 422."""
     if not cursor:
         return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if tag:
-            kind, _, raw = raw.partition(":")
-            if kind != tag:
-                raise ValueError(kind)
-        return int(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationProblem("cursor 无效", code="invalid_cursor") from exc
+    (value,) = cursors.read(cursor, tag or "c", 1)
+    return value
 
 
 async def newest_first(
@@ -112,14 +105,29 @@ async def my_cases(viewer: Principal, limit: int, cursor: str | None) -> dict[st
     return {"items": [summary(c, now) for c in page], "next_cursor": next_cursor}
 
 
+def track_lockout() -> ratelimit.Lockout:
+    s = settings_mod.current()
+    return ratelimit.Lockout(
+        s.track_wrong_code_per_case_hourly, s.track_lock_s, s.track_lock_s, 3600
+    )
+
+
 async def track(tracking_no: str, code: str, client_ip: str) -> dict[str, Any]:
-    """Redacted progress for phone callers and kiosk receipts; a wrong code is a 404."""
+    """Redacted progress for phone callers and kiosk receipts; a wrong code is a 404.
+
+    Throttled per client IP; after N wrong codes for one tracking number (known or not) it is
+    locked, and while the lock lasts every answer about it is the same 429, right code or not.
+    """
     s = settings_mod.current()
     await ratelimit.hit(f"track-ip:{client_ip}", s.track_per_ip_per_minute, 60)
+    key = f"track:{tracking_no}"
+    locked = await ratelimit.locked_for(key)
+    if locked:
+        raise RateLimited(locked, TRACK_LOCKED)
     case = await Case.get_or_none(tracking_no=tracking_no)
     expected = lookup_hash(code or "", f"query:{tracking_no}")
     if case is None or not hmac.compare_digest(expected, case.query_code_hash):
-        await ratelimit.hit(f"track-miss:{tracking_no}", s.track_wrong_code_per_case_hourly, 3600)
+        await ratelimit.fail(key, track_lockout())
         raise NotFound("未找到该诉求，请核对编号和查询码")
     events = await CaseEvent.filter(case_id=case.id, public=True).order_by("seq")
     reply = next(

@@ -15,7 +15,6 @@ others newest first by ``id`` (intake order); the opaque cursor carries the last
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -24,7 +23,8 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 
 from casework import deadlines, views
-from hotline.errors import Forbidden, NotFound, ValidationProblem
+from hotline import cursors
+from hotline.errors import Forbidden, NotFound
 from identity.principal import Principal
 from models.case import Case
 from models.org import Unit
@@ -81,21 +81,12 @@ def from_db_time(value: Any) -> datetime | None:
     return datetime.fromisoformat(str(value))
 
 
-# -- cursors ------------------------------------------------------------------------------
-def _encode(raw: str) -> str:
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode(cursor: str, mode: str) -> list[int]:
+# -- cursors (signed by hotline.cursors: "d" by due time, "i" newest first) ----------------
+def _after(micros: int) -> datetime:
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        kind, *values = raw.split(":")
-        numbers = [int(v) for v in values]
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationProblem("cursor 无效", code="invalid_cursor") from exc
-    if kind != mode or len(numbers) != (2 if mode == "d" else 1):
-        raise ValidationProblem("cursor 与查询条件不符", code="invalid_cursor")
-    return numbers
+        return EPOCH + timedelta(microseconds=micros)
+    except OverflowError:
+        raise cursors.invalid() from None
 
 
 def _micros(at: datetime) -> int:
@@ -183,15 +174,15 @@ async def list_cases(
         query = _light_filter(query, light, now)
     if by_due:
         if cursor:
-            micros, last_id = _decode(cursor, "d")
-            after = EPOCH + timedelta(microseconds=micros)
+            micros, last_id = cursors.read(cursor, "d", 2)
+            after = _after(micros)
             query = query.filter(next_due_at__gte=after).filter(
                 Q(next_due_at__gt=after) | Q(id__gt=last_id)
             )
         query = query.order_by("next_due_at", "id")
     else:
         if cursor:
-            (before,) = _decode(cursor, "i")
+            (before,) = cursors.read(cursor, "i", 1)
             query = query.filter(id__lt=before)
         query = query.order_by("-id")
     rows = await query.limit(limit + 1).values(*SUMMARY_FIELDS)
@@ -203,6 +194,9 @@ async def list_cases(
     next_cursor = None
     if len(rows) > limit:
         last = page[-1]
-        raw = f"d:{_micros(last['next_due_at'])}:{last['id']}" if by_due else f"i:{last['id']}"
-        next_cursor = _encode(raw)
+        next_cursor = (
+            cursors.sign("d", _micros(last["next_due_at"]), last["id"])
+            if by_due
+            else cursors.sign("i", last["id"])
+        )
     return {"items": [summary(r, names, now) for r in page], "next_cursor": next_cursor}

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import logging
 import secrets
 from datetime import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 log = logging.getLogger("hotline.settings")
 
@@ -36,7 +38,15 @@ class Settings(BaseSettings):
     sms_code_per_phone_daily: int = 10
     sms_code_per_ip_hourly: int = 30
     track_per_ip_per_minute: int = 30
-    track_wrong_code_per_case_hourly: int = 10
+    track_wrong_code_per_case_hourly: int = 10  # then the case is locked on /track
+    track_lock_s: int = 3600  # during which every answer about it is the same 429
+
+    # staff sign-in: after a few failures an increasing lockout (per username and per client IP)
+    staff_login_user_failures: int = 5  # wrong passwords for one username before the first lock
+    staff_login_ip_failures: int = 20  # failures from one client IP before the first lock
+    staff_login_lock_s: int = 60  # the first lock; each further failure doubles it
+    staff_login_lock_max_s: int = 3600
+    staff_login_memory_s: int = 86400  # failures are counted over this window
 
     # request limits
     max_json_body_bytes: int = 64 * 1024
@@ -158,7 +168,21 @@ class Settings(BaseSettings):
     outbox_flush_s: float = 0.05  # results are written in batches at least this often
 
     public_base_url: str = "http://127.0.0.1:8000"
-    trusted_proxies: list[str] = Field(default_factory=list)
+    # proxies whose X-Forwarded-For is believed (IPs or CIDRs; JSON list or comma-separated).
+    # Default none: the peer address is the client, whatever headers it sends.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            value = json.loads(text) if text.startswith("[") else text.split(",")
+        if isinstance(value, list):
+            value = [str(v).strip() for v in value if str(v).strip()]
+            for entry in value:
+                ipaddress.ip_network(entry, strict=False)  # a ValueError names a bad entry
+        return value
 
     @property
     def effective_database_url(self) -> str:

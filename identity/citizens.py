@@ -89,6 +89,11 @@ async def citizen_by_phone(phone: str) -> Citizen:
         return await Citizen.get(phone_hash=phone_hash)
 
 
+async def citizen_exists(citizen_id: int) -> bool:
+    """A citizen who can still sign in and file: not deleted, not merged into another."""
+    return await tokens.subject_active(f"citizen:{citizen_id}")
+
+
 def citizen_summary(citizen: Citizen) -> dict[str, Any]:
     return {
         "id": citizen.id,

@@ -6,8 +6,8 @@ import re
 
 from hotline.errors import ValidationProblem
 
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^0\d{2,3}\d{7,8}$")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+_LANDLINE = re.compile(r"^0[0-9]{2,3}[0-9]{7,8}$")
 
 
 def _strip(raw: str) -> str:

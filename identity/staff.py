@@ -3,21 +3,65 @@
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime
 from typing import Any
 
+from hotline import ratelimit
+from hotline import settings as settings_mod
 from hotline.crypto import lookup_hash, token_digest
-from hotline.errors import Unauthorized, ValidationProblem
+from hotline.errors import RateLimited, Unauthorized, ValidationProblem
 from identity import tokens
 from identity.passwords import hash_password, verify_password
 from identity.phones import normalize_mobile
 from identity.principal import Principal
+from models.audit import LoginResult, StaffLoginAttempt
 from models.org import Device, Staff, StaffRole, Unit
 
+LOCKED_DETAIL = "登录失败次数过多，账号或网络已被暂时锁定，请稍后再试"
 
-async def staff_login(username: str, password: str) -> dict[str, Any]:
-    staff = await Staff.get_or_none(username=username, active=True).prefetch_related("unit")
-    if not verify_password(staff.password_hash if staff else None, password) or staff is None:
+
+def _lockouts() -> tuple[ratelimit.Lockout, ratelimit.Lockout]:
+    s = settings_mod.current()
+    user = ratelimit.Lockout(
+        s.staff_login_user_failures, s.staff_login_lock_s, s.staff_login_lock_max_s,
+        s.staff_login_memory_s,
+    )
+    ip = ratelimit.Lockout(
+        s.staff_login_ip_failures, s.staff_login_lock_s, s.staff_login_lock_max_s,
+        s.staff_login_memory_s,
+    )
+    return user, ip
+
+
+async def staff_login(username: str, password: str, client_ip: str) -> dict[str, Any]:
+    """Tokens for the right password; throttled per username and per client IP.
+
+    A few failures lock the username (whether or not such an account exists) and, after more,
+    the client IP, for a time that doubles with each further failure. While either is locked
+    every attempt is the same 429, the right password included, and nothing is checked.
+    Every attempt is recorded (``StaffLoginAttempt``) for the audit log.
+    """
+    user_policy, ip_policy = _lockouts()
+    user_key = f"staff-login-user:{lookup_hash(username.casefold(), 'staff-login')}"
+    ip_key = f"staff-login-ip:{client_ip}"
+    staff = await Staff.get_or_none(username=username).prefetch_related("unit")
+    locked = await ratelimit.locked_for(user_key, ip_key)
+    if locked:
+        await _record(username, staff, client_ip, LoginResult.locked)
+        raise RateLimited(locked, LOCKED_DETAIL)
+    right = verify_password(staff.password_hash if staff else None, password)
+    if staff is None or not right or not staff.active:
+        result = (
+            LoginResult.unknown_user if staff is None
+            else LoginResult.wrong_password if not right
+            else LoginResult.inactive
+        )
+        await ratelimit.fail(user_key, user_policy)
+        await ratelimit.fail(ip_key, ip_policy)
+        await _record(username, staff, client_ip, result)
         raise Unauthorized("用户名或密码错误", code="invalid_credentials")
+    await ratelimit.forget(user_key, user_policy)
+    await _record(username, staff, client_ip, LoginResult.success)
     pair = await tokens.issue_pair(f"staff:{staff.id}")
     return pair | {
         "staff": {
@@ -27,6 +71,13 @@ async def staff_login(username: str, password: str) -> dict[str, Any]:
             "unit": {"id": staff.unit.id, "name": staff.unit.name},
         }
     }
+
+
+async def _record(username: str, staff: Staff | None, ip: str, result: LoginResult) -> None:
+    await StaffLoginAttempt.create(
+        at=datetime.now(UTC), username=username[:64], staff_id=staff.id if staff else None,
+        ip=ip[:64], result=result,
+    )
 
 
 async def staff_principal(staff_id: int) -> Principal:

@@ -11,7 +11,9 @@ import jwt
 
 from hotline import settings as settings_mod
 from hotline.errors import Unauthorized
+from models.citizen import Citizen
 from models.ops import RefreshToken
+from models.org import Staff
 
 ALG = "HS256"
 
@@ -90,8 +92,23 @@ async def rotate(refresh_token: str) -> tuple[str, dict[str, Any]]:
         raise Unauthorized("登录已失效，请重新登录", code="invalid_token") from exc
     if claims.get("typ") != "refresh" or "jti" not in claims:
         raise Unauthorized("登录已失效，请重新登录", code="invalid_token")
+    if not await subject_active(str(claims.get("sub", ""))):
+        raise Unauthorized("账号不可用，请重新登录", code="invalid_token")
     spent = await RefreshToken.filter(jti=claims["jti"], used=False).update(used=True)
     if spent != 1:
         raise Unauthorized("登录已失效，请重新登录", code="invalid_token")
     extra = {k: v for k, v in claims.items() if k not in {"sub", "typ", "jti", "iat", "exp"}}
     return claims["sub"], extra
+
+
+async def subject_active(subject: str) -> bool:
+    """Whether a token's subject may still sign in: an active staff member, a citizen not
+    deleted nor merged into another."""
+    kind, _, raw_id = subject.partition(":")
+    if not (raw_id.isascii() and raw_id.isdigit()) or int(raw_id) > 2**63 - 1:
+        return False
+    if kind == "staff":
+        return await Staff.filter(id=int(raw_id), active=True).exists()
+    if kind == "citizen":
+        return await Citizen.filter(id=int(raw_id), merged_into_id=None).exists()
+    return False

@@ -176,7 +176,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # What start-up built (modules, routes, schemas) lives as long as the process: keep it out
     # of the cyclic collector's full passes, which otherwise stall requests under load.
     gc.freeze()
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=args.access_log)
+    from app_api.deps import uvicorn_proxy_options  # X-Forwarded-For only from trusted proxies
+
+    uvicorn.run(
+        app, host=args.host, port=args.port, log_level="info", access_log=args.access_log,
+        **uvicorn_proxy_options(settings.trusted_proxies),
+    )
     return 0
 
 

@@ -10,4 +10,5 @@ MODEL_MODULES = [
     "models.ops",
     "models.wechat",
     "models.reward",
+    "models.audit",
 ]

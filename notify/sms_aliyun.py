@@ -5,8 +5,9 @@ pool (``HOTLINE_SMS_POOL_SIZE`` threads, one ``AcsClient`` and keep-alive connec
 thread) with explicit connect/read timeouts, and the event loop gives up on it a little after.
 The SDK's own retries are off — the outbox retries, so a retry is visible and bounded.
 
-Requests go over HTTPS (the SDK's default is plain HTTP) to ``HOTLINE_SMS_ENDPOINT``
-(``host``, ``host:port`` or ``https://host:port``). ``OutId`` is ``HOTLINE_SMS_OUT_ID_PREFIX`` +
+Requests go to ``HOTLINE_SMS_ENDPOINT`` (``host``, ``host:port`` or ``scheme://host:port``)
+over HTTPS (the SDK's default is plain HTTP), or plain HTTP when the endpoint says
+``http://``. ``OutId`` is ``HOTLINE_SMS_OUT_ID_PREFIX`` +
 the outbox row id, so an attempt that may have gone through (a timeout, a 5xx, a worker that
 died mid-send) is looked up with ``QuerySendDetails`` before sending again.
 
@@ -78,11 +79,18 @@ def classify(
     return Transient(text, code=code, ambiguous=True)
 
 
-def parse_endpoint(endpoint: str, protocol: str) -> tuple[str, int]:
-    """``host``, ``host:port`` or ``scheme://host:port`` -> (host, port)."""
-    default = 443 if protocol == "https" else 80
+def parse_endpoint(endpoint: str, protocol: str) -> tuple[str, int, str]:
+    """``host``, ``host:port`` or ``scheme://host:port`` -> (host, port, scheme).
+
+    A scheme in the endpoint decides (``http://`` means plain HTTP, as API.md says); without
+    one, ``HOTLINE_SMS_PROTOCOL`` (default https) does.
+    """
     parts = urlsplit(endpoint if "://" in endpoint else f"//{endpoint}")
-    return parts.hostname or endpoint, parts.port or default
+    scheme = (parts.scheme or protocol).lower()
+    if scheme not in ("http", "https"):
+        raise ValueError(f"HOTLINE_SMS_ENDPOINT: unsupported scheme {parts.scheme!r}")
+    default = 443 if scheme == "https" else 80
+    return parts.hostname or endpoint, parts.port or default, scheme
 
 
 def send_date(at: datetime) -> str:
@@ -104,10 +112,10 @@ class AliyunSms:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.host, self.port = parse_endpoint(settings.sms_endpoint, settings.sms_protocol)
-        self.protocol = (
-            protocol_type.HTTPS if settings.sms_protocol == "https" else protocol_type.HTTP
+        self.host, self.port, scheme = parse_endpoint(
+            settings.sms_endpoint, settings.sms_protocol
         )
+        self.protocol = protocol_type.HTTPS if scheme == "https" else protocol_type.HTTP
         self.pool = ThreadPoolExecutor(settings.sms_pool_size, thread_name_prefix="aliyun-sms")
         self.slots = asyncio.Semaphore(settings.sms_pool_size)
         self._local = threading.local()

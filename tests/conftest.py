@@ -45,6 +45,7 @@ TRANSACTIONAL_TABLES = [
     '"case"',
     "idempotency_record",
     "rate_bucket",
+    "staff_login_attempt",
     "refresh_token",
     "sms_code",
     "citizen",

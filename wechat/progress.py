@@ -15,10 +15,9 @@ from typing import Any
 
 from tortoise.connection import get_connection
 
-from casework import views
+from casework import queries, views
 from casework.transitions import TRANSITIONS
 from hotline import ratelimit
-from hotline import settings as settings_mod
 from hotline.crypto import lookup_hash
 from hotline.db import placeholders
 from hotline.errors import RateLimited
@@ -65,6 +64,9 @@ async def _load(tracking_no: str) -> tuple[SimpleNamespace, list[SimpleNamespace
 
 async def progress(openid: str, tracking_no: str, code: str | None) -> str:
     """The progress text if ``openid`` filed the case or ``code`` is its query code."""
+    # the lock of /track (casework.queries.track): a code guessed there is not tried here
+    if code and await ratelimit.locked_for(f"track:{tracking_no}"):
+        return THROTTLED
     loaded = await _load(tracking_no)
     allowed = False
     if loaded is not None and code:
@@ -74,13 +76,11 @@ async def progress(openid: str, tracking_no: str, code: str | None) -> str:
         owner = await identities.find("openid_oa", openid)
         allowed = owner is not None and owner.id == loaded[0].citizen_id
     if loaded is None or not allowed:
-        s = settings_mod.current()
         try:
             await ratelimit.hit(f"wx-track-miss:{openid}", MISSES_PER_OPENID_HOURLY, 3600)
-            await ratelimit.hit(
-                f"track-miss:{tracking_no}", s.track_wrong_code_per_case_hourly, 3600
-            )
         except RateLimited:
+            return THROTTLED
+        if code and await ratelimit.fail(f"track:{tracking_no}", queries.track_lockout()):
             return THROTTLED
         return NOT_FOUND if code else NOT_FOUND + NOT_OWNER
     case, events = loaded

@@ -31,5 +31,5 @@ async def refresh(body: RefreshIn) -> dict[str, Any]:
 
 
 @router.post("/staff-login")
-async def staff_login(body: StaffLoginIn) -> dict[str, Any]:
-    return await staff.staff_login(body.username, body.password)
+async def staff_login(body: StaffLoginIn, request: Request) -> dict[str, Any]:
+    return await staff.staff_login(body.username, body.password, client_ip(request))

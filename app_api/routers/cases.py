@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
@@ -12,6 +12,7 @@ from app_api.lean import LeanRoute
 from app_api.responses import JSON
 from app_api.schemas import CaseIn
 from app_api.schemas.cases import CaseOut, TrackOut
+from app_api.schemas.inputs import CursorQuery, Line, TrackingNo
 from app_api.schemas.problem import problems
 from casework import intake, queries
 from hotline.errors import Forbidden
@@ -51,22 +52,22 @@ async def submit_case(body: CaseIn, request: Request) -> JSON:
 async def my_cases(
     who: Principal = Depends(citizen),
     limit: int = Query(default=20, ge=1, le=100),
-    cursor: str | None = Query(default=None, max_length=64),
+    cursor: CursorQuery = None,
 ) -> dict[str, Any]:
     return await queries.my_cases(who, limit, cursor)
 
 
-@router.get(
-    "/cases/{tracking_no}", response_model=CaseOut, responses=problems(401, 404)
-)
-async def read_case(tracking_no: str, who: Principal = Depends(principal)) -> dict[str, Any]:
+@router.get("/cases/{tracking_no}", response_model=CaseOut, responses=problems(401, 404))
+async def read_case(tracking_no: TrackingNo, who: Principal = Depends(principal)) -> dict[str, Any]:
     """诉求全文和办理经过：提交人本人（及其自助终端）和范围覆盖该诉求的工作人员可见。"""
     return await queries.read_case(who, tracking_no)
 
 
 @router.get("/track/{tracking_no}", response_model=TrackOut, responses=problems(404, 429))
 async def track(
-    tracking_no: str, request: Request, code: str = Query(default="", max_length=12)
+    tracking_no: TrackingNo,
+    request: Request,
+    code: Annotated[Line, Query(max_length=12, description="6 位查询码")] = "",
 ) -> dict[str, Any]:
     """凭诉求编号和查询码查询办理进度（无需登录）：状态、公开的办理经过和答复。"""
     return await queries.track(tracking_no, code, client_ip(request))

@@ -7,8 +7,11 @@ otherwise the passive reply.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Query, Request, Response
 
+from app_api.schemas.inputs import Line
 from hotline import settings as settings_mod
 from hotline.errors import NotFound
 from wechat import official_account as oa
@@ -31,10 +34,10 @@ def _reply(outcome: oa.Outcome) -> Response:
 
 @router.get(PATH, response_class=Response)
 async def verify(
-    signature: str = Query(default="", max_length=64),
-    timestamp: str = Query(default="", max_length=16),
-    nonce: str = Query(default="", max_length=64),
-    echostr: str = Query(default="", max_length=128),
+    signature: Annotated[Line, Query(max_length=64)] = "",
+    timestamp: Annotated[Line, Query(max_length=16)] = "",
+    nonce: Annotated[Line, Query(max_length=64)] = "",
+    echostr: Annotated[Line, Query(max_length=128)] = "",
 ) -> Response:
     """WeChat's server-URL check: ``echostr`` back when the signature matches, else 403."""
     _configured()
@@ -44,11 +47,11 @@ async def verify(
 @router.post(PATH, response_class=Response)
 async def receive(
     request: Request,
-    signature: str = Query(default="", max_length=64),
-    timestamp: str = Query(default="", max_length=16),
-    nonce: str = Query(default="", max_length=64),
-    encrypt_type: str = Query(default="", max_length=16),
-    msg_signature: str = Query(default="", max_length=64),
+    signature: Annotated[Line, Query(max_length=64)] = "",
+    timestamp: Annotated[Line, Query(max_length=16)] = "",
+    nonce: Annotated[Line, Query(max_length=64)] = "",
+    encrypt_type: Annotated[Line, Query(max_length=16)] = "",
+    msg_signature: Annotated[Line, Query(max_length=64)] = "",
 ) -> Response:
     """A message or event pushed by WeChat (XML); answered with the passive reply."""
     _configured()

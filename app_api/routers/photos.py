@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 
 from app_api.deps import optional_principal, principal
 from app_api.responses import JSON
+from app_api.schemas.inputs import Line
 from hotline.errors import Problem, ValidationProblem
 from identity.principal import Principal
 from media import service as media_service
@@ -76,10 +79,10 @@ async def upload_photo(request: Request, who: Principal = Depends(principal)) ->
     responses={200: {"content": {"image/jpeg": {}}, "description": "the stored variant"}},
 )
 async def photo_file(
-    photo_id: str,
-    variant: str,
-    exp: str | None = None,
-    sig: str | None = None,
+    photo_id: Annotated[Line, Path()],
+    variant: Annotated[Line, Path()],
+    exp: Annotated[Line | None, Query()] = None,
+    sig: Annotated[Line | None, Query()] = None,
     authorization: str | None = Header(default=None),
     x_device_key: str | None = Header(default=None),
     if_none_match: str | None = Header(default=None),

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 
 from app_api.deps import require_roles, staff
+from app_api.schemas.inputs import CursorQuery, Day, DayQuery, IdQuery, LineQuery
 from casework import queues, stats
 from casework.transitions import STATES
 from hotline.errors import ValidationProblem
@@ -23,12 +23,12 @@ STATS_ROLES = ("supervisor", "admin")
 async def staff_cases(
     who: Principal = Depends(staff),
     light: Literal["red", "yellow", "green"] | None = Query(default=None),
-    status: str | None = Query(default=None, max_length=24),
-    unit_id: int | None = Query(default=None, ge=1),
+    status: LineQuery = None,
+    unit_id: IdQuery = None,
     kind: CaseKind | None = Query(default=None),
     overdue: bool | None = Query(default=None),
     limit: int = Query(default=20, ge=1, le=queues.MAX_LIMIT),
-    cursor: str | None = Query(default=None, max_length=120),
+    cursor: CursorQuery = None,
 ) -> dict[str, Any]:
     """Cases in the caller's unit subtree: light queues by deadline, others newest first."""
     if status is not None and status not in STATES:
@@ -48,9 +48,9 @@ async def staff_cases(
 @router.get("/staff/stats")
 async def staff_stats(
     who: Principal = Depends(staff),
-    from_: date | None = Query(default=None, alias="from"),
-    to: date | None = Query(default=None),
-    unit_id: int | None = Query(default=None, ge=1),
+    from_: Annotated[Day | None, Query(alias="from")] = None,
+    to: DayQuery = None,
+    unit_id: IdQuery = None,
 ) -> dict[str, Any]:
     """Received, completed, on time, handling days, satisfaction, returns, reopens, overdue."""
     require_roles(who, *STATS_ROLES)

@@ -3,14 +3,25 @@ API (``/admin/rewards/...``, role ``reward_admin`` only: it shows the reporter's
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app_api.deps import citizen, require_roles, staff
+from app_api.schemas.inputs import (
+    Amount,
+    BigId,
+    CursorQuery,
+    Day,
+    DayQuery,
+    Id,
+    Line,
+    LineQuery,
+    Text,
+)
 from casework.calendar import SHANGHAI
 from identity.principal import Principal
 from models.reward import ClaimStatus, PayoutStatus
@@ -19,39 +30,81 @@ from rewards import decisions, export, payouts, programs, queries
 router = APIRouter(tags=["rewards"])
 ADMIN = "/admin/rewards"
 
-Amount = float | int | str
-
-
 class Body(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
 
+def _example(value: dict[str, Any], description: str) -> ConfigDict:
+    return ConfigDict(
+        str_strip_whitespace=True, extra="forbid",
+        json_schema_extra={"examples": [value], "description": description},
+    )
+
+
 class ApproveIn(Body):
+    model_config = _example({"amount": "300.00"}, "批准奖励")
+
     amount: Amount = Field(description="奖励金额（元，最多两位小数）")
 
 
 class DenyIn(Body):
-    reason: str = Field(min_length=1, max_length=200)
+    model_config = _example({"reason": "举报内容经核实不属实"}, "不予奖励")
+
+    reason: Text = Field(min_length=1, max_length=200, description="不予奖励的理由")
 
 
 class RedeemIn(Body):
-    code: str = Field(min_length=6, max_length=20, pattern=r"^[0-9 ]+$")
+    model_config = _example({"code": "4829 1375 0062"}, "凭领奖码在服务大厅兑付")
+
+    code: str = Field(
+        min_length=6, max_length=20, pattern=r"^[0-9 ]+$", description="市民出示的领奖码"
+    )
 
 
 class ProgramBody(Body):
-    name: str = Field(min_length=1, max_length=128)
-    description: str = Field(default="", max_length=2000)
-    categories: list[str] = Field(min_length=1, max_length=50)
-    starts_on: date
-    ends_on: date
-    budget: Amount
-    tiers: dict[Literal["minor", "moderate", "serious", "critical"], Amount]
-    fine_pct: float = Field(default=0.0, ge=0, le=100)
-    fine_cap: Amount = 0
-    monthly_count_limit: int = Field(default=5, ge=1, le=1000)
-    monthly_amount_limit: Amount = 5000
-    claim_deadline_days: int = Field(default=60, ge=1, le=3650)
-    four_eyes_above: Amount | None = None
+    model_config = _example(
+        {
+            "name": "五水共治有奖举报",
+            "description": "举报偷排、漏排污水，经查实给予奖励。",
+            "categories": ["ENV-WATER"],
+            "starts_on": "2026-01-01",
+            "ends_on": "2026-12-31",
+            "budget": "100000.00",
+            "tiers": {"minor": 50, "moderate": 200, "serious": 500, "critical": 2000},
+            "fine_pct": 10,
+            "fine_cap": 5000,
+            "monthly_count_limit": 5,
+            "monthly_amount_limit": 5000,
+            "claim_deadline_days": 60,
+            "four_eyes_above": 500,
+        },
+        "新建奖励项目",
+    )
+
+    name: Line = Field(min_length=1, max_length=128, description="项目名称")
+    description: Text = Field(default="", max_length=2000, description="项目说明")
+    categories: list[Annotated[Line, Field(min_length=1, max_length=32)]] = Field(
+        min_length=1, max_length=50, description="适用的诉求类别代码"
+    )
+    starts_on: Day = Field(description="开始日期")
+    ends_on: Day = Field(description="结束日期（含）")
+    budget: Amount = Field(description="总预算（元）")
+    tiers: dict[Literal["minor", "moderate", "serious", "critical"], Amount] = Field(
+        description="按严重程度的奖励金额（元）"
+    )
+    fine_pct: float = Field(default=0.0, ge=0, le=100, description="按罚没金额计奖的百分比")
+    fine_cap: Amount = Field(default=0, description="按罚没金额计奖的上限（元）")
+    monthly_count_limit: int = Field(default=5, ge=1, le=1000, description="每人每月奖励次数上限")
+    monthly_amount_limit: Amount = Field(default=5000, description="每人每月奖励金额上限（元）")
+    claim_deadline_days: int = Field(
+        default=60, ge=1, le=3650, description="核实后领取奖励的期限（天）"
+    )
+    four_eyes_above: Amount | None = Field(
+        default=None, description="超过此金额（元）须另一名管理员复核；缺省按系统设置"
+    )
+
+
+ClaimId = Annotated[BigId, Path(description="奖励申请编号")]
 
 
 def reward_admin(who: Principal = Depends(staff)) -> Principal:
@@ -69,7 +122,7 @@ async def public_programs() -> list[dict[str, Any]]:
 async def my_claims(
     who: Principal = Depends(citizen),
     limit: int = Query(default=20, ge=1, le=queries.MAX_LIMIT),
-    cursor: str | None = Query(default=None, max_length=64),
+    cursor: CursorQuery = None,
 ) -> dict[str, Any]:
     return await queries.my_claims(who, limit, cursor)
 
@@ -91,11 +144,11 @@ async def create_program(
 async def list_claims(
     _: Principal = Depends(reward_admin),
     status: ClaimStatus | None = Query(default=None),
-    program_id: int | None = Query(default=None, ge=1),
-    category_code: str | None = Query(default=None, max_length=32),
+    program_id: Annotated[Id | None, Query(description="奖励项目编号")] = None,
+    category_code: LineQuery = None,
     flagged: bool | None = Query(default=None),
     limit: int = Query(default=20, ge=1, le=queries.MAX_LIMIT),
-    cursor: str | None = Query(default=None, max_length=64),
+    cursor: CursorQuery = None,
 ) -> dict[str, Any]:
     return await queries.list_claims(
         status=status.value if status else None,
@@ -108,14 +161,14 @@ async def list_claims(
 
 
 @router.get(f"{ADMIN}/claims/{{claim_id}}")
-async def claim_detail(claim_id: int, _: Principal = Depends(reward_admin)) -> dict[str, Any]:
+async def claim_detail(claim_id: ClaimId, _: Principal = Depends(reward_admin)) -> dict[str, Any]:
     """The claim with the reporter's identity, the case, payouts and the verified audit trail."""
     return await queries.claim_detail(claim_id)
 
 
 @router.post(f"{ADMIN}/claims/{{claim_id}}/approve")
 async def approve(
-    claim_id: int, body: ApproveIn, who: Principal = Depends(reward_admin)
+    claim_id: ClaimId, body: ApproveIn, who: Principal = Depends(reward_admin)
 ) -> dict[str, Any]:
     """Approve an amount within the programme's rules (a second administrator above the
     four-eyes threshold or for a flagged claim)."""
@@ -124,7 +177,7 @@ async def approve(
 
 @router.post(f"{ADMIN}/claims/{{claim_id}}/deny")
 async def deny(
-    claim_id: int, body: DenyIn, who: Principal = Depends(reward_admin)
+    claim_id: ClaimId, body: DenyIn, who: Principal = Depends(reward_admin)
 ) -> dict[str, Any]:
     return await decisions.deny(who, claim_id, body.reason)
 
@@ -134,7 +187,7 @@ async def list_payouts(
     _: Principal = Depends(reward_admin),
     status: PayoutStatus | None = Query(default=None),
     limit: int = Query(default=20, ge=1, le=queries.MAX_LIMIT),
-    cursor: str | None = Query(default=None, max_length=64),
+    cursor: CursorQuery = None,
 ) -> dict[str, Any]:
     return await queries.list_payouts(
         status=status.value if status else None, limit=limit, cursor=cursor
@@ -150,8 +203,8 @@ async def redeem(body: RedeemIn, who: Principal = Depends(reward_admin)) -> dict
 @router.get(f"{ADMIN}/export.csv", response_class=Response)
 async def export_csv(
     _: Principal = Depends(reward_admin),
-    from_: date | None = Query(default=None, alias="from"),
-    to: date | None = Query(default=None),
+    from_: Annotated[Day | None, Query(alias="from")] = None,
+    to: DayQuery = None,
 ) -> Response:
     """Decided claims and payouts for the finance office (decision dates, inclusive)."""
     body = await export.claims_csv(from_, to)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
@@ -12,7 +12,8 @@ from pydantic import Field, field_validator
 from app_api.deps import citizen, client_ip
 from app_api.responses import JSON
 from app_api.routers import official_account
-from app_api.schemas import Strict
+from app_api.schemas.inputs import Line
+from app_api.schemas.requests import Strict, example
 from hotline import settings as settings_mod
 from identity.principal import Principal
 from wechat import mini, oauth
@@ -27,13 +28,29 @@ def install(app: FastAPI, api_prefix: str) -> None:
 
 
 class WeChatCodeIn(Strict):
-    code: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_\-]+$")
+    """A one-time ``code`` from the mini-program (``wx.login`` or the ``getPhoneNumber`` button)."""
+
+    model_config = example(
+        {"code": "0a3Xk8000Lq0aR1W2z200Pa6rY3Xk80b"}, "小程序返回的一次性 code"
+    )
+
+    code: str = Field(
+        min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_\-]+$",
+        description="小程序 wx.login 或手机号按钮返回的一次性 code",
+    )
 
 
 class SubscriptionsIn(Strict):
     """What ``wx.requestSubscribeMessage`` reported: template id -> accept|reject|ban|filter."""
 
-    results: dict[str, str] = Field(min_length=1, max_length=20)
+    model_config = example(
+        {"results": {"tmpl-case-progress-01": "accept"}}, "订阅消息授权结果"
+    )
+
+    results: dict[str, str] = Field(
+        min_length=1, max_length=20,
+        description="模板 id → accept | reject | ban | filter（wx.requestSubscribeMessage 的结果）",
+    )
 
     @field_validator("results")
     @classmethod
@@ -74,7 +91,7 @@ async def wechat_subscriptions(
 
 @router.get("/wechat/oauth/authorize", status_code=302, response_class=RedirectResponse)
 async def wechat_oauth_authorize(
-    next: str | None = Query(default=None, max_length=512),
+    next: Annotated[Line | None, Query(max_length=512, description="登录后返回的本站路径")] = None,
 ) -> RedirectResponse:
     """Start ``snsapi_base`` OAuth for an H5 page; ``next`` is a path on this site to return to."""
     start = oauth.begin(next)
@@ -89,8 +106,8 @@ async def wechat_oauth_authorize(
 @router.get("/wechat/oauth/callback", response_model=None)
 async def wechat_oauth_callback(
     request: Request,
-    code: str | None = Query(default=None, max_length=128),
-    state: str | None = Query(default=None, max_length=128),
+    code: Annotated[Line | None, Query(max_length=128)] = None,
+    state: Annotated[Line | None, Query(max_length=128)] = None,
 ) -> Response:
     """WeChat returns here: state checked against this browser's cookie, code exchanged, tokens
     issued -- in the fragment of a redirect to ``next``, or as JSON without one."""

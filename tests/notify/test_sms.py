@@ -9,9 +9,12 @@ from datetime import UTC, datetime, timedelta
 
 from hotline.crypto import decrypt
 from models.outbox import OutboxMessage
+from notify.sms_aliyun import parse_endpoint
 from notify.worker import Worker
+from tests.fakes.aliyun_sms import FakeAliyunSms
 from tests.notify import support as ns
 from tests.notify.support import (
+    SIGN,
     TEMPLATE_CODES,
     add_rows,
     drain_all,
@@ -207,3 +210,29 @@ async def test_console_sink_without_provider_prints_the_login_code(settings, cap
     row = await OutboxMessage.get(template="login_code")
     assert (row.status, row.channel, row.provider_status) == ("sent", "sms", "console")
     assert json.loads(decrypt(row.params_enc)) == {"code": "654321"}
+
+
+async def test_an_http_endpoint_means_plain_http(settings):
+    """``HOTLINE_SMS_ENDPOINT=http://host:port`` is spoken to over plain HTTP, not HTTPS."""
+    plain = FakeAliyunSms({"test-ak": "test-secret"}, sign_names={SIGN})
+    url = plain.start()
+    assert url.startswith("http://")
+    try:
+        worker = Worker(quiet_off(
+            settings, sms_access_key_id="test-ak", sms_access_key_secret="test-secret",
+            sms_sign_name=SIGN, sms_endpoint=url, sms_template_codes=TEMPLATE_CODES,
+        ))
+        try:
+            ids = await add_rows(3)
+            await drain_all(worker)
+        finally:
+            await worker.close()
+        assert await statuses() == {"sent": 3}
+        assert set(plain.messages) == {f"hl{i}" for i in ids}
+    finally:
+        plain.stop()
+    assert parse_endpoint(url, "https")[2] == "http"
+    assert parse_endpoint("dysmsapi.aliyuncs.com", "https") == (
+        "dysmsapi.aliyuncs.com", 443, "https"
+    )
+    assert parse_endpoint("https://sms.example:8443", "http") == ("sms.example", 8443, "https")

@@ -154,9 +154,15 @@ async def test_query_misses_are_throttled(oa: OAChannel, client: httpx.AsyncClie
     wrong = "111111" if case["query_code"] != "111111" else "222222"
     replies = [await oa.say("o-guess", f"查询 {case['tracking_no']} {wrong}") for _ in range(12)]
     assert "未找到" in replies[0] and "频繁" in replies[-1]
-    # only misses count: the right code still answers
-    ok = await oa.say("o-other", f"查询 {case['tracking_no']} {case['query_code']}")
-    assert "办理状态" in ok
+    # the case is locked as on /track: the right code gets the same answer, from anyone
+    locked = await oa.say("o-other", f"查询 {case['tracking_no']} {case['query_code']}")
+    assert locked == replies[-1]
+    r = await client.get(f"/api/v1/track/{case['tracking_no']}?code={case['query_code']}")
+    assert r.status_code == 429
+    # its owner, who needs no code, still sees it
+    owner = await Case.get(tracking_no=case["tracking_no"]).values_list("citizen_id", flat=True)
+    await Citizen.filter(id=owner).update(openid_oa="o-owner")
+    assert "办理状态" in await oa.say("o-owner", f"查询{case['tracking_no']}")
 
 
 async def test_retried_query_gets_the_same_reply(oa: OAChannel, client: httpx.AsyncClient) -> None:
