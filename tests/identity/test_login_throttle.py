@@ -9,11 +9,11 @@ from typing import Any
 
 import httpx
 import pytest
-from hotline.seed import DEMO_PASSWORD
 
 from hotline import ratelimit
 from hotline import settings as settings_mod
 from identity.staff import create_staff
+from launch.seed import DEMO_PASSWORD
 from models.audit import LoginResult, StaffLoginAttempt
 from models.citizen import Citizen
 from models.org import Staff, Unit
