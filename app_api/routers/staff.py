@@ -10,12 +10,12 @@ import inspect
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends
-from fastapi import Path as PathParam
 from pydantic import BaseModel
 
 from app_api.deps import citizen, staff
 from app_api.schemas.actions import ACTION_BODIES, RatingIn
 from app_api.schemas.cases import CaseOut
+from app_api.schemas.inputs import TrackingNo
 from app_api.schemas.problem import problems
 from casework import lifecycle, queries, routing
 from casework.transitions import BY_ACTION, STAFF_ACTIONS, SUPERUSER_ROLES, Transition
@@ -24,10 +24,6 @@ from identity.principal import Principal
 router = APIRouter(tags=["casework"])
 
 ACTION_ERRORS = problems(400, 401, 403, 404, 409)
-
-
-def _tracking_no() -> Any:
-    return PathParam(description="诉求编号（例如 20261127-000123）", max_length=32)
 
 
 def payload(body: BaseModel) -> dict[str, Any]:
@@ -54,7 +50,7 @@ def _action_route(t: Transition) -> None:
     kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
     endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]  # read by FastAPI
         [
-            inspect.Parameter("no", kind, annotation=str, default=_tracking_no()),
+            inspect.Parameter("no", kind, annotation=TrackingNo),
             inspect.Parameter("body", kind, annotation=model, default=body),
             inspect.Parameter("who", kind, annotation=Principal, default=Depends(staff)),
         ]
@@ -77,7 +73,7 @@ for _t in STAFF_ACTIONS:
 
 
 @router.get("/staff/cases/{no}/routing")
-async def suggested_unit(no: str, who: Principal = Depends(staff)) -> dict[str, Any]:
+async def suggested_unit(no: TrackingNo, who: Principal = Depends(staff)) -> dict[str, Any]:
     case = await queries.read_case(who, no)
     region = (case.get("location") or {}).get("region_code")
     unit = await routing.suggest_unit(case["category_code"], region)
@@ -93,7 +89,7 @@ async def suggested_unit(no: str, who: Principal = Depends(staff)) -> dict[str, 
     responses=ACTION_ERRORS,
 )
 async def rate(
-    body: RatingIn, no: str = _tracking_no(), who: Principal = Depends(citizen)
+    no: TrackingNo, body: RatingIn, who: Principal = Depends(citizen)
 ) -> dict[str, Any]:
     """诉求人评价答复，每轮答复一次：3–5 分办结，1–2 分进入核实（实名诉求人另有回访）。"""
     return await lifecycle.perform(who, no, "rate", payload(body))

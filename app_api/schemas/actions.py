@@ -8,19 +8,17 @@ checks for callers that are not HTTP (intake's auto-dispatch, the system).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, get_args
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app_api.schemas.inputs import Id, Line, Text
 from casework.deadlines import MAX_EXTENSION_DAYS
 from casework.steps import SEVERITIES
-
-DB_INT_MAX = 2**31 - 1  # the largest id an integer column holds on PostgreSQL
 
 Procedure = Literal["simple", "normal", "petition"]
 Severity = Literal["minor", "moderate", "serious", "critical"]
 assert get_args(Severity) == SEVERITIES  # the steps' list, spelled out for the type checker
-UnitId = Annotated[int, Field(ge=1, le=DB_INT_MAX)]
 
 
 def _example(example: dict[str, Any]) -> ConfigDict:
@@ -40,19 +38,19 @@ class AnswerIn(BaseModel):
     """直接答复（12345 中心当场答复，不再转办）。"""
 
     model_config = _example({"content": "夜间施工须办理夜间施工许可，可向城管部门举报。"})
-    content: str = _text("答复内容", 5000)
+    content: Text = _text("答复内容", 5000)
 
 
 class DispatchIn(BaseModel):
     """转办到承办单位。"""
 
     model_config = _example({"unit_id": 7, "procedure": "normal", "co_unit_ids": [9]})
-    unit_id: int = Field(ge=1, le=DB_INT_MAX, description="承办单位编号（须在调用者的范围内）")
+    unit_id: Id = Field(description="承办单位编号（须在调用者的范围内）")
     procedure: Procedure = Field(
         description="办理程序：simple 简易（7 个工作日）、"
         "normal 普通（30 日）、petition 信访（60 日）"
     )
-    co_unit_ids: list[UnitId] = Field(
+    co_unit_ids: list[Id] = Field(
         default_factory=list, max_length=20, description="协办单位编号（可选）"
     )
 
@@ -65,7 +63,7 @@ class SignIn(BaseModel):
 
 class ReasonIn(BaseModel):
     model_config = _example({"reason": "不属于本单位职责"})
-    reason: str = _text("理由", 1000)
+    reason: Text = _text("理由", 1000)
 
 
 class ReturnIn(ReasonIn):
@@ -86,7 +84,7 @@ class NoticeIn(BaseModel):
     """告知诉求人受理情况（告知）。"""
 
     model_config = _example({"content": "已受理，将于 30 日内办结。"})
-    content: str = _text("告知内容", 5000)
+    content: Text = _text("告知内容", 5000)
 
 
 class ReplyIn(BaseModel):
@@ -95,7 +93,7 @@ class ReplyIn(BaseModel):
     model_config = _example(
         {"content": "经查，工地已停止夜间施工。", "public": True, "verified": True}
     )
-    content: str = _text("答复内容", 5000)
+    content: Text = _text("答复内容", 5000)
     public: bool = Field(default=False, description="答复内容是否可公开")
     verified: bool | None = Field(default=None, description="举报是否查实（奖励评定使用）")
     severity: Severity | None = Field(
@@ -111,7 +109,7 @@ class ExtensionIn(BaseModel):
     days: int = Field(
         ge=1, le=max(MAX_EXTENSION_DAYS.values()), description="延期天数（自然日，最多 30 天）"
     )
-    reason: str = _text("延期理由", 1000)
+    reason: Text = _text("延期理由", 1000)
 
 
 class ExtensionDecisionIn(BaseModel):
@@ -125,7 +123,7 @@ class SuperviseIn(BaseModel):
     """督办：记录督办意见并通知承办单位。"""
 
     model_config = _example({"note": "请加快办理，本周内答复群众。"})
-    note: str = _text("督办意见", 1000)
+    note: Text = _text("督办意见", 1000)
 
 
 class CallbackIn(BaseModel):
@@ -134,7 +132,7 @@ class CallbackIn(BaseModel):
     model_config = _example({"reached": True, "satisfied": True, "note": "已回访，群众满意"})
     reached: bool = Field(description="是否联系上诉求人")
     satisfied: bool | None = Field(default=None, description="诉求人是否满意（未联系上可省略）")
-    note: str = _text("回访记录", 1000)
+    note: Text = _text("回访记录", 1000)
 
 
 class VerifyIn(BaseModel):
@@ -144,14 +142,14 @@ class VerifyIn(BaseModel):
     outcome: Literal["upheld", "reopen"] = Field(
         description="upheld 维持原答复并办结；reopen 重新办理（重新计算办结时限）"
     )
-    note: str = _text("核实意见", 1000)
+    note: Text = _text("核实意见", 1000)
 
 
 class MergeIn(BaseModel):
     """与另一件诉求合并办理（本件不再单独办理）。"""
 
     model_config = _example({"into": "20261127-000120"})
-    into: str = Field(min_length=1, max_length=32, description="合并到的诉求编号")
+    into: Line = Field(min_length=1, max_length=32, description="合并到的诉求编号")
 
 
 class RatingIn(BaseModel):
@@ -159,7 +157,7 @@ class RatingIn(BaseModel):
 
     model_config = _example({"score": 4, "comment": "处理及时"})
     score: int = Field(ge=1, le=5, description="评分：1 非常不满意 … 5 非常满意（1–2 将被核实）")
-    comment: str = Field(default="", max_length=1000, description="评价内容（可选）")
+    comment: Text = Field(default="", max_length=1000, description="评价内容（可选）")
 
 
 # action (casework.transitions) -> its request body
