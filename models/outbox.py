@@ -15,6 +15,7 @@ class OutboxStatus(StrEnum):
     delivered = "delivered"
     failed = "failed"
     dead = "dead"
+    suppressed = "suppressed"  # the citizen turned every allowed channel off (not sent)
 
 
 class OutboxMessage(Model):

@@ -48,6 +48,7 @@ TRANSACTIONAL_TABLES = [
     "staff_login_attempt",
     "refresh_token",
     "sms_code",
+    "real_name_verification",
     "citizen",
     "daily_counter",
     "device",
