@@ -8,6 +8,8 @@ from fastapi import APIRouter, Body, Depends
 
 from app_api.deps import citizen, staff
 from app_api.responses import JSON
+from app_api.schemas.problem import problems
+from app_api.schemas.staff import RoutingOut
 from casework import lifecycle, queries, routing
 from identity.principal import Principal
 
@@ -52,7 +54,7 @@ for _path, _action in [
     _route(_path, _action)
 
 
-@router.get("/staff/cases/{no}/routing")
+@router.get("/staff/cases/{no}/routing", response_model=RoutingOut, responses=problems(404))
 async def suggested_unit(no: str, who: Principal = Depends(staff)) -> dict[str, Any]:
     case = await queries.read_case(who, no)
     region = (case.get("location") or {}).get("region_code")
