@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from tortoise.exceptions import ValidationError as FieldValidationError
 
 from app_api.responses import ProblemJSON, problem
 from hotline.errors import Problem
@@ -49,6 +50,13 @@ def install(app: FastAPI) -> None:
         return problem(
             exc.status_code, code, str(exc.detail), str(exc.detail), getattr(exc, "headers", None)
         )
+
+    @app.exception_handler(FieldValidationError)
+    async def _field(request: Request, exc: FieldValidationError) -> ProblemJSON:
+        # A value the database column cannot hold (too long, out of range) reached a query: the
+        # input was bad, whichever check should have stopped it earlier.
+        log.warning("field validation on %s %s: %s", request.method, request.url.path, exc)
+        return problem(422, "invalid_value", "Invalid input", "请求中的某个值超出允许范围")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> ProblemJSON:
