@@ -16,7 +16,7 @@ log = logging.getLogger("hotline.api")
 
 
 def _validation_detail(exc: RequestValidationError) -> tuple[str, str, list[dict[str, object]]]:
-    errors = []
+    errors: list[dict[str, object]] = []
     code = "validation_error"
     for err in exc.errors():
         if err.get("type") == "json_invalid":

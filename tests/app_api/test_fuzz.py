@@ -122,18 +122,23 @@ async def _some_cases(client: httpx.AsyncClient, callers: dict[str, dict[str, st
 
 
 def _request(
-    client: httpx.AsyncClient, case: schemathesis.Case, headers: dict[str, str]
+    client: httpx.AsyncClient, case: schemathesis.Case[Any], headers: dict[str, str]
 ) -> httpx.Request:
     """The request schemathesis built (encoded as ``requests`` would send it), for httpx."""
     kwargs = case.as_transport_kwargs(base_url="http://testserver")
     kwargs["headers"] = {**headers, **(kwargs.get("headers") or {})}
     prepared = requests.Request(**kwargs).prepare()
     body = prepared.body
+    if isinstance(body, str):
+        body = body.encode()
+    if not isinstance(body, bytes | None):
+        raise TypeError(f"unexpected request body {type(body).__name__}")
+    headers = {
+        name: value.decode("latin-1") if isinstance(value, bytes) else value
+        for name, value in prepared.headers.items()
+    }
     return client.build_request(
-        prepared.method or "GET",
-        prepared.url or "",
-        headers=dict(prepared.headers),
-        content=body.encode() if isinstance(body, str) else body,
+        prepared.method or "GET", prepared.url or "", headers=headers, content=body
     )
 
 
@@ -152,7 +157,7 @@ async def test_operation(
 
     found: dict[tuple[str, int], str] = {}  # (failure kind, status) -> how to reproduce it
 
-    def check(case: schemathesis.Case, caller: str) -> None:
+    def check(case: schemathesis.Case[Any], caller: str) -> None:
         request = _request(client, case, callers[caller])
         response = run(client.send(request))
         try:
@@ -177,7 +182,7 @@ async def test_operation(
         suppress_health_check=list(hypothesis.HealthCheck),
     )
     @hypothesis.given(case=strategy, caller=st.sampled_from(CALLERS))
-    def fuzz(case: schemathesis.Case, caller: str) -> None:
+    def fuzz(case: schemathesis.Case[Any], caller: str) -> None:
         check(case, caller)
 
     await asyncio.to_thread(fuzz)
