@@ -168,6 +168,22 @@ async def test_operation(
                 how = f"as {caller}: {case.as_curl_command()}\n    {failure.message}"
                 found.setdefault(key, how)
 
+    def coverage() -> None:
+        """schemathesis's deterministic boundary cases (lengths, ranges, types, missing parts),
+        valid and invalid, each sent as the next caller in turn."""
+        modes = [schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE]
+        cases = schema.iter_coverage_cases(
+            operation,
+            generation_modes=modes,
+            generation_config=schema.config.generation_for(operation=operation),
+        )
+        turn = 0
+        for case in cases:
+            if case.method.upper() != method:  # other methods: Starlette's 405, not ours
+                continue
+            check(case, CALLERS[turn % len(CALLERS)])
+            turn += 1
+
     strategy = st.one_of(
         operation.as_strategy(generation_mode=schemathesis.GenerationMode.POSITIVE),
         operation.as_strategy(generation_mode=schemathesis.GenerationMode.NEGATIVE),
@@ -185,6 +201,7 @@ async def test_operation(
     def fuzz(case: schemathesis.Case[Any], caller: str) -> None:
         check(case, caller)
 
+    await asyncio.to_thread(coverage)
     await asyncio.to_thread(fuzz)
     report = [f"{kind} [{status}] {how}" for (kind, status), how in sorted(found.items())]
     if report:
