@@ -30,6 +30,22 @@ async def test_a_value_no_column_can_hold_is_a_4xx(quiet_client: httpx.AsyncClie
     assert r.headers["content-type"] == PROBLEM_MEDIA_TYPE
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/staff/cases/a%00b/routing",  # PostgreSQL refuses NUL in text
+        "/api/v1/staff/cases?unit_id=18446744073709551616",  # past int64 and SQLite INTEGER
+    ],
+)
+async def test_a_value_the_database_refuses_is_a_4xx(
+    quiet_client: httpx.AsyncClient, url: str
+) -> None:
+    token = await login_staff(quiet_client, "admin")
+    r = await quiet_client.get(url, headers=bearer(token))
+    assert 400 <= r.status_code < 500
+    assert r.headers["content-type"] == PROBLEM_MEDIA_TYPE
+
+
 async def test_a_non_ascii_official_account_signature_is_refused(
     quiet_client: httpx.AsyncClient, wx: FakeWeChat
 ) -> None:
