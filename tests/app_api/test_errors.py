@@ -70,3 +70,15 @@ async def test_a_non_ascii_oauth_cookie_is_refused(
 def test_an_absurd_reward_amount_is_a_validation_problem(amount: object) -> None:
     with pytest.raises(ValidationProblem):
         to_fen(amount)
+
+
+async def test_a_problem_echoing_a_huge_integer_is_still_rendered(
+    quiet_client: httpx.AsyncClient, citizen_token: str
+) -> None:
+    from tests.conftest import COMPLAINT
+
+    r = await quiet_client.post(
+        "/api/v1/cases", json=COMPLAINT | {"photo_ids": [2**64]}, headers=bearer(citizen_token)
+    )
+    assert r.status_code == 422
+    assert r.headers["content-type"] == PROBLEM_MEDIA_TYPE
