@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from app_api import errors
+from app_api import errors, openapi
 from app_api.limits import BodyLimit
 from app_api.responses import JSON
 from app_api.routers import auth, cases, health, intake, photos, queues, reference, staff
@@ -75,4 +75,5 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> F
         app.include_router(router, prefix=api)
     wechat_routes.install(app, api)
     app.include_router(reward_routes.router, prefix=api)
+    openapi.install(app)
     return app

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 
+from asyncpg.exceptions import DataError as PgDataError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from tortoise.exceptions import IntegrityError
+from tortoise.exceptions import IntegrityError, OperationalError
+from tortoise.exceptions import ValidationError as FieldValidationError
 
 from app_api import deps
 from app_api.responses import ProblemJSON, problem
@@ -38,6 +40,29 @@ def _validation_detail(exc: RequestValidationError) -> tuple[str, str, list[dict
     return code, detail, errors
 
 
+def _data_exception(exc: BaseException) -> bool:
+    """The database refused a value itself (SQLSTATE class 22 on PostgreSQL: a NUL byte in
+    text, a number past its column), anywhere in the exception's chain."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if str(getattr(seen, "sqlstate", "") or "").startswith("22"):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _invalid_value(request: Request, exc: BaseException) -> ProblemJSON:
+    # The input was bad, whichever check should have stopped it earlier: log it to be found.
+    log.warning("refused value on %s %s: %r", request.method, request.url.path, exc)
+    detail = "请求中的某个值超出允许范围或含有非法字符"
+    return problem(422, "invalid_value", "Invalid input", detail)
+
+
+def _internal(request: Request) -> ProblemJSON:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem(500, "internal_error", "Internal error", "服务器内部错误，请稍后再试")
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(_: Request, exc: Problem) -> ProblemJSON:
@@ -57,10 +82,29 @@ def install(app: FastAPI) -> None:
             exc.status_code, code, str(exc.detail), str(exc.detail), getattr(exc, "headers", None)
         )
 
+    @app.exception_handler(FieldValidationError)
+    async def _field(request: Request, exc: FieldValidationError) -> ProblemJSON:
+        # a value its model field cannot hold (too long, out of range) reached a query
+        return _invalid_value(request, exc)
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError) -> ProblemJSON:
+        # a number past what the driver can bind (SQLite 2^63, asyncpg int32/int64)
+        return _invalid_value(request, exc)
+
+    @app.exception_handler(PgDataError)
+    async def _pg_data(request: Request, exc: PgDataError) -> ProblemJSON:
+        return _invalid_value(request, exc)
+
+    @app.exception_handler(OperationalError)
+    async def _database(request: Request, exc: OperationalError) -> ProblemJSON:
+        if _data_exception(exc):  # Tortoise wraps asyncpg's DataError in OperationalError
+            return _invalid_value(request, exc)
+        return _internal(request)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> ProblemJSON:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem(500, "internal_error", "Internal error", "服务器内部错误，请稍后再试")
+        return _internal(request)
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> ProblemJSON:
@@ -68,4 +112,4 @@ def install(app: FastAPI) -> None:
         if await deps.caller_vanished(request):
             detail = "登录已失效，请重新登录"
             return problem(401, "invalid_token", "Authentication required", detail)
-        return await _unexpected(request, exc)
+        return _internal(request)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
@@ -12,7 +13,10 @@ class JSON(JSONResponse):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content)
+        try:
+            return orjson.dumps(content)
+        except TypeError:  # e.g. an integer past 64 bits echoed back from the input
+            return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 class ProblemJSON(JSON):

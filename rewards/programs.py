@@ -37,10 +37,10 @@ def to_fen(amount: Any, label: str = "金额") -> int:
         value = Decimal(str(amount))
     except InvalidOperation as exc:
         raise ValidationProblem(f"{label}须为数字（元）", code="validation_error") from exc
+    if value.is_finite() and value > 10**9:  # before quantize, which fails past its precision
+        raise ValidationProblem(f"{label}过大", code="validation_error")
     if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
         raise ValidationProblem(f"{label}须为不超过两位小数的非负数（元）", code="validation_error")
-    if value > 10**9:
-        raise ValidationProblem(f"{label}过大", code="validation_error")
     return int((value * 100).to_integral_value(ROUND_HALF_UP))
 
 

@@ -155,14 +155,28 @@ async def login_citizen(client: httpx.AsyncClient, phone: str) -> dict[str, Any]
     return r.json()
 
 
-async def login_staff(client: httpx.AsyncClient, username: str) -> str:
-    from launch.seed import DEMO_PASSWORD
+# username -> (staff id, access token): one password check per account per run. Access tokens
+# are stateless JWTs (an hour long), so they outlive the per-test cleaning of refresh tokens;
+# staff rows are not cleaned, and a token is reused only while its account is still that one.
+_staff_tokens: dict[str, tuple[int, str]] = {}
 
+
+async def login_staff(client: httpx.AsyncClient, username: str, *, fresh: bool = False) -> str:
+    """An access token of a demo staff account (password ``DEMO_PASSWORD``), made once per
+    session; ``fresh`` logs in anew (for a test about logging in)."""
+    from launch.seed import DEMO_PASSWORD
+    from models.org import Staff
+
+    cached = None if fresh else _staff_tokens.get(username)
+    if cached is not None and await Staff.exists(id=cached[0], username=username, active=True):
+        return cached[1]
     r = await client.post(
         "/api/v1/auth/staff-login", json={"username": username, "password": DEMO_PASSWORD}
     )
     assert r.status_code == 200, r.text
-    return r.json()["access_token"]
+    reply = r.json()
+    _staff_tokens[username] = (reply["staff"]["id"], reply["access_token"])
+    return reply["access_token"]
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -45,7 +45,8 @@ def signature_ok(token: str, signature: str, timestamp: str, nonce: str) -> bool
         return False
     signer = WeChatSigner()
     signer.add_data(token, timestamp, nonce)
-    return hmac.compare_digest(signer.signature, signature)
+    # bytes: compare_digest refuses str with non-ASCII characters (a TypeError, not a False)
+    return hmac.compare_digest(signer.signature.encode(), signature.encode("utf-8", "replace"))
 
 
 def parse_xml(raw: bytes | str) -> dict[str, Any]:

@@ -100,7 +100,8 @@ def verify(state: str | None, cookie: str | None, now: int | None = None) -> str
     if not cookie or m is None:
         raise _invalid()
     payload, _, mac = cookie.rpartition(".")
-    if not payload or not hmac.compare_digest(mac, _mac("cookie", payload)):
+    expected_mac = _mac("cookie", payload).encode()
+    if not payload or not hmac.compare_digest(mac.encode("utf-8", "replace"), expected_mac):
         raise _invalid()
     try:
         data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))

@@ -12,6 +12,7 @@ from app_api.lean import LeanRoute
 from app_api.responses import JSON
 from app_api.schemas import CaseIn
 from app_api.schemas.cases import CaseOut, TrackOut
+from app_api.schemas.filing import FiledCaseOut, MyCasesOut
 from app_api.schemas.inputs import CursorQuery, Line, TrackingNo
 from app_api.schemas.problem import problems
 from casework import intake, queries
@@ -29,6 +30,10 @@ SUBMIT_ROUTE: dict[str, Any] = {
     "status_code": 201,
     "tags": ["cases"],
     "openapi_extra": deps.HOT_ROUTE_DOC,
+    # Documentation only: the endpoint returns its prebuilt JSON response, which FastAPI sends
+    # as it is (a Response is never re-validated), so the model costs the hot path nothing.
+    "response_model": FiledCaseOut,
+    "responses": problems(401, 403, 409),
 }
 
 
@@ -48,12 +53,13 @@ async def submit_case(body: CaseIn, request: Request) -> JSON:
     return JSON(reply, status_code=status)
 
 
-@router.get("/cases/mine")
+@router.get("/cases/mine", response_model=MyCasesOut)
 async def my_cases(
     who: Principal = Depends(citizen),
     limit: int = Query(default=20, ge=1, le=100),
     cursor: CursorQuery = None,
 ) -> dict[str, Any]:
+    """The caller's own cases, newest first (cursor pagination)."""
     return await queries.my_cases(who, limit, cursor)
 
 

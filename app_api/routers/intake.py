@@ -7,19 +7,25 @@ from fastapi import APIRouter, Depends, Request
 from app_api.deps import idempotency_key, require_roles, staff
 from app_api.responses import JSON
 from app_api.schemas import IntakeCaseIn
+from app_api.schemas.filing import FiledCaseOut
+from app_api.schemas.problem import problems
 from casework import intake
 from identity.principal import Principal
 
 router = APIRouter(prefix="/intake", tags=["intake"])
 
 
-@router.post("/cases", status_code=201)
+@router.post(
+    "/cases", status_code=201, response_model=FiledCaseOut, responses=problems(403, 409)
+)
 async def record_case(
     body: IntakeCaseIn,
     request: Request,
     who: Principal = Depends(staff),
     key: str | None = Depends(idempotency_key),
 ) -> JSON:
+    """An operator records a call, letter or visit (roles operator, admin); the reply is the
+    case with its query code, to read out to the caller. ``Idempotency-Key`` is honoured."""
     require_roles(who, "operator", "admin")
     contact = body.citizen
     sub = body.to_submission(body.channel, contact_name=contact.name if contact else None)

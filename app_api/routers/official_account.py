@@ -12,12 +12,28 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app_api.schemas.inputs import Line
+from app_api.schemas.problem import problems
 from hotline import settings as settings_mod
 from hotline.errors import NotFound
 from wechat import official_account as oa
 
 router = APIRouter(tags=["wechat"])
 PATH = "/wechat/official-account"
+
+_TEXT = {"text/plain": {"schema": {"type": "string"}}}
+_VERIFY_DOC = {
+    200: {"description": "签名正确：原样返回 echostr", "content": _TEXT},
+    403: {"description": "签名错误（纯文本 forbidden）", "content": _TEXT},
+    **problems(404),
+}
+_RECEIVE_DOC = {
+    200: {
+        "description": "被动回复：XML（明文或安全模式），无须回复或无法解析时为纯文本 success",
+        "content": {**_TEXT, "application/xml": {"schema": {"type": "string"}}},
+    },
+    403: {"description": "签名错误（纯文本 forbidden）", "content": _TEXT},
+    **problems(404),
+}
 
 
 def _configured() -> None:
@@ -32,7 +48,7 @@ def _reply(outcome: oa.Outcome) -> Response:
     )
 
 
-@router.get(PATH, response_class=Response)
+@router.get(PATH, response_class=Response, responses=_VERIFY_DOC)
 async def verify(
     signature: Annotated[Line, Query(max_length=64)] = "",
     timestamp: Annotated[Line, Query(max_length=16)] = "",
@@ -44,7 +60,7 @@ async def verify(
     return _reply(oa.verify_url(signature, timestamp, nonce, echostr))
 
 
-@router.post(PATH, response_class=Response)
+@router.post(PATH, response_class=Response, responses=_RECEIVE_DOC)
 async def receive(
     request: Request,
     signature: Annotated[Line, Query(max_length=64)] = "",

@@ -12,6 +12,8 @@ from starlette.formparsers import MultiPartException
 from app_api.deps import optional_principal, principal
 from app_api.responses import JSON
 from app_api.schemas.inputs import Line
+from app_api.schemas.photos import PhotoOut
+from app_api.schemas.problem import problems
 from hotline.errors import Problem, ValidationProblem
 from identity.principal import Principal
 from media import service as media_service
@@ -58,7 +60,13 @@ async def _form(request: Request) -> FormData:
         raise ValidationProblem("上传表单格式不正确", code="invalid_form") from exc
 
 
-@router.post("/photos", status_code=201, openapi_extra=_UPLOAD_BODY)
+@router.post(
+    "/photos",
+    status_code=201,
+    openapi_extra=_UPLOAD_BODY,
+    response_model=PhotoOut,
+    responses=problems(413, 415, 422, 503),
+)
 async def upload_photo(request: Request, who: Principal = Depends(principal)) -> JSON:
     """Upload one photo (multipart field ``file``). Its EXIF position and capture time come back
     to prefill the case; what is stored and served is re-encoded without any metadata."""
@@ -76,7 +84,14 @@ async def upload_photo(request: Request, who: Principal = Depends(principal)) ->
 @router.get(
     "/photos/{photo_id}/{variant}",
     response_class=Response,
-    responses={200: {"content": {"image/jpeg": {}}, "description": "the stored variant"}},
+    responses={
+        200: {
+            "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "照片（JPEG，已去除全部元数据）",
+        },
+        304: {"description": "未修改（If-None-Match 与 ETag 相同）"},
+        **problems(401, 404),
+    },
 )
 async def photo_file(
     photo_id: Annotated[Line, Path()],

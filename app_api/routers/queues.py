@@ -8,6 +8,8 @@ from fastapi import APIRouter, Depends, Query
 
 from app_api.deps import require_roles, staff
 from app_api.schemas.inputs import CursorQuery, Day, DayQuery, IdQuery, LineQuery
+from app_api.schemas.problem import problems
+from app_api.schemas.staff import QueuePageOut, StatsOut
 from casework import queues, stats
 from casework.transitions import STATES
 from hotline.errors import ValidationProblem
@@ -19,7 +21,7 @@ router = APIRouter(tags=["staff"])
 STATS_ROLES = ("supervisor", "admin")
 
 
-@router.get("/staff/cases")
+@router.get("/staff/cases", response_model=QueuePageOut, responses=problems(403, 404))
 async def staff_cases(
     who: Principal = Depends(staff),
     light: Literal["red", "yellow", "green"] | None = Query(default=None),
@@ -45,7 +47,7 @@ async def staff_cases(
     )
 
 
-@router.get("/staff/stats")
+@router.get("/staff/stats", response_model=StatsOut, responses=problems(403, 404))
 async def staff_stats(
     who: Principal = Depends(staff),
     from_: Annotated[Day | None, Query(alias="from")] = None,

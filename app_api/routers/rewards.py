@@ -22,6 +22,17 @@ from app_api.schemas.inputs import (
     LineQuery,
     Text,
 )
+from app_api.schemas.problem import problems
+from app_api.schemas.rewards import (
+    AdminProgramOut,
+    ClaimDetailOut,
+    ClaimOut,
+    ClaimsOut,
+    MyClaimsOut,
+    PayoutsOut,
+    ProgramOut,
+    RedeemOut,
+)
 from casework.calendar import SHANGHAI
 from identity.principal import Principal
 from models.reward import ClaimStatus, PayoutStatus
@@ -112,35 +123,40 @@ def reward_admin(who: Principal = Depends(staff)) -> Principal:
     return who
 
 
-@router.get("/rewards/programs")
+@router.get("/rewards/programs", response_model=list[ProgramOut])
 async def public_programs() -> list[dict[str, Any]]:
     """Programmes open now or later (public): rules, limits, claim deadline, remaining budget."""
     return await programs.public_programs(datetime.now(SHANGHAI).date())
 
 
-@router.get("/rewards/claims/mine")
+@router.get("/rewards/claims/mine", response_model=MyClaimsOut)
 async def my_claims(
     who: Principal = Depends(citizen),
     limit: int = Query(default=20, ge=1, le=queries.MAX_LIMIT),
     cursor: CursorQuery = None,
 ) -> dict[str, Any]:
+    """The caller's own reward claims, newest first, with what they may collect."""
     return await queries.my_claims(who, limit, cursor)
 
 
-@router.get(f"{ADMIN}/programs")
+@router.get(f"{ADMIN}/programs", response_model=list[AdminProgramOut], responses=problems(403))
 async def admin_programs(_: Principal = Depends(reward_admin)) -> list[dict[str, Any]]:
+    """Every programme with its bookkeeping (committed, paid, four-eyes threshold)."""
     return await programs.all_programs()
 
 
-@router.post(f"{ADMIN}/programs", status_code=201)
+@router.post(
+    f"{ADMIN}/programs", status_code=201, response_model=AdminProgramOut, responses=problems(403)
+)
 async def create_program(
     body: ProgramBody, _: Principal = Depends(reward_admin)
 ) -> dict[str, Any]:
+    """Create a programme (amounts in yuan; tiers by severity)."""
     program = await programs.create_program(programs.ProgramIn(**body.model_dump()))
     return programs.program_view(program, admin=True)
 
 
-@router.get(f"{ADMIN}/claims")
+@router.get(f"{ADMIN}/claims", response_model=ClaimsOut, responses=problems(403))
 async def list_claims(
     _: Principal = Depends(reward_admin),
     status: ClaimStatus | None = Query(default=None),
@@ -150,6 +166,7 @@ async def list_claims(
     limit: int = Query(default=20, ge=1, le=queries.MAX_LIMIT),
     cursor: CursorQuery = None,
 ) -> dict[str, Any]:
+    """Claims newest first, filtered by status, programme, category or fraud flag."""
     return await queries.list_claims(
         status=status.value if status else None,
         program_id=program_id,
@@ -160,13 +177,19 @@ async def list_claims(
     )
 
 
-@router.get(f"{ADMIN}/claims/{{claim_id}}")
+@router.get(
+    f"{ADMIN}/claims/{{claim_id}}", response_model=ClaimDetailOut, responses=problems(403, 404)
+)
 async def claim_detail(claim_id: ClaimId, _: Principal = Depends(reward_admin)) -> dict[str, Any]:
     """The claim with the reporter's identity, the case, payouts and the verified audit trail."""
     return await queries.claim_detail(claim_id)
 
 
-@router.post(f"{ADMIN}/claims/{{claim_id}}/approve")
+@router.post(
+    f"{ADMIN}/claims/{{claim_id}}/approve",
+    response_model=ClaimOut,
+    responses=problems(403, 404, 409),
+)
 async def approve(
     claim_id: ClaimId, body: ApproveIn, who: Principal = Depends(reward_admin)
 ) -> dict[str, Any]:
@@ -175,32 +198,48 @@ async def approve(
     return await decisions.approve(who, claim_id, body.amount)
 
 
-@router.post(f"{ADMIN}/claims/{{claim_id}}/deny")
+@router.post(
+    f"{ADMIN}/claims/{{claim_id}}/deny", response_model=ClaimOut, responses=problems(403, 404, 409)
+)
 async def deny(
     claim_id: ClaimId, body: DenyIn, who: Principal = Depends(reward_admin)
 ) -> dict[str, Any]:
+    """Deny a claim, with the reason the reporter will see."""
     return await decisions.deny(who, claim_id, body.reason)
 
 
-@router.get(f"{ADMIN}/payouts")
+@router.get(f"{ADMIN}/payouts", response_model=PayoutsOut, responses=problems(403))
 async def list_payouts(
     _: Principal = Depends(reward_admin),
     status: PayoutStatus | None = Query(default=None),
     limit: int = Query(default=20, ge=1, le=queries.MAX_LIMIT),
     cursor: CursorQuery = None,
 ) -> dict[str, Any]:
+    """Payouts newest first, filtered by status."""
     return await queries.list_payouts(
         status=status.value if status else None, limit=limit, cursor=cursor
     )
 
 
-@router.post(f"{ADMIN}/payouts/redeem")
+@router.post(
+    f"{ADMIN}/payouts/redeem", response_model=RedeemOut, responses=problems(403, 404, 409)
+)
 async def redeem(body: RedeemIn, who: Principal = Depends(reward_admin)) -> dict[str, Any]:
     """Pay a manual reward at a service hall against the citizen's claim code."""
     return await payouts.redeem(who, body.code)
 
 
-@router.get(f"{ADMIN}/export.csv", response_class=Response)
+@router.get(
+    f"{ADMIN}/export.csv",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": "CSV（UTF-8）：已决定的奖励申请及其发放",
+        },
+        **problems(403),
+    },
+)
 async def export_csv(
     _: Principal = Depends(reward_admin),
     from_: Annotated[Day | None, Query(alias="from")] = None,

@@ -17,6 +17,7 @@ from app_api.schemas.actions import ACTION_BODIES, RatingIn
 from app_api.schemas.cases import CaseOut
 from app_api.schemas.inputs import TrackingNo
 from app_api.schemas.problem import problems
+from app_api.schemas.staff import RoutingOut
 from casework import lifecycle, queries, routing
 from casework.transitions import BY_ACTION, STAFF_ACTIONS, SUPERUSER_ROLES, Transition
 from identity.principal import Principal
@@ -72,7 +73,7 @@ for _t in STAFF_ACTIONS:
     _action_route(_t)
 
 
-@router.get("/staff/cases/{no}/routing")
+@router.get("/staff/cases/{no}/routing", response_model=RoutingOut, responses=problems(404))
 async def suggested_unit(no: TrackingNo, who: Principal = Depends(staff)) -> dict[str, Any]:
     case = await queries.read_case(who, no)
     region = (case.get("location") or {}).get("region_code")

@@ -12,8 +12,11 @@ from pydantic import Field, field_validator
 from app_api.deps import citizen, client_ip
 from app_api.responses import JSON
 from app_api.routers import official_account
+from app_api.schemas.auth import CitizenLoginOut
 from app_api.schemas.inputs import Line
+from app_api.schemas.problem import problems
 from app_api.schemas.requests import Strict, example
+from app_api.schemas.wechat import ConsentsOut, WeChatPhoneOut
 from hotline import settings as settings_mod
 from identity.principal import Principal
 from wechat import mini, oauth
@@ -65,14 +68,16 @@ class SubscriptionsIn(Strict):
         return value
 
 
-@router.post("/auth/wechat-login")
+@router.post(
+    "/auth/wechat-login", response_model=CitizenLoginOut, responses=problems(401, 429, 503)
+)
 async def wechat_login(body: WeChatCodeIn, request: Request) -> dict[str, Any]:
     """``{code}`` from ``wx.login``: tokens for the citizen of that WeChat user (channel
     ``wechat_mini``), created on first sign-in."""
     return await mini.login(body.code, client_ip(request))
 
 
-@router.post("/wechat/phone")
+@router.post("/wechat/phone", response_model=WeChatPhoneOut, responses=problems(429, 503))
 async def wechat_phone(body: WeChatCodeIn, who: Principal = Depends(citizen)) -> dict[str, Any]:
     """``{code}`` from the ``getPhoneNumber`` button: binds the phone. If another citizen already
     has it, this account is merged into that one (cases, consents, photos move) and the reply
@@ -80,7 +85,7 @@ async def wechat_phone(body: WeChatCodeIn, who: Principal = Depends(citizen)) ->
     return await mini.bind_phone(who, body.code)
 
 
-@router.post("/wechat/subscriptions")
+@router.post("/wechat/subscriptions", response_model=ConsentsOut)
 async def wechat_subscriptions(
     body: SubscriptionsIn, who: Principal = Depends(citizen)
 ) -> dict[str, Any]:
@@ -89,7 +94,18 @@ async def wechat_subscriptions(
     return await mini.record_consents(who, body.results)
 
 
-@router.get("/wechat/oauth/authorize", status_code=302, response_class=RedirectResponse)
+@router.get(
+    "/wechat/oauth/authorize",
+    status_code=302,
+    response_class=RedirectResponse,
+    responses={
+        302: {
+            "description": "转到微信授权页（并设置 state cookie）",
+            "headers": {"Location": {"schema": {"type": "string"}, "description": "微信授权页"}},
+        },
+        **problems(503),
+    },
+)
 async def wechat_oauth_authorize(
     next: Annotated[Line | None, Query(max_length=512, description="登录后返回的本站路径")] = None,
 ) -> RedirectResponse:
@@ -103,7 +119,17 @@ async def wechat_oauth_authorize(
     return response
 
 
-@router.get("/wechat/oauth/callback", response_model=None)
+@router.get(
+    "/wechat/oauth/callback",
+    response_model=CitizenLoginOut,
+    responses={
+        302: {
+            "description": "有 next 时：转到 next，令牌在 URL 片段（#access_token=…）中",
+            "headers": {"Location": {"schema": {"type": "string"}, "description": "next 页面"}},
+        },
+        **problems(400, 401, 403, 429, 503),
+    },
+)
 async def wechat_oauth_callback(
     request: Request,
     code: Annotated[Line | None, Query(max_length=128)] = None,

@@ -52,8 +52,10 @@ class ProblemOut(BaseModel):
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """``responses=`` for an operation: each status documented as problem+json.
 
-    Every operation also gets 422 (input) and 500 implicitly through the app's OpenAPI hook;
-    list here the statuses specific to the operation.
+    List the statuses specific to the operation (403, 404, 409, 429, ...). The app's OpenAPI
+    hook (``app_api.openapi``) adds what the edge answers by itself (401 for an authenticated
+    operation, 400/413/422 for a body, 422 for parameters) and puts every error under
+    ``application/problem+json`` only.
     """
     return {
         status: {

@@ -117,7 +117,7 @@ async def test_access_token_cannot_refresh_and_garbage_is_401(client):
 
 
 async def test_staff_login(client):
-    token = await login_staff(client, "dispatcher")
+    token = await login_staff(client, "dispatcher", fresh=True)
     r = await client.get("/api/v1/staff/units", headers=bearer(token))
     assert r.status_code == 200
     bad = await client.post(
