@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from fastapi import FastAPI
 
@@ -23,8 +23,19 @@ from rewards import hooks as reward_hooks
 log = logging.getLogger("hotline")
 
 
-def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> FastAPI:
-    """Build the app. With ``manage_db`` the lifespan opens the database and starts workers."""
+# what start-up hands the app to run beside it (launch.workers.start_workers): the edge never
+# imports start-up, which sits above it
+WorkerStarter = Callable[[Settings], list["asyncio.Task[None]"]]
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    manage_db: bool = True,
+    start_workers: WorkerStarter | None = None,
+) -> FastAPI:
+    """Build the app. With ``manage_db`` the lifespan opens the database and, when the settings
+    say workers run in this process, starts them with ``start_workers``."""
     settings = settings_mod.configure(settings)
     reward_hooks.install()  # rewards builds on casework through its hooks
 
@@ -37,9 +48,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> F
         workers: list[asyncio.Task[None]] = []
         try:
             await db.check_schema()
-            if settings.run_workers:
-                from launch.workers import start_workers
-
+            if settings.run_workers and start_workers is not None:
                 workers = start_workers(settings)
             yield
         finally:

@@ -172,7 +172,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         args.access_log = settings.env == "development"
     print(startup_summary(settings, args.host, args.port, demo=demo, access_log=args.access_log))
     sys.stdout.flush()
-    app = create_app(settings)
+    from launch.workers import start_workers
+
+    app = create_app(settings, start_workers=start_workers)
     # What start-up built (modules, routes, schemas) lives as long as the process: keep it out
     # of the cyclic collector's full passes, which otherwise stall requests under load.
     gc.freeze()

@@ -77,12 +77,6 @@ def test_production_refuses_to_start_without_keys(cli_env):
     assert "HOTLINE_SECRET_KEY" in r.stderr
 
 
-def test_hotline_module_is_an_alias_of_launch(cli_env):
-    r = subprocess.run([sys.executable, "-m", "hotline", "transitions"], env=cli_env,
-                       capture_output=True, text=True, timeout=60)
-    assert r.returncode == 0 and "| `dispatch` |" in r.stdout
-
-
 def test_serve_starts_with_a_summary_and_logs_requests(cli_env):
     import socket
     import time
