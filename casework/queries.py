@@ -46,7 +46,7 @@ async def newest_first(
     rows = await query.order_by("-id").limit(limit + 1)
     page = rows[:limit]
     more = len(rows) > limit
-    return page, encode_cursor(page[-1].id, tag) if more else None  # type: ignore[attr-defined]
+    return page, encode_cursor(page[-1].pk, tag) if more else None
 
 
 def can_read(viewer: Principal, case: Case) -> bool:

@@ -35,7 +35,11 @@ def _compute(cal: WorkCalendar, rule: str, start: datetime, n: int) -> Due:
         return dispatch_due(cal, start)
     if rule == "sign":
         return sign_due(cal, start, n or SIGN_HOURS)
-    return add_limit(cal, start, Limit(n, rule))  # type: ignore[arg-type]
+    if rule == "days":
+        return add_limit(cal, start, Limit(n, "days"))
+    if rule == "working_days":
+        return add_limit(cal, start, Limit(n, "working_days"))
+    raise ValueError(f"unknown deadline rule {rule!r}")
 
 
 def set_due(

@@ -251,7 +251,7 @@ async def _supervise(
         head = heads[row["id"]]
         due_at = from_db_time(row["due_at"])
         draft = new_event(
-            head,  # type: ignore[arg-type]
+            head,
             action="supervise",
             actor_role="system",
             actor_id=None,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from hotline import chain
-from models.case import Case, CaseEvent
+from models.case import CaseEvent
 
 
 def _fields(
@@ -41,8 +41,16 @@ class EventDraft:
         return CaseEvent(case_id=case_id, **self.fields)
 
 
+class ChainHead(Protocol):
+    """What :func:`new_event` reads and advances: a case, or the sweeper's light row of one."""
+
+    tracking_no: str
+    event_count: int
+    last_event_hash: str
+
+
 def new_event(
-    case: Case,
+    case: ChainHead,
     *,
     action: str,
     actor_role: str,
