@@ -101,6 +101,31 @@ async def rotate(refresh_token: str) -> tuple[str, dict[str, Any]]:
     return claims["sub"], extra
 
 
+async def revoke(subject: str, refresh_token: str) -> bool:
+    """Revoke one refresh token if it is ``subject``'s (signed by us, of type refresh). Any
+    other token — another caller's, expired, forged — is left alone, and the caller is told
+    nothing either way: the answer does not reveal whose a token is. True when one was
+    revoked (for logs and tests)."""
+    try:
+        claims = jwt.decode(
+            refresh_token, settings_mod.current().secret_key, algorithms=[ALG],
+            options={"verify_exp": False},
+        )
+    except jwt.PyJWTError:
+        return False
+    if claims.get("typ") != "refresh" or claims.get("sub") != subject:
+        return False
+    jti = claims.get("jti")
+    if not isinstance(jti, str):
+        return False
+    return await RefreshToken.filter(jti=jti, subject=subject, used=False).update(used=True) > 0
+
+
+async def revoke_all(subject: str) -> int:
+    """Revoke every refresh token of ``subject`` (all sessions); returns how many were live."""
+    return await RefreshToken.filter(subject=subject, used=False).update(used=True)
+
+
 async def subject_active(subject: str) -> bool:
     """Whether a token's subject may still sign in: an active staff member, a citizen not
     deleted nor merged into another."""
