@@ -37,7 +37,9 @@ def _validation_detail(exc: RequestValidationError) -> tuple[str, str, list[dict
                 "type": str(err.get("type", "")),
             }
         )
-    detail = "请求体不是合法的 JSON" if code == "malformed_json" else named or unknown or "请求参数不合法"
+    detail = named or unknown or "请求参数不合法"
+    if code == "malformed_json":
+        detail = "请求体不是合法的 JSON"
     return code, detail, errors
 
 
