@@ -9,6 +9,7 @@ from hotline.crypto import decrypt, encrypt, lookup_hash
 from models.case import Case
 from models.citizen import Citizen, SmsCode
 from models.ops import RefreshToken
+from models.org import Staff
 from models.outbox import OutboxMessage
 from tests.casework.test_queues import new_case
 from tests.conftest import bearer, last_sms_text, login_citizen, login_staff, reset_rate_limits
@@ -272,3 +273,47 @@ async def test_logout_bad_input(client, citizen_token):
     r = await client.post("/api/v1/auth/logout", json={"all": True},
                           headers={"X-Device-Key": "kiosk_nope"})
     problem(r, 401, "unauthorized")
+
+
+async def test_logout_everywhere_also_ends_the_access_tokens(client, settings):
+    first = await login_citizen(client, PHONE)
+    await reset_rate_limits(settings)
+    second = await login_citizen(client, PHONE)
+    # signing out of one session leaves its access token until it expires (at most an hour)
+    r = await client.post("/api/v1/auth/logout", json={"refresh_token": first["refresh_token"]},
+                          headers=bearer(first["access_token"]))
+    assert r.status_code == 204
+    assert (await client.get("/api/v1/me", headers=bearer(first["access_token"]))).status_code \
+        == 200
+    r = await client.post("/api/v1/auth/logout", json={"all": True},
+                          headers=bearer(second["access_token"]))
+    assert r.status_code == 204
+    for s in (first, second):
+        problem(await client.get("/api/v1/me", headers=bearer(s["access_token"])),
+                401, "invalid_token")
+        problem(await client.get("/api/v1/cases/mine", headers=bearer(s["access_token"])),
+                401, "invalid_token")
+    # signing in again right away works
+    await reset_rate_limits(settings)
+    third = await login_citizen(client, PHONE)
+    assert (await client.get("/api/v1/me", headers=bearer(third["access_token"]))).status_code \
+        == 200
+    r = await client.post("/api/v1/auth/refresh", json={"refresh_token": third["refresh_token"]})
+    assert r.status_code == 200
+
+
+async def test_staff_logout_everywhere_ends_their_access_tokens(client):
+    token = await login_staff(client, "dispatcher")
+    other = await login_staff(client, "handler")
+    assert (await client.get("/api/v1/staff/units", headers=bearer(token))).status_code == 200
+    try:
+        r = await client.post("/api/v1/auth/logout", json={"all": True}, headers=bearer(token))
+        assert r.status_code == 204
+        r = await client.get("/api/v1/staff/units", headers=bearer(token))
+        problem(r, 401, "invalid_token")
+        assert (await client.get("/api/v1/staff/units", headers=bearer(other))).status_code == 200
+        again = await login_staff(client, "dispatcher")
+        r = await client.get("/api/v1/staff/units", headers=bearer(again))
+        assert r.status_code == 200
+    finally:  # staff rows outlive a test
+        await Staff.filter(username="dispatcher").update(sessions_revoked_at=None)
