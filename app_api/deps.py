@@ -101,7 +101,10 @@ async def optional_principal(
     primary-key look-up): a deleted or merged-away citizen is a 401. The intake hot path
     (:func:`caller`) skips that look-up; there the insert itself proves the citizen exists."""
     who = await _resolve(authorization, x_device_key)
-    if who is not None and who.kind == "citizen" and not await citizens.citizen_exists(who.id):
+    if (
+        who is not None and who.kind == "citizen"
+        and not await citizens.citizen_exists(who.id, who.issued_at)
+    ):
         raise Unauthorized("登录已失效，请重新登录", code="invalid_token")
     return who
 
@@ -120,9 +123,12 @@ async def _resolve(authorization: str | None, x_device_key: str | None) -> Princ
     if not (raw_id.isascii() and raw_id.isdigit()) or len(raw_id) > 19:
         raise Unauthorized("登录已失效，请重新登录", code="invalid_token")
     if kind == "citizen":
-        return Principal(kind="citizen", id=int(raw_id), channel=claims.get("ch", "app"))
+        return Principal(
+            kind="citizen", id=int(raw_id), channel=claims.get("ch", "app"),
+            issued_at=tokens.issued_at(claims),
+        )
     if kind == "staff":
-        return await staff_service.staff_principal(int(raw_id))
+        return await staff_service.staff_principal(int(raw_id), tokens.issued_at(claims))
     raise Unauthorized("登录已失效，请重新登录", code="invalid_token")
 
 

@@ -23,12 +23,15 @@ def _validation_detail(exc: RequestValidationError) -> tuple[str, str, list[dict
     errors: list[dict[str, object]] = []
     code = "validation_error"
     named = ""  # the first input-policy error (app_api.schemas.inputs), shown with its field
+    unknown = ""  # else the first field the body may not have
     for err in exc.errors():
         if err.get("type") == "json_invalid":
             code = "malformed_json"
         elif err.get("type") in PROBLEM_CODES and not named:
             field = ".".join(str(p) for p in err.get("loc", ())[1:]) or "body"
             code, named = str(err["type"]), f"{field}：{err.get('msg', '')}"
+        elif err.get("type") == "extra_forbidden" and not unknown:  # a field nobody reads
+            unknown = "不支持的字段：" + ".".join(str(p) for p in err.get("loc", ())[1:])
         errors.append(
             {
                 "loc": [str(p) for p in err.get("loc", ())],
@@ -36,7 +39,9 @@ def _validation_detail(exc: RequestValidationError) -> tuple[str, str, list[dict
                 "type": str(err.get("type", "")),
             }
         )
-    detail = "请求体不是合法的 JSON" if code == "malformed_json" else named or "请求参数不合法"
+    detail = named or unknown or "请求参数不合法"
+    if code == "malformed_json":
+        detail = "请求体不是合法的 JSON"
     return code, detail, errors
 
 

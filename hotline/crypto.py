@@ -80,6 +80,16 @@ def mask_name(name: str | None) -> str | None:
     return name[0] + "*" * max(1, len(name) - 1)
 
 
+def mask_person_name(name: str | None) -> str | None:
+    """A person's name with only its first and last characters shown: 王*明, 欧阳**, 王*.
+    (The account's ``name_masked``; ``mask_name`` keeps the older 王** form for case views.)"""
+    if not name:
+        return None
+    if len(name) <= 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
 def token_digest(token: str) -> str:
     """Unkeyed digest for high-entropy secrets (device keys, refresh token ids)."""
     return hashlib.sha256(token.encode()).hexdigest()

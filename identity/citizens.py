@@ -89,9 +89,10 @@ async def citizen_by_phone(phone: str) -> Citizen:
         return await Citizen.get(phone_hash=phone_hash)
 
 
-async def citizen_exists(citizen_id: int) -> bool:
-    """A citizen who can still sign in and file: not deleted, not merged into another."""
-    return await tokens.subject_active(f"citizen:{citizen_id}")
+async def citizen_exists(citizen_id: int, issued_at: float | None = None) -> bool:
+    """A citizen who can still sign in and file: not deleted, not merged into another (and,
+    given a token's issue time, not signed out everywhere since)."""
+    return await tokens.subject_active(f"citizen:{citizen_id}", issued_at)
 
 
 def citizen_summary(citizen: Citizen) -> dict[str, Any]:

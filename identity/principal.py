@@ -13,6 +13,7 @@ class Principal:
     roles: frozenset[str] = field(default_factory=frozenset)
     unit_id: int | None = None
     unit_path: str | None = None
+    issued_at: float | None = None  # the access token's ``iat`` (citizens: checked by deps)
 
     @property
     def scope_key(self) -> str:

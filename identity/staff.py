@@ -80,10 +80,12 @@ async def _record(username: str, staff: Staff | None, ip: str, result: LoginResu
     )
 
 
-async def staff_principal(staff_id: int) -> Principal:
+async def staff_principal(staff_id: int, issued_at: float | None = None) -> Principal:
     staff = await Staff.get_or_none(id=staff_id, active=True).prefetch_related("unit")
     if staff is None:
         raise Unauthorized("账号不可用", code="invalid_token")
+    if not tokens.issued_after_revocation(staff.sessions_revoked_at, issued_at):
+        raise Unauthorized("登录已失效，请重新登录", code="invalid_token")
     return Principal(
         kind="staff",
         id=staff.id,

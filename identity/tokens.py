@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
+from tortoise.expressions import Q
 
 from hotline import settings as settings_mod
 from hotline.errors import Unauthorized
@@ -60,9 +61,10 @@ def _verify_access(token: str, secret: str) -> dict[str, Any]:
 async def issue_pair(subject: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """A fresh access token and a one-time refresh token for ``subject`` ("citizen:12")."""
     s = settings_mod.current()
-    now = int(time.time())
+    issued = round(time.time(), 3)  # to the millisecond: compared with sessions_revoked_at
+    now = int(issued)
     access = _encode(
-        {"sub": subject, "typ": "access", "iat": now, "exp": now + s.access_token_ttl_s}
+        {"sub": subject, "typ": "access", "iat": issued, "exp": now + s.access_token_ttl_s}
         | (extra or {})
     )
     jti = secrets.token_hex(16)
@@ -72,7 +74,7 @@ async def issue_pair(subject: str, extra: dict[str, Any] | None = None) -> dict[
         expires_at=datetime.now(UTC) + timedelta(seconds=s.refresh_token_ttl_s),
     )
     refresh = _encode(
-        {"sub": subject, "typ": "refresh", "jti": jti, "iat": now}
+        {"sub": subject, "typ": "refresh", "jti": jti, "iat": issued}
         | {"exp": now + s.refresh_token_ttl_s}
         | (extra or {})
     )
@@ -92,7 +94,7 @@ async def rotate(refresh_token: str) -> tuple[str, dict[str, Any]]:
         raise Unauthorized("登录已失效，请重新登录", code="invalid_token") from exc
     if claims.get("typ") != "refresh" or "jti" not in claims:
         raise Unauthorized("登录已失效，请重新登录", code="invalid_token")
-    if not await subject_active(str(claims.get("sub", ""))):
+    if not await subject_active(str(claims.get("sub", "")), issued_at(claims)):
         raise Unauthorized("账号不可用，请重新登录", code="invalid_token")
     spent = await RefreshToken.filter(jti=claims["jti"], used=False).update(used=True)
     if spent != 1:
@@ -101,14 +103,68 @@ async def rotate(refresh_token: str) -> tuple[str, dict[str, Any]]:
     return claims["sub"], extra
 
 
-async def subject_active(subject: str) -> bool:
+async def revoke(subject: str, refresh_token: str) -> bool:
+    """Revoke one refresh token if it is ``subject``'s (signed by us, of type refresh). Any
+    other token — another caller's, expired, forged — is left alone, and the caller is told
+    nothing either way: the answer does not reveal whose a token is. True when one was
+    revoked (for logs and tests)."""
+    try:
+        claims = jwt.decode(
+            refresh_token, settings_mod.current().secret_key, algorithms=[ALG],
+            options={"verify_exp": False},
+        )
+    except jwt.PyJWTError:
+        return False
+    if claims.get("typ") != "refresh" or claims.get("sub") != subject:
+        return False
+    jti = claims.get("jti")
+    if not isinstance(jti, str):
+        return False
+    return await RefreshToken.filter(jti=jti, subject=subject, used=False).update(used=True) > 0
+
+
+async def revoke_all(subject: str) -> int:
+    """End every session of ``subject``: all its refresh tokens are spent, and its access
+    tokens issued until now are refused wherever the subject is looked up (every route but
+    ``POST /cases``, which takes a citizen's token without a query until it expires).
+    Returns how many refresh tokens were live."""
+    kind, _, raw_id = subject.partition(":")
+    now = datetime.now(UTC)
+    if kind == "citizen":
+        await Citizen.filter(id=int(raw_id)).update(sessions_revoked_at=now)
+    elif kind == "staff":
+        await Staff.filter(id=int(raw_id)).update(sessions_revoked_at=now)
+    return await RefreshToken.filter(subject=subject, used=False).update(used=True)
+
+
+def issued_at(claims: dict[str, Any]) -> float | None:
+    iat = claims.get("iat")
+    return float(iat) if isinstance(iat, int | float) else None
+
+
+def issued_after_revocation(revoked_at: datetime | None, issued: float | None) -> bool:
+    """Whether a token issued at ``issued`` survives a logout everywhere at ``revoked_at``."""
+    return revoked_at is None or (issued is not None and issued >= revoked_at.timestamp())
+
+
+def _not_revoked(issued: float | None) -> Q:
+    if issued is None:
+        return Q(sessions_revoked_at=None)
+    at = datetime.fromtimestamp(issued, UTC)
+    return Q(sessions_revoked_at=None) | Q(sessions_revoked_at__lte=at)
+
+
+async def subject_active(subject: str, issued: float | None = None) -> bool:
     """Whether a token's subject may still sign in: an active staff member, a citizen not
-    deleted nor merged into another."""
+    deleted nor merged into another; and whether a token issued at ``issued`` outlived no
+    logout everywhere (checked in the same query)."""
     kind, _, raw_id = subject.partition(":")
     if not (raw_id.isascii() and raw_id.isdigit()) or int(raw_id) > 2**63 - 1:
         return False
     if kind == "staff":
-        return await Staff.filter(id=int(raw_id), active=True).exists()
+        return await Staff.filter(_not_revoked(issued), id=int(raw_id), active=True).exists()
     if kind == "citizen":
-        return await Citizen.filter(id=int(raw_id), merged_into_id=None).exists()
+        return await Citizen.filter(
+            _not_revoked(issued), id=int(raw_id), merged_into_id=None
+        ).exists()
     return False

@@ -25,6 +25,8 @@ class Citizen(Model):
     notify_sms = fields.BooleanField(default=True)
     notify_wechat = fields.BooleanField(default=True)
     erased_at = fields.DatetimeField(null=True)  # DELETE /me: identity erased, row kept for FKs
+    # POST /auth/logout {"all": true}: tokens issued before this are refused (migration 0007)
+    sessions_revoked_at = fields.DatetimeField(null=True)
     session_key_enc: str | None = fields.TextField(null=True)  # mini-program session_key, encrypted
     oa_follower = fields.BooleanField(default=False)  # follows the official account
     oa_followed_at = fields.DatetimeField(null=True)

@@ -124,6 +124,8 @@ class Staff(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     # keyed hash of the staff member's mobile: staff of the responsible unit get no reward
     phone_hash = fields.CharField(max_length=64, null=True, db_index=True)
+    # POST /auth/logout {"all": true}: tokens issued before this are refused (migration 0007)
+    sessions_revoked_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "staff"

@@ -22,6 +22,10 @@ class Message:
     attempts: int  # including the one being made
     channel: str  # the channel last attempted (or asked for, before any attempt)
     unconfirmed: bool = False  # an earlier attempt on ``channel`` may have reached the provider
+    # the recipient citizen's preferences (PATCH /me), read by the worker's claim; True for
+    # anyone who is not a citizen account
+    notify_sms: bool = True
+    notify_wechat: bool = True
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,10 @@ class Transient(DeliveryError):
 
 class Permanent(DeliveryError):
     """Will never succeed (invalid number, template, sign): the row is dead at once."""
+
+
+class Suppressed(DeliveryError):
+    """The citizen turned off every channel that could reach them: recorded, never sent."""
 
 
 class Fallback(DeliveryError):

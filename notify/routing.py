@@ -14,6 +14,13 @@ first:
   that has an active supervisor (the platform centre last). Without SMTP or an address, the
   console sink prints the message.
 
+Preferences (``PATCH /me``: ``notify.sms``, ``notify.wechat``, read with the claim, see
+``notify.worker``): a message to a citizen account goes only on the channels the citizen left
+on; the other routes remain as fallbacks among themselves. When none is left the message is
+``suppressed`` (recorded, not sent, not retried). Templates marked ``required`` (login codes,
+the phone-change notice, reward pickup codes and payout notices) ignore the preferences, and
+messages to a bare phone (a caller without an account) have none.
+
 Quiet hours (``HOTLINE_QUIET_HOURS_START``/``END``, civil time of ``HOTLINE_QUIET_HOURS_TZ``,
 default 21:00–08:00 Asia/Shanghai): an SMS to a citizen that is not urgent (only login codes
 are) is held until the end of the quiet hours. Other channels are not held.
@@ -29,7 +36,8 @@ from models.case import Case
 from models.citizen import Citizen
 from models.org import Staff, Unit
 from models.wechat import SubscriptionConsent
-from notify.delivery import Message, Permanent, Route
+from notify.delivery import Message, Permanent, Route, Suppressed
+from notify.templates import TEMPLATES
 
 CITIZEN_KINDS = ("citizen", "phone")
 WECHAT_CASE_CHANNELS = ("wechat_mini", "wechat_oa")
@@ -77,13 +85,37 @@ async def routes(msg: Message, settings: Settings) -> list[Route]:
     return [Route("email", msg.address, label=f"{msg.recipient_kind} {msg.recipient_id}")]
 
 
+def preferences_apply(msg: Message) -> bool:
+    """Whether the citizen's choices limit this message's channels."""
+    tpl = TEMPLATES.get(msg.template)
+    return msg.recipient_kind == "citizen" and not (tpl is not None and tpl.required)
+
+
+def turned_off(msg: Message) -> str | None:
+    """Why the routes left for ``msg`` are all it gets: the channels the citizen turned off
+    (None when the preferences do not apply or nothing is off)."""
+    if not preferences_apply(msg):
+        return None
+    off = [name for name, on in (("SMS", msg.notify_sms), ("WeChat", msg.notify_wechat)) if not on]
+    return f"the citizen turned off {' and '.join(off)} messages" if off else None
+
+
 async def citizen_routes(msg: Message, settings: Settings) -> list[Route]:
+    limited = preferences_apply(msg)
+    sms_ok = msg.notify_sms or not limited
+    wechat_ok = msg.notify_wechat or not limited
     found: list[Route] = []
-    if msg.template not in ALWAYS_SMS and msg.recipient_kind == "citizen" and msg.recipient_id:
+    if (
+        wechat_ok and msg.template not in ALWAYS_SMS and msg.recipient_kind == "citizen"
+        and msg.recipient_id
+    ):
         found = await wechat_routes(msg, settings)
-    if msg.address:
+    if msg.address and sms_ok:
         found.append(Route("sms", msg.address))
     if not found:
+        reason = turned_off(msg)
+        if reason:
+            raise Suppressed(reason)
         raise Permanent("no channel reaches this citizen (no phone, no WeChat consent)")
     return found
 

@@ -1,4 +1,12 @@
-"""The Chinese text of every message, in one place. Placeholders use str.format names."""
+"""The Chinese text of every message, in one place. Placeholders use str.format names.
+
+``required`` marks the messages that go out whatever the citizen chose in ``PATCH /me``
+(``notify.routing.allowed``): a login code, the notice to the old number after a phone change
+(a security notice), and what a reward depends on — the pickup code a citizen must show at the
+service hall before it expires, and the notice that money was paid (a finance record the
+citizen is entitled to). Everything else about a case can be read in the app and on
+``/track``, so a citizen may switch its SMS or WeChat channel off.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +19,7 @@ class Template:
     name: str
     text: str
     urgent: bool = False  # may be sent to a citizen during quiet hours
+    required: bool = False  # sent even on a channel the citizen turned off (see above)
     email_only: bool = False  # long e-mail bodies (digests), never sent as an SMS
     subject: str = ""  # e-mail subject (str.format over the same parameters)
 
@@ -19,7 +28,18 @@ TEMPLATES: dict[str, Template] = {
     t.name: t
     for t in [
         # to citizens
-        Template("login_code", "您的验证码为{code}，5分钟内有效，请勿告知他人。", urgent=True),
+        Template(
+            "login_code", "您的验证码为{code}，5分钟内有效，请勿告知他人。", urgent=True,
+            required=True,
+        ),
+        # to the old number after POST /me/phone: a security notice, at any hour
+        Template(
+            "phone_changed",
+            "您的12345账号已于{at}改绑至新手机号{new_phone}，此号码不再接收该账号的消息。"
+            "如非本人操作，请立即致电12345。",
+            urgent=True,
+            required=True,
+        ),
         Template(
             "case_received",
             "您的诉求已受理，编号{tracking_no}，查询码{query_code}，可凭编号和查询码查询办理进度。",
@@ -64,11 +84,13 @@ TEMPLATES: dict[str, Template] = {
         Template(
             "reward_paid",
             "您反映的问题{tracking_no}的奖励{amount}元已发放，请注意查收。",
+            required=True,
         ),
         Template(
             "reward_pickup",
             "您反映的问题{tracking_no}经核实获奖励{amount}元，请于{deadline}前凭领取码{code}"
             "和本人身份证到政务服务大厅领取，逾期视为放弃。",
+            required=True,
         ),
         # to units and supervisors
         Template(

@@ -17,6 +17,10 @@ what happened, retries with backoff, dead-letters, and recovers rows a dead work
   sending such a row again over SMS, the worker looks for its ``OutId`` with
   ``QuerySendDetails``, so the citizen does not get it twice. After
   ``HOTLINE_OUTBOX_MAX_ATTEMPTS`` attempts a row is ``dead`` with its last error.
+* **Preferences** — the claim also returns, for a row addressed to a citizen account, that
+  citizen's ``notify_sms``/``notify_wechat`` (a primary-key subquery inside the same
+  statement: no query per message); routing drops the channels turned off, and a row left with
+  none is ``suppressed`` (not sent, not retried). Required templates ignore them.
 * **Priority** — rows are taken in ``next_attempt_at`` order; ``notify.outbox.enqueue`` dates
   urgent rows (login codes) an hour early, so they overtake any backlog.
 """
@@ -43,7 +47,16 @@ from hotline.settings import Settings
 from notify import routing
 from notify.channels import build_channels
 from notify.console import Console
-from notify.delivery import Channel, Fallback, Message, Permanent, Route, Sent, Transient
+from notify.delivery import (
+    Channel,
+    Fallback,
+    Message,
+    Permanent,
+    Route,
+    Sent,
+    Suppressed,
+    Transient,
+)
 from notify.templates import render
 
 log = logging.getLogger("hotline.notify")
@@ -53,10 +66,18 @@ COLUMNS = (
     "id, channel, template, recipient_kind, recipient_id, address_enc, params_enc, case_id, "
     "urgent, attempts, provider_status"
 )
+# A citizen's preferences as one number (1: SMS on, 2: WeChat on), NULL for other recipients:
+# a primary-key look-up per claimed row inside the claim itself, not a query per message.
+PREFS = (
+    "CASE WHEN recipient_kind = 'citizen' THEN (SELECT "
+    "CASE WHEN c.notify_sms THEN 1 ELSE 0 END + CASE WHEN c.notify_wechat THEN 2 ELSE 0 END "
+    "FROM citizen c WHERE c.id = CAST(recipient_id AS BIGINT)) END AS prefs"
+)
 CLAIM_SQL = (
     "UPDATE outbox_message SET status = 'sending', attempts = attempts + 1, claimed_until = ? "
     "WHERE id IN (SELECT id FROM outbox_message WHERE status = 'pending' "
-    "AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?{lock}) RETURNING " + COLUMNS
+    "AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?{lock}) RETURNING "
+    + COLUMNS + ", " + PREFS
 )
 BURY_SQL = (
     "UPDATE outbox_message SET status = 'dead', claimed_until = NULL, "
@@ -165,6 +186,8 @@ class Worker:
     # -- one message ----------------------------------------------------------------------
     def message(self, row: dict[str, Any]) -> Message:
         params = json.loads(decrypt(row["params_enc"]) or "{}")
+        prefs = row.get("prefs")
+        prefs = 3 if prefs is None else int(prefs)  # no citizen row: nothing turned off
         try:
             text = render(row["template"], params)
         except (KeyError, IndexError, ValueError) as exc:
@@ -182,6 +205,8 @@ class Worker:
             attempts=int(row["attempts"]),
             channel=row["channel"],
             unconfirmed=row["provider_status"] == UNCONFIRMED,
+            notify_sms=bool(prefs & 1),
+            notify_wechat=bool(prefs & 2),
         )
 
     def channel_for(self, route: Route) -> Channel:
@@ -201,6 +226,8 @@ class Worker:
         try:
             msg = self.message(row)
             routes = await routing.routes(msg, self.settings)
+        except Suppressed as exc:
+            return self._suppressed(base, exc.detail)
         except Permanent as exc:
             return self._dead(base, exc.detail, exc.code)
         except Exception as exc:  # the database, a bug: try again later
@@ -233,6 +260,9 @@ class Worker:
                 log.exception("sending outbox row %s over %s failed", msg.id, route.channel)
                 return self._retry(base, msg, Transient(repr(exc)), route.channel)
         detail = last.detail if last else "no route"
+        reason = routing.turned_off(msg)
+        if reason:  # what the citizen allowed could not reach them
+            return self._suppressed(base, f"{reason}; {detail}")
         return self._dead(base, f"no channel left: {detail}", last.code if last else None)
 
     def _sent(self, base: Outcome, sent: Sent) -> Outcome:
@@ -243,6 +273,11 @@ class Worker:
     def _dead(self, base: Outcome, detail: str, code: str | None) -> Outcome:
         log.error("outbox row %s is dead: %s", base.id, detail)
         base.status, base.last_error, base.provider_status = "dead", detail, code
+        return base
+
+    def _suppressed(self, base: Outcome, detail: str) -> Outcome:
+        log.info("outbox row %s suppressed: %s", base.id, detail)
+        base.status, base.last_error = "suppressed", detail
         return base
 
     def backoff(self, attempts: int) -> float:

@@ -17,6 +17,7 @@ NOTICE = "经调查，该工地已办理夜间施工许可，我局已责令其2
 
 SAMPLES: dict[str, dict[str, object]] = {
     "login_code": {"code": "482913"},
+    "phone_changed": {"at": "2026年12月01日18:05", "new_phone": "139****9000"},
     "case_received": {"tracking_no": NO, "query_code": "493021"},
     "case_dispatched": {"tracking_no": NO, "unit_name": "杭州市西湖区生态环境分局"},
     "case_noticed": {"tracking_no": NO, "content": NOTICE},
@@ -80,8 +81,9 @@ def test_sms_fits_three_segments_with_the_sign(name):
     assert len(SIGN + render(name, sent)) <= SMS_MAX_CHARS
 
 
-def test_only_login_codes_are_urgent():
-    assert {n for n, t in TEMPLATES.items() if t.urgent} == {"login_code"}
+def test_only_login_codes_and_the_phone_change_notice_are_urgent():
+    # the notice to the old number is a security notice: it does not wait for the morning
+    assert {n for n, t in TEMPLATES.items() if t.urgent} == {"login_code", "phone_changed"}
 
 
 def test_reward_decisions_are_there():
