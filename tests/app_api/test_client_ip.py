@@ -101,7 +101,7 @@ def test_serve_hands_uvicorn_the_trusted_proxies(monkeypatch, settings):
     monkeypatch.setattr(cli, "_run", lambda job: 0)
     monkeypatch.setattr("gc.freeze", lambda: None)
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(kw))
-    monkeypatch.setattr("app_api.app.create_app", lambda s: object())
+    monkeypatch.setattr("app_api.app.create_app", lambda s, **kw: object())
     monkeypatch.setenv("HOTLINE_SECRET_KEY", "k" * 32)
     monkeypatch.setenv("HOTLINE_DATA_KEY", "d" * 32)
     args = argparse.Namespace(host="127.0.0.1", port=8000, access_log=False)
