@@ -168,7 +168,9 @@ async def login_staff(client: httpx.AsyncClient, username: str, *, fresh: bool =
     from models.org import Staff
 
     cached = None if fresh else _staff_tokens.get(username)
-    if cached is not None and await Staff.exists(id=cached[0], username=username, active=True):
+    if cached is not None and await Staff.exists(
+        id=cached[0], username=username, active=True, sessions_revoked_at=None
+    ):
         return cached[1]
     r = await client.post(
         "/api/v1/auth/staff-login", json={"username": username, "password": DEMO_PASSWORD}
