@@ -26,6 +26,7 @@ PROVINCES = frozenset(
         "63", "64", "65", "71", "81", "82", "83", "91",
     }
 )
+PERMITS = frozenset({"81", "82", "83"})
 
 
 def check_char(first17: str) -> str:
@@ -50,7 +51,8 @@ def normalize(raw: str, *, today: date | None = None) -> str:
         raise _invalid("应为 18 位")
     if not value[:17].isascii() or not value[:17].isdigit() or value[17] not in "0123456789X":
         raise _invalid("前 17 位应为数字，末位为数字或 X")
-    if value[:2] not in PROVINCES or value[2:6] == "0000":
+    # a mainland number names a county; residence permits use 810000, 820000 and 830000
+    if value[:2] not in PROVINCES or (value[2:6] == "0000" and value[:2] not in PERMITS):
         raise _invalid("地区码不正确")
     try:
         born = birth_date(value)
