@@ -15,6 +15,7 @@ from models.org import Staff, Unit
 from tests.conftest import bearer, last_sms_text, login_citizen, login_staff
 from tests.fakes.identity_provider import FakeIdentityProvider
 from tests.identity.ids import id_number
+from tests.wechat.support import mini_login, wx_fixture  # noqa: F401
 
 COUNTER = "/api/v1/staff/citizens/real-name"
 KIOSK = "/api/v1/kiosk/real-name"
@@ -234,3 +235,24 @@ async def test_a_number_bound_elsewhere_is_refused_before_asking_the_provider(cl
                           headers=bearer(token))
     assert r.status_code == 409 and r.json()["code"] == "id_number_in_use"
     assert provider.calls == []
+
+
+async def test_a_wechat_identity_verified_online_moves_whole_when_merged(client, provider, wx):
+    # the mini-program user, without a phone, verifies online (two factors: no mobile sent)
+    provider.register(ID2, "赵六")
+    me = await mini_login(client, wx, "o-mini-rn", unionid="u-rn")
+    r = await client.post(ONLINE, json={"name": "赵六", "id_number": ID2},
+                          headers=bearer(me["access_token"]))
+    assert r.status_code == 200, r.text
+    assert "mobile" not in provider.calls[-1].body
+    # then binds the phone of an existing app account: the survivor takes the identity
+    app_user = await login_citizen(client, "13600000012")
+    wx.add_phone("pc-rn", "13600000012")
+    r = await client.post("/api/v1/wechat/phone", json={"code": "pc-rn"},
+                          headers=bearer(me["access_token"]))
+    assert r.status_code == 200 and r.json()["merged"] is True, r.text
+    survivor = await Citizen.get(id=app_user["citizen"]["id"])
+    assert survivor.real_name_verified and survivor.real_name_method == "online"
+    assert decrypt(survivor.id_number_enc) == ID2 and decrypt(survivor.name_enc) == "赵六"
+    old = await Citizen.get(id=me["citizen"]["id"])
+    assert old.id_number_hash is None and old.id_number_enc is None and old.name_enc is None
