@@ -84,6 +84,12 @@ def summary(citizen: Citizen) -> dict[str, Any]:
     }
 
 
+async def taken(conn: BaseDBAsyncClient | None, digest: str, citizen_id: int) -> bool:
+    """Whether another account holds the number (the unique index is the last word)."""
+    query = Citizen.filter(id_number_hash=digest).exclude(id=citizen_id)
+    return await (query.using_db(conn) if conn else query).exists()
+
+
 async def _citizen_for_phone(conn: BaseDBAsyncClient, phone: str) -> Citizen:
     phone_hash = lookup_hash(phone)
     citizen = await lock_first(conn, Citizen, phone_hash=phone_hash)
@@ -98,8 +104,7 @@ async def _bind(
     conn: BaseDBAsyncClient, citizen: Citizen, name: str, id_number: str, who: Verifier
 ) -> Citizen:
     digest = id_number_hash(id_number)
-    taken = await Citizen.filter(id_number_hash=digest).exclude(id=citizen.id).using_db(conn)
-    if taken:
+    if await taken(conn, digest, citizen.id):
         raise in_use()
     if citizen.id_number_hash and citizen.id_number_hash != digest:
         raise Conflict("该账号已绑定其他身份证号码", code="real_name_bound")
@@ -189,7 +194,7 @@ async def online(who: Principal, name: str, id_number: str) -> Citizen:
         raise NotFound("账号不存在")
     digest = id_number_hash(checked)
     # refused before a paid provider call: a number bound elsewhere, or another number here
-    if await Citizen.filter(id_number_hash=digest).exclude(id=citizen.id).exists():
+    if await taken(None, digest, citizen.id):
         raise in_use()
     if citizen.id_number_hash and citizen.id_number_hash != digest:
         raise Conflict("该账号已绑定其他身份证号码", code="real_name_bound")

@@ -107,6 +107,25 @@ async def test_two_counters_binding_one_number_at_once_bind_it_once(client):
     assert await Citizen.filter(id_number_hash__not_isnull=True).count() == 1
 
 
+async def test_the_unique_index_has_the_last_word_when_the_check_misses_a_race(
+    client, monkeypatch
+):
+    from identity import real_name
+
+    operator = await login_staff(client, "operator")
+    assert (await at_counter(client, operator)).status_code == 200
+    # as if another counter committed the number between this one's check and its write
+    monkeypatch.setattr(real_name, "taken", _never_taken)
+    r = await at_counter(client, operator, phone="13600000013", name="李四")
+    assert r.status_code == 409 and r.json()["code"] == "id_number_in_use"
+    assert not await Citizen.filter(phone_hash=lookup_hash("13600000013")).exists()
+    assert await RealNameVerification.all().count() == 1
+
+
+async def _never_taken(*_: object) -> bool:
+    return False
+
+
 # -- the kiosk ----------------------------------------------------------------------------
 @pytest.fixture
 async def kiosk_key():
