@@ -14,6 +14,7 @@ from app_api.limits import BodyLimit
 from app_api.responses import JSON
 from app_api.routers import auth, cases, health, intake, photos, queues, reference, staff
 from app_api.routers import me as me_routes
+from app_api.routers import real_name as real_name_routes
 from app_api.routers import rewards as reward_routes
 from app_api.routers import wechat as wechat_routes
 from hotline import db
@@ -86,5 +87,6 @@ def create_app(
     wechat_routes.install(app, api)
     app.include_router(reward_routes.router, prefix=api)
     app.include_router(me_routes.router, prefix=api)
+    app.include_router(real_name_routes.router, prefix=api)
     openapi.install(app)
     return app

@@ -19,9 +19,11 @@ from models.case import Case
 SubmitHook = Callable[[Case, Principal, BaseDBAsyncClient], Awaitable[None]]
 SubmitFilter = Callable[[Case, Principal], bool]
 StepHook = Callable[[str, Case, dict[str, Any], datetime, BaseDBAsyncClient], Awaitable[None]]
+StepCheck = Callable[[str, Case, dict[str, Any], BaseDBAsyncClient], Awaitable[None]]
 
 _on_submit: list[tuple[SubmitHook, SubmitFilter]] = []
 _on_step: list[StepHook] = []
+_checks: list[StepCheck] = []
 
 
 def on_submit(*, when: SubmitFilter) -> Callable[[SubmitHook], SubmitHook]:
@@ -47,6 +49,15 @@ def on_step(fn: StepHook) -> StepHook:
     return fn
 
 
+def check_step(fn: StepCheck) -> StepCheck:
+    """Run ``fn(action, case, payload, conn)`` before a step changes the case (the case is
+    locked, nothing written yet); it refuses the step by raising a ``hotline.errors.Problem``
+    (a reply on a case with a reward claim must state ``verified``, for one)."""
+    if fn not in _checks:
+        _checks.append(fn)
+    return fn
+
+
 def wants_submitted(case: Case, submitter: Principal) -> bool:
     """Whether any submit hook wants this newly filed case."""
     return any(when(case, submitter) for _, when in _on_submit)
@@ -56,6 +67,13 @@ async def submitted(case: Case, submitter: Principal, conn: BaseDBAsyncClient) -
     for fn, when in _on_submit:
         if when(case, submitter):
             await fn(case, submitter, conn)
+
+
+async def checked(
+    action: str, case: Case, payload: dict[str, Any], conn: BaseDBAsyncClient
+) -> None:
+    for fn in _checks:
+        await fn(action, case, payload, conn)
 
 
 async def stepped(

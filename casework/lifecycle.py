@@ -129,6 +129,7 @@ async def perform(
                 extra={"case_status": case.status, "action": action},
             )
         current = State(case.status)
+        await hooks.checked(action, case, payload, conn)
         outcome = await HANDLERS[action](Step(case, viewer, payload, now, cal, root, prepared))
         if case.status != current:
             raise RuntimeError(f"step {action!r} set the status itself; the table sets it")

@@ -75,19 +75,24 @@ def mask_phone(phone: str | None) -> str | None:
 
 
 def mask_name(name: str | None) -> str | None:
+    """王*明: the first and last character kept; a two-character name keeps its first (王*),
+    a one-character name nothing."""
     if not name:
         return None
-    return name[0] + "*" * max(1, len(name) - 1)
-
-
-def mask_person_name(name: str | None) -> str | None:
-    """A person's name with only its first and last characters shown: 王*明, 欧阳**, 王*.
-    (The account's ``name_masked``; ``mask_name`` keeps the older 王** form for case views.)"""
-    if not name:
-        return None
-    if len(name) <= 2:
+    if len(name) == 1:
+        return "*"
+    if len(name) == 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def mask_id_number(id_number: str | None) -> str | None:
+    """110105********002X: the six region digits and the last four kept."""
+    if not id_number:
+        return None
+    if len(id_number) < 11:
+        return "*" * len(id_number)
+    return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]
 
 
 def token_digest(token: str) -> str:

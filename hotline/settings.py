@@ -151,6 +151,15 @@ class Settings(BaseSettings):
     reward_payout_poll_s: float = 5.0
     reward_payout_max_attempts: int = 8
 
+    # online real-name verification (identity/idv.py): off unless a provider is named
+    idv_provider: Literal["", "http"] = ""
+    idv_endpoint: str = ""  # https://host[:port] of the provider's API
+    idv_app_id: str = ""
+    idv_app_secret: str = ""
+    idv_timeout_s: float = 5.0
+    idv_ca_bundle: str = ""  # CA file to verify the endpoint with (default: the system's)
+    idv_per_citizen_daily: int = 5  # provider checks one citizen may ask for per day
+
     # working hours on working days (Asia/Shanghai), for the sign deadline and the lights
     work_start: time = time(9, 0)
     work_end: time = time(17, 0)

@@ -16,7 +16,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from hotline.crypto import decrypt, encrypt, lookup_hash, mask_person_name, mask_phone
+from hotline.crypto import decrypt, encrypt, lookup_hash, mask_name, mask_phone
 from hotline.errors import Conflict, Unauthorized, ValidationProblem
 from identity import citizens, tokens
 from identity.principal import Principal
@@ -41,7 +41,7 @@ def profile_of(citizen: Citizen) -> dict[str, Any]:
     return {
         "id": citizen.id,
         "phone_masked": mask_phone(decrypt(citizen.phone_enc)),
-        "name_masked": mask_person_name(decrypt(citizen.name_enc)),
+        "name_masked": mask_name(decrypt(citizen.name_enc)),
         "real_name_verified": citizen.real_name_verified,
         "real_name_method": citizen.real_name_method,
         "notify": {"sms": citizen.notify_sms, "wechat": citizen.notify_wechat},

@@ -18,6 +18,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from hotline import settings as settings_mod
 from hotline.crypto import lookup_hash
 from hotline.db import flat_values
+from hotline.errors import ValidationProblem
 from identity.phones import normalize_mobile
 from models.case import Case
 from models.citizen import Citizen
@@ -124,6 +125,22 @@ def _reset_approval(claim: RewardClaim) -> None:
     claim.first_approved_at = None
 
 
+async def require_verification(
+    case: Case, payload: dict[str, Any], conn: BaseDBAsyncClient
+) -> None:
+    """A reply that decides reward claims (the case's own, or those of reports merged into
+    it) must say whether the report was found true: without ``verified`` it is refused."""
+    if isinstance(payload.get("verified"), bool):
+        return
+    if await RewardClaim.filter(group_case_id=case.id, status__in=UNDECIDED).using_db(
+        conn
+    ).exists():
+        raise ValidationProblem(
+            "该诉求涉及有奖举报，答复须说明举报是否查实（verified: true 或 false）",
+            code="verified_required",
+        )
+
+
 async def on_reply(
     case: Case, payload: dict[str, Any], now: datetime, conn: BaseDBAsyncClient
 ) -> None:
@@ -157,6 +174,10 @@ async def serialize(conn: BaseDBAsyncClient) -> None:
 async def evaluate(
     conn: BaseDBAsyncClient, claim: RewardClaim, case: Case, facts: Facts, now: datetime
 ) -> None:
+    if facts.verified is None:
+        # the reply did not say (a parent replied before reports were merged into it): the
+        # claim stays undecided; an omission never makes it ineligible
+        return
     program = await RewardProgram.get(id=claim.program_id, using_db=conn)
     previous = claim.status
     claim.verified, claim.verified_at = facts.verified, now
@@ -171,11 +192,9 @@ async def evaluate(
     }
     _reset_approval(claim)
     claim.max_amount_fen = None
-    if facts.verified is not True:
+    if not facts.verified:
         claim.status = ClaimStatus.ineligible
-        claim.reason = (
-            "经核查，举报内容不属实" if facts.verified is False else "承办单位答复未确认举报属实"
-        )
+        claim.reason = "经核查，举报内容不属实"
     elif await excluded_staff(conn, claim, case):
         claim.status = ClaimStatus.ineligible
         claim.reason = "举报人为承办单位工作人员，不予奖励"

@@ -2,7 +2,7 @@
 (``app_api.app.create_app``) and the workers' start-up call it. Importing this module
 registers nothing.
 
-Both hooks run inside casework's transactions and do no network I/O.
+The hooks run inside casework's transactions and do no network I/O.
 """
 
 from __future__ import annotations
@@ -40,7 +40,15 @@ async def on_step(
         await claims.close_unverified(case, "诉求已直接答复，未经承办单位查实", now, conn)
 
 
+async def check_step(
+    action: str, case: Case, payload: dict[str, Any], conn: BaseDBAsyncClient
+) -> None:
+    if action == "reply":
+        await eligibility.require_verification(case, payload, conn)
+
+
 def install() -> None:
     """Register rewards with casework's hooks; calling it again changes nothing."""
     hooks.on_submit(when=claims.may_qualify)(on_submit)
+    hooks.check_step(check_step)
     hooks.on_step(on_step)

@@ -54,7 +54,8 @@ async def list_claims(
 
 
 async def claim_detail(claim_id: int) -> dict[str, Any]:
-    """Everything about a claim, the reporter's identity included (reward administrators)."""
+    """Everything about a claim, the reporter's verified identity (name, ID number) in full:
+    reward administrators only, everyone else sees it masked or not at all."""
     claim = await RewardClaim.get_or_none(id=claim_id)
     if claim is None:
         raise NotFound("未找到该奖励申请")
@@ -72,6 +73,10 @@ async def claim_detail(claim_id: int) -> dict[str, Any]:
             "name": decrypt(citizen.name_enc) or decrypt(case.contact_name_enc),
             "phone": decrypt(case.contact_phone_enc) or decrypt(citizen.phone_enc),
             "real_name_verified": citizen.real_name_verified,
+            # the verified identity in full: reward administrators only (this route's role)
+            "id_number": decrypt(citizen.id_number_enc),
+            "real_name_method": citizen.real_name_method,
+            "real_name_verified_at": iso(citizen.real_name_verified_at),
         },
         "case": {
             "tracking_no": case.tracking_no,

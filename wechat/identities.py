@@ -31,7 +31,11 @@ log = logging.getLogger("hotline.wechat")
 
 OPENID_FIELDS = ("openid_mini", "openid_oa")
 # identity columns handed from a merged row to the survivor when the survivor has none
-HANDOVER = ("openid_mini", "openid_oa", "unionid", "phone_hash", "session_key_enc")
+HANDOVER = (
+    "openid_mini", "openid_oa", "unionid", "phone_hash", "session_key_enc", "id_number_hash"
+)
+# a real-name identity moves whole: the sealed number and name, how and when it was verified
+IDENTITY = ("id_number_enc", "name_enc", "real_name_method", "real_name_verified_at")
 
 
 async def resolve(citizen: Citizen) -> Citizen:
@@ -159,6 +163,8 @@ async def merge(source: Citizen, target: Citizen) -> Citizen:
         moving = {f: v for f, v in moving.items() if v is not None}
         if "phone_hash" in moving:
             moving["phone_enc"] = src.phone_enc
+        if "id_number_hash" in moving:
+            moving.update({f: getattr(src, f) for f in IDENTITY})
         if "openid_oa" in moving:
             moving.update(oa_follower=src.oa_follower, oa_followed_at=src.oa_followed_at)
         # free the unique columns on the source before the target takes them

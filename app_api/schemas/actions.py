@@ -95,7 +95,11 @@ class ReplyIn(BaseModel):
     )
     content: Text = _text("答复内容", 5000)
     public: bool = Field(default=False, description="答复内容是否可公开")
-    verified: bool | None = Field(default=None, description="举报是否查实（奖励评定使用）")
+    verified: bool | None = Field(
+        default=None,
+        description="举报是否查实（奖励评定使用）。诉求涉及有奖举报时必填，"
+        "缺省为 422 verified_required",
+    )
     severity: Severity | None = Field(
         default=None, description="查实问题的严重程度：minor、moderate、serious、critical"
     )

@@ -4,7 +4,7 @@ reward administrators, and claims made directly in the database for the bulk tes
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -20,6 +20,7 @@ from models.outbox import OutboxMessage
 from models.reward import ClaimStatus, RewardClaim, RewardProgram
 from rewards.programs import seed_demo_program
 from tests.conftest import bearer, login_citizen, login_staff
+from tests.identity.ids import id_number
 
 WATER = {
     "kind": "report",
@@ -45,14 +46,35 @@ async def program() -> RewardProgram:
     return await seed_demo_program()
 
 
+def id_number_for(phone: str) -> str:
+    """A valid ID number of its own for each test phone (birth date and sequence from it)."""
+    born = date(1950, 1, 1) + timedelta(days=int(phone[-7:]) % 20_000)
+    return id_number("330106", born.strftime("%Y%m%d"), phone[-3:])
+
+
+_operator: list[str] = []  # the operator's access token, kept across tests (staff rows stay)
+
+
+async def operator_token(client: httpx.AsyncClient) -> str:
+    if not _operator:
+        _operator.append(await login_staff(client, "operator"))
+    return _operator[0]
+
+
 async def reporter(
     client: httpx.AsyncClient, phone: str, name: str = "王小明", real_name: bool = True
 ) -> str:
-    """A citizen's access token; real-name verified with ``name`` unless told otherwise."""
+    """A citizen's access token; real-name verified at the counter with ``name`` (by an
+    operator, over HTTP) unless told otherwise."""
+    if real_name:
+        r = await client.post(
+            "/api/v1/staff/citizens/real-name",
+            json={"phone": phone, "name": name, "id_number": id_number_for(phone)},
+            headers=bearer(await operator_token(client)),
+        )
+        assert r.status_code == 200, r.text
     login = await login_citizen(client, phone)
-    await Citizen.filter(id=login["citizen"]["id"]).update(
-        real_name_verified=real_name, name_enc=encrypt(name) if real_name else None
-    )
+    assert login["citizen"]["real_name_verified"] is real_name
     return login["access_token"]
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from casework.views import REWARD_FLAG
 from models.case import Case
-from models.org import Staff
+from models.org import Staff, Unit
 from models.reward import RewardAudit, RewardClaim
 from rewards.eligibility import set_staff_phone
 from tests.conftest import bearer, login_staff
 from tests.rewards.support import (  # noqa: F401 (fixtures prog, staffs)
     WATER,
     Staffs,
+    act,
     claim_of,
     handle,
     prog_fixture,
@@ -93,17 +94,41 @@ async def test_the_fine_share_is_capped(client, prog, staffs):
     assert (await claim_of(no)).max_amount_fen == 10_000 + 500_000
 
 
-async def test_unverified_and_unstated_replies_are_ineligible_with_a_reason(client, prog, staffs):
+async def test_an_unverified_reply_makes_the_claim_ineligible_with_a_reason(client, prog, staffs):
     token = await reporter(client, "13900000006")
     false_no = await submit(client, token)
     await handle(client, staffs, false_no, verified=False, severity=None)
     claim = await claim_of(false_no)
     assert claim.status == "ineligible" and "不属实" in claim.reason
 
-    silent_no = await submit(client, token, WATER | {"location": None})
-    await handle(client, staffs, silent_no, verified=None, severity=None)
-    claim = await claim_of(silent_no)
-    assert claim.status == "ineligible" and "未确认" in claim.reason
+
+async def test_a_reply_on_a_reward_case_must_state_verified(client, prog, staffs):
+    no = await submit(client, await reporter(client, "13900000016"))
+    handler = await staffs("handler")
+    unit = await Unit.get(code="HZ-STHJJ")
+    await act(client, await staffs("dispatcher"), no, "dispatch",
+              {"unit_id": unit.id, "procedure": "simple"})
+    await act(client, handler, no, "sign")
+    for body in ({"content": "已处理。"}, {"content": "已处理。", "verified": None}):
+        r = await client.post(
+            f"/api/v1/staff/cases/{no}/reply", json=body, headers=bearer(handler)
+        )
+        assert r.status_code == 422, r.text
+        assert r.json()["code"] == "verified_required" and "verified" in r.json()["detail"]
+    # nothing happened: the case waits for the reply, the claim is still open
+    case = await Case.get(tracking_no=no)
+    assert case.status == "signed" and case.reply_round == 0
+    assert (await claim_of(no)).status == "open"
+    await act(client, handler, no, "reply", {"content": "经查属实。", "verified": True})
+    assert (await claim_of(no)).status == "eligible"
+
+
+async def test_replies_without_a_claim_need_not_state_verified(client, prog, staffs):
+    token = await reporter(client, "13900000017")
+    no = await submit(client, token, WATER | {"kind": "complaint"})  # no claim: not a report
+    assert not await RewardClaim.filter(case_id=(await Case.get(tracking_no=no)).id).exists()
+    await handle(client, staffs, no, verified=None, severity=None)
+    assert (await Case.get(tracking_no=no)).status == "replied"
 
 
 async def test_staff_of_the_responsible_unit_are_excluded(client, prog, staffs):
@@ -245,3 +270,14 @@ async def test_reward_admins_create_programmes(client, prog):
     handler = bearer(await login_staff(client, "handler"))
     r = await client.post("/api/v1/admin/rewards/programs", json=body, headers=handler)
     assert r.status_code == 403
+
+
+async def test_a_report_merged_into_a_reply_that_did_not_say_stays_open(client, prog, staffs):
+    # the parent had no claim when it was replied to, so its reply did not state verified
+    parent = await submit(client, await reporter(client, "13900000018"),
+                          WATER | {"kind": "complaint"})
+    await handle(client, staffs, parent, verified=None, severity=None)
+    late = await submit(client, await reporter(client, "13900000019"))
+    await act(client, await staffs("dispatcher"), late, "merge", {"into": parent})
+    claim = await claim_of(late)
+    assert claim.status == "open" and claim.reason == ""  # an omission is no verdict
