@@ -11,8 +11,7 @@ from app_api.deps import citizen, client_ip, principal
 from app_api.lean import LeanRoute
 from app_api.responses import JSON
 from app_api.schemas import CaseIn
-from app_api.schemas.cases import CaseOut, TrackOut
-from app_api.schemas.filing import FiledCaseOut, MyCasesOut
+from app_api.schemas.cases import CaseOut, MyCasesOut, TrackOut
 from app_api.schemas.inputs import CursorQuery, Line, TrackingNo
 from app_api.schemas.problem import problems
 from casework import intake, queries
@@ -32,7 +31,7 @@ SUBMIT_ROUTE: dict[str, Any] = {
     "openapi_extra": deps.HOT_ROUTE_DOC,
     # Documentation only: the endpoint returns its prebuilt JSON response, which FastAPI sends
     # as it is (a Response is never re-validated), so the model costs the hot path nothing.
-    "response_model": FiledCaseOut,
+    "response_model": CaseOut,
     "responses": problems(401, 403, 409),
 }
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Request
 from app_api.deps import idempotency_key, require_roles, staff
 from app_api.responses import JSON
 from app_api.schemas import IntakeCaseIn
-from app_api.schemas.filing import FiledCaseOut
+from app_api.schemas.cases import CaseOut
 from app_api.schemas.problem import problems
 from casework import intake
 from identity.principal import Principal
@@ -15,9 +15,7 @@ from identity.principal import Principal
 router = APIRouter(prefix="/intake", tags=["intake"])
 
 
-@router.post(
-    "/cases", status_code=201, response_model=FiledCaseOut, responses=problems(403, 409)
-)
+@router.post("/cases", status_code=201, response_model=CaseOut, responses=problems(403, 409))
 async def record_case(
     body: IntakeCaseIn,
     request: Request,

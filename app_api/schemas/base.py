@@ -5,6 +5,12 @@ passed through unchanged (``extra="allow"``): a field a service adds later reach
 instead of being dropped silently, and ``/openapi.json`` lets clients ignore what they do not
 know. The model's example is assembled from its fields' examples (nested models included), so
 each field carries one example and each model shows a whole reply.
+
+``Exact`` replies are the exception: the case views (``schemas/cases.py``) and what they nest.
+They carry personal data under per-role rules (masked contacts, photo positions, internal
+flags), so a key their model does not list is refused (``extra="forbid"``, published as
+``additionalProperties: false``) instead of passed on: FastAPI answers 500 rather than send an
+undeclared field, and every test that validates a reply against the model fails on it.
 """
 
 from __future__ import annotations
@@ -66,6 +72,14 @@ class Out(BaseModel):
         return sample
 
 
-class UnitRef(Out):
+class Exact(Out):
+    """A reply that has exactly its model's fields, nested models included (module docstring).
+
+    The config merges with ``Out``'s, so the example machinery is kept."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class UnitRef(Exact):
     id: int = Field(description="单位 ID", examples=[12])
     name: str = Field(description="单位名称", examples=["西湖区城市管理局"])

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from app_api.schemas.base import TIME_EXAMPLE, IsoTime, Out
+from app_api.schemas.base import TIME_EXAMPLE, Exact, IsoTime, Out
 
 PHOTO_URL = "https://12345.example.gov.cn/api/v1/photos/41/display?exp=1764300000&sig=3f9a0c"
 
 
-class GpsOut(Out):
+class GpsOut(Exact):
     lat: float = Field(description="纬度", examples=[30.2741])
     lng: float = Field(description="经度", examples=[120.1551])
 
@@ -34,7 +34,7 @@ class PhotoOut(Out):
     )
 
 
-class CasePhotoOut(Out):
+class CasePhotoOut(Exact):
     """A photo in a case reply; ``gps`` only for its owner and for staff."""
 
     id: int = Field(description="照片 ID", examples=[41])

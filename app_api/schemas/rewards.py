@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import Field
 
 from app_api.schemas.base import TIME_EXAMPLE, IsoDate, IsoTime, Out, UnitRef, Yuan
-from app_api.schemas.filing import TRACKING_NO
+from app_api.schemas.cases import TRACKING_NO
 
 CLAIM_STATUS_TEXT = (
     "申请状态：open、eligible、ineligible、duplicate、second_approval、approved、denied、paid、expired"

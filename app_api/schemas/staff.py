@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from app_api.schemas.base import TIME_EXAMPLE, IsoDate, IsoTime, Out, UnitRef
-from app_api.schemas.filing import CHANNEL_TEXT, KIND_TEXT, LIGHT_TEXT, TRACKING_NO, Light
+from app_api.schemas.cases import CHANNEL_TEXT, KIND_TEXT, LIGHT_TEXT, TRACKING_NO, Light
 
 
 class QueueItemOut(Out):
