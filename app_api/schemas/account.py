@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from app_api.schemas.base import Exact
 from app_api.schemas.inputs import Line
 
 
@@ -60,38 +61,23 @@ class LogoutIn(BaseModel):
     all: StrictBool = Field(default=False, description="为 true 时作废调用者的全部 refresh_token")
 
 
-class NotifyOut(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    sms: bool = Field(description="是否接收短信通知")
-    wechat: bool = Field(description="是否接收微信通知")
+class NotifyOut(Exact):
+    sms: bool = Field(description="是否接收短信通知", examples=[True])
+    wechat: bool = Field(description="是否接收微信通知", examples=[False])
 
 
-class MeOut(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": 1024,
-                    "phone_masked": "138****8000",
-                    "name_masked": "王*明",
-                    "real_name_verified": True,
-                    "real_name_method": "counter",
-                    "notify": {"sms": True, "wechat": False},
-                    "created_at": "2026-11-27T09:30:00+08:00",
-                }
-            ],
-            "description": "市民本人的账号信息（手机号、姓名已脱敏）",
-        },
+class MeOut(Exact):
+    """市民本人的账号信息（手机号、姓名已脱敏）。"""
+
+    id: int = Field(description="市民编号", examples=[1024])
+    phone_masked: str | None = Field(
+        description="脱敏手机号（仅微信登录、未绑定手机时为 null）", examples=["138****8000"]
     )
-
-    id: int = Field(description="市民编号")
-    phone_masked: str | None = Field(description="脱敏手机号（仅微信登录、未绑定手机时为 null）")
-    name_masked: str | None = Field(description="脱敏姓名（实名认证后才有）")
-    real_name_verified: bool = Field(description="是否已实名认证")
+    name_masked: str | None = Field(description="脱敏姓名（实名认证后才有）", examples=["王*明"])
+    real_name_verified: bool = Field(description="是否已实名认证", examples=[True])
     real_name_method: Literal["counter", "kiosk", "online"] | None = Field(
-        description="实名认证方式：counter 窗口，kiosk 自助终端，online 在线核验"
+        description="实名认证方式：counter 窗口，kiosk 自助终端，online 在线核验",
+        examples=["counter"],
     )
     notify: NotifyOut = Field(description="通知偏好")
-    created_at: datetime = Field(description="注册时间")
+    created_at: datetime = Field(description="注册时间", examples=["2026-11-27T09:30:00+08:00"])

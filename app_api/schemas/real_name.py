@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from app_api.schemas.base import Exact
 from app_api.schemas.inputs import Line
 from app_api.schemas.requests import example
 
@@ -57,29 +58,18 @@ class OnlineRealNameIn(BaseModel):
     id_number: Line = ID_NUMBER
 
 
-class RealNameOut(BaseModel):
+class RealNameOut(Exact):
     """实名认证结果（姓名与身份证号码均已脱敏，不返回完整号码）。"""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "citizen_id": 1024,
-                    "real_name_verified": True,
-                    "real_name_method": "counter",
-                    "real_name_verified_at": "2026-12-01T10:00:00+00:00",
-                    "name_masked": "王*明",
-                    "id_number_masked": "110105********002X",
-                }
-            ]
-        }
-    )
-
-    citizen_id: int = Field(description="市民账号编号")
-    real_name_verified: bool = Field(description="是否已实名认证")
+    citizen_id: int = Field(description="市民账号编号", examples=[1024])
+    real_name_verified: bool = Field(description="是否已实名认证", examples=[True])
     real_name_method: Literal["counter", "kiosk", "online"] | None = Field(
-        description="认证方式：counter 柜台、kiosk 自助终端、online 在线"
+        description="认证方式：counter 柜台、kiosk 自助终端、online 在线", examples=["counter"]
     )
-    real_name_verified_at: str | None = Field(description="认证时间（ISO 8601）")
-    name_masked: str | None = Field(description="脱敏姓名，例如 王*明")
-    id_number_masked: str | None = Field(description="脱敏身份证号码，例如 110105********002X")
+    real_name_verified_at: str | None = Field(
+        description="认证时间（ISO 8601）", examples=["2026-12-01T10:00:00+08:00"]
+    )
+    name_masked: str | None = Field(description="脱敏姓名，例如 王*明", examples=["王*明"])
+    id_number_masked: str | None = Field(
+        description="脱敏身份证号码，例如 110105********002X", examples=["110105********002X"]
+    )
