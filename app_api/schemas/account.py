@@ -6,23 +6,17 @@ Unknown fields are refused (422 naming the field), so a misspelt preference is n
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, Field, StrictBool
 
 from app_api.schemas.base import Exact
 from app_api.schemas.inputs import Line
-
-
-def _config(example: dict[str, Any], description: str) -> ConfigDict:
-    return ConfigDict(
-        strict=True, str_strip_whitespace=True, extra="forbid",
-        json_schema_extra={"examples": [example], "description": description},
-    )
+from app_api.schemas.requests import example
 
 
 class NotifyIn(BaseModel):
-    model_config = _config({"sms": False}, "通知偏好：只改给出的渠道")
+    model_config = example({"sms": False}, "通知偏好：只改给出的渠道", forbid_unknown=True)
 
     sms: StrictBool | None = Field(default=None, description="是否接收短信通知")
     wechat: StrictBool | None = Field(
@@ -31,18 +25,20 @@ class NotifyIn(BaseModel):
 
 
 class MePatchIn(BaseModel):
-    model_config = _config(
+    model_config = example(
         {"notify": {"sms": False, "wechat": True}},
         "修改通知偏好。登录验证码、换绑手机号通知、领奖码和奖励发放通知不受此设置影响，始终发送。",
+        forbid_unknown=True,
     )
 
     notify: NotifyIn | None = Field(default=None, description="通知偏好")
 
 
 class PhoneChangeIn(BaseModel):
-    model_config = _config(
+    model_config = example(
         {"phone": "13900139000", "code": "482913"},
         "换绑手机号：先用 POST /auth/sms-code 向新号码发送验证码",
+        forbid_unknown=True,
     )
 
     phone: Line = Field(min_length=1, max_length=20, description="新手机号码（中国大陆）")
@@ -50,9 +46,10 @@ class PhoneChangeIn(BaseModel):
 
 
 class LogoutIn(BaseModel):
-    model_config = _config(
+    model_config = example(
         {"refresh_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9..."},
         "退出登录：给出 refresh_token 退出本次登录，或 all: true 退出全部登录，二者选一",
+        forbid_unknown=True,
     )
 
     refresh_token: Line | None = Field(
