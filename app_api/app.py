@@ -13,6 +13,7 @@ from app_api import errors
 from app_api.limits import BodyLimit
 from app_api.responses import JSON
 from app_api.routers import auth, cases, health, intake, photos, queues, reference, staff
+from app_api.routers import data_rights as data_rights_routes
 from app_api.routers import rewards as reward_routes
 from app_api.routers import wechat as wechat_routes
 from hotline import db
@@ -75,4 +76,5 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> F
         app.include_router(router, prefix=api)
     wechat_routes.install(app, api)
     app.include_router(reward_routes.router, prefix=api)
+    app.include_router(data_rights_routes.router, prefix=api)
     return app
