@@ -11,6 +11,7 @@ is scanned.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -59,15 +60,18 @@ async def _needles(citizen_id: int, case_nos: list[str]) -> dict[str, str]:
     return found
 
 
+def _file_bytes(path: Path) -> bytes:
+    """The database file and its write-ahead log, as stored."""
+    wal = path.with_name(path.name + "-wal")
+    return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+
 async def _sqlite_leftovers(path: Path, needles: dict[str, str]) -> list[str]:
     conn = get_connection("default")
     # freed pages and cells are zeroed (hotline.db sets it; some builds default to it)
     assert (await conn.execute_query_dict("PRAGMA secure_delete"))[0]["secure_delete"] == 1
     await conn.execute_query("PRAGMA wal_checkpoint(TRUNCATE)")
-    data = path.read_bytes()
-    wal = path.with_name(path.name + "-wal")
-    if wal.exists():
-        data += wal.read_bytes()
+    data = await asyncio.to_thread(_file_bytes, path)
     return [label for label, value in needles.items() if value.encode() in data]
 
 
