@@ -165,3 +165,20 @@ async def test_staff_and_strangers_cannot_call_these(client, staffs):
         r = await client.request(method, path)
         assert r.status_code == 401
         assert r.json()["code"]
+
+
+async def test_rows_merged_into_the_account_are_erased_with_it(client):
+    login = await login_citizen(client, "13912340078")
+    me = await Citizen.get(id=login["citizen"]["id"])
+    # an official-account identity that turned out to be the same person (wechat.identities)
+    from wechat.identities import merge
+
+    oa_row = await Citizen.create(openid_oa="o-oa-merged-0001", oa_follower=True)
+    await merge(oa_row, me)
+    export = (await client.get(EXPORT, headers=bearer(login["access_token"]))).json()
+    assert export["wechat"]["openid_oa"] == "o-oa-merged-0001"
+
+    r = await client.delete(ME, headers=bearer(login["access_token"]))
+    assert r.status_code == 204
+    assert not await Citizen.filter(id__in=[me.id, oa_row.id]).exists()
+    assert not await Citizen.filter(openid_oa="o-oa-merged-0001").exists()
