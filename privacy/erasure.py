@@ -17,7 +17,8 @@ One transaction, no network inside it:
 - photos attached to cases stay as evidence (already stripped of metadata) under an ``erased``
   owner; unattached ones are deleted (their files after the commit);
 - sessions (refresh tokens), idempotency records, login codes, rate-limit rows keyed by the
-  phone's hash, WeChat consents, chat drafts and handled-message keys of the openid go.
+  phone's hash, WeChat consents, chat drafts and handled-message keys of the openid go; after
+  the commit, the Redis counters keyed by the phone's hash too.
 
 Erasing an id that no longer exists does nothing: the operation is idempotent.
 """
@@ -31,6 +32,7 @@ from datetime import UTC, datetime
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from hotline import ratelimit
 from hotline import settings as settings_mod
 from hotline.crypto import decrypt
 from hotline.db import dialect_sql, flat_values
@@ -135,6 +137,8 @@ async def erase(citizen_id: int, now: datetime | None = None) -> Erasure | None:
         await Citizen.filter(id__in=ids).using_db(conn).delete()
     if keys:
         await media_service.forget_files(media_service.storage_for(settings_mod.current()), keys)
+    for row in rows:  # Redis counters keyed by the phone's hash (rate_bucket rows went above)
+        await ratelimit.forget_containing(row.phone_hash or "")
     log.info(
         "erased citizen %s (rows %s) into tombstone %s: %d cases, %d claims withdrawn, "
         "%d messages (%d cancelled), %d photos deleted",

@@ -123,5 +123,13 @@ async def test_after_deletion_the_database_holds_no_trace_of_the_person(
     assert r.status_code == 204
 
     assert await leftovers(settings, needles) == []
+    if settings.redis_url:  # rate-limit counters keyed by the phone's lookup hash
+        import redis.asyncio as redis
+
+        client_ = redis.from_url(settings.redis_url)
+        try:
+            assert [k async for k in client_.scan_iter(match=f"*{lookup_hash(PHONE)}*")] == []
+        finally:
+            await client_.aclose()
     # the cases are still there
     assert await Case.filter(tracking_no__in=[p.open_no, p.paid_no, p.complaint_no]).count() == 3
