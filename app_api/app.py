@@ -13,6 +13,7 @@ from app_api import errors, openapi
 from app_api.limits import BodyLimit
 from app_api.responses import JSON
 from app_api.routers import auth, cases, health, intake, photos, queues, reference, staff
+from app_api.routers import data_rights as data_rights_routes
 from app_api.routers import me as me_routes
 from app_api.routers import real_name as real_name_routes
 from app_api.routers import rewards as reward_routes
@@ -88,5 +89,6 @@ def create_app(
     app.include_router(reward_routes.router, prefix=api)
     app.include_router(me_routes.router, prefix=api)
     app.include_router(real_name_routes.router, prefix=api)
+    app.include_router(data_rights_routes.router, prefix=api)
     openapi.install(app)
     return app

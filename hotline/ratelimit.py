@@ -145,3 +145,20 @@ async def forget(key: str, policy: Lockout) -> None:
     conn = get_connection("default")
     ph = placeholders(conn, 1)
     await conn.execute_query(f"DELETE FROM rate_bucket WHERE key = {ph[0]}", [f"fail:{key}"])
+
+
+async def forget_containing(fragment: str) -> int:
+    """Drop every Redis counter and lock whose key contains ``fragment`` (an erased person's
+    lookup hash); returns how many. Without Redis the ``rate_bucket`` rows are the caller's
+    to delete, in its own transaction (``privacy.erasure``)."""
+    client = _redis_client()
+    if client is None or not fragment:
+        return 0
+    keys = [
+        k
+        for pattern in (f"hotline:rl:*{fragment}*", f"hotline:lock:*{fragment}*")
+        async for k in client.scan_iter(match=pattern, count=1000)
+    ]
+    if keys:
+        await client.delete(*keys)
+    return len(keys)

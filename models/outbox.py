@@ -16,6 +16,7 @@ class OutboxStatus(StrEnum):
     failed = "failed"
     dead = "dead"
     suppressed = "suppressed"  # the citizen turned every allowed channel off (not sent)
+    cancelled = "cancelled"  # the recipient erased their account before it went out
 
 
 class OutboxMessage(Model):

@@ -22,6 +22,7 @@ class ClaimStatus(StrEnum):
     denied = "denied"
     paid = "paid"
     expired = "expired"  # the reward was not collected before the claim deadline
+    withdrawn = "withdrawn"  # the citizen erased their account before a decision (DELETE /me)
 
 
 class PayoutStatus(StrEnum):

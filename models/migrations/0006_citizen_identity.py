@@ -3,6 +3,7 @@ from tortoise.migrations import operations as ops
 from models.outbox import OutboxStatus
 from tortoise.fields.base import OnDelete
 from tortoise import fields
+from models.migration_ops import AlterChoices
 
 class Migration(migrations.Migration):
     dependencies = [('models', '0005_staff_login_attempts')]
@@ -59,7 +60,7 @@ class Migration(migrations.Migration):
             name='real_name_verified_at',
             field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
         ),
-        ops.AlterField(
+        AlterChoices(
             model_name='OutboxMessage',
             name='status',
             field=fields.CharEnumField(default=OutboxStatus.pending, description='pending: pending\nsending: sending\nsent: sent\ndelivered: delivered\nfailed: failed\ndead: dead\nsuppressed: suppressed', enum_type=OutboxStatus, max_length=12),
