@@ -185,7 +185,7 @@ async def online(who: Principal, name: str, id_number: str) -> Citizen:
     """Ask the provider (outside any transaction, with a timeout), then bind on a match."""
     provider = idv.provider()
     if provider is None:
-        raise Unavailable(
+        raise NotFound(
             "暂未开通在线实名认证，请携带身份证到服务大厅或自助终端办理", code="idv_disabled"
         )
     checked, clean_name = id_numbers.normalize(id_number), normalize_name(name)

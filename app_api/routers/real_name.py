@@ -67,10 +67,10 @@ async def at_kiosk(body: KioskRealNameIn, device: Principal = Depends(kiosk)) ->
 @router.post(
     "/me/real-name",
     response_model=RealNameOut,
-    responses=problems(401, 409, 429, 503),
+    responses=problems(401, 404, 409, 429, 503),
     summary="在线实名认证",
     description="由身份核验服务核对姓名与身份证号码（有登录手机号时一并核对）。"
-    "未开通时为 503 idv_disabled；核验不一致为 422 identity_mismatch；"
+    "未开通时为 404 idv_disabled；核验不一致为 422 identity_mismatch；"
     "服务不可用为 503 idv_unavailable。",
 )
 async def online(body: OnlineRealNameIn, who: Principal = Depends(citizen)) -> dict[str, Any]:

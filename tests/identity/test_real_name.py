@@ -189,7 +189,7 @@ async def test_online_verification_is_off_by_default_and_says_so(client):
     assert settings_mod.current().idv_provider == ""
     token = (await login_citizen(client, "13600000005"))["access_token"]
     r = await client.post(ONLINE, json={"name": "王小明", "id_number": ID1}, headers=bearer(token))
-    assert r.status_code == 503 and r.json()["code"] == "idv_disabled"
+    assert r.status_code == 404 and r.json()["code"] == "idv_disabled"
     assert "服务大厅" in r.json()["detail"]
     staff = await login_staff(client, "operator")
     r = await client.post(ONLINE, json={"name": "王小明", "id_number": ID1}, headers=bearer(staff))
