@@ -8,7 +8,7 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +60,9 @@ def _postgres_url() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def tmp_var() -> Path:
-    return Path(tempfile.mkdtemp(prefix="hotline-test-"))
+def tmp_var() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="hotline-test-") as var:
+        yield Path(var)
 
 
 @pytest.fixture(scope="session")

@@ -65,7 +65,8 @@ def _operations() -> list[tuple[str, str]]:
     from hotline.settings import Settings
 
     before = settings_mod._current
-    var = Path(tempfile.mkdtemp(prefix="hotline-fuzz-"))
+    tmp = tempfile.TemporaryDirectory(prefix="hotline-fuzz-")
+    var = Path(tmp.name)
     try:
         app = create_app(
             Settings(
@@ -77,6 +78,7 @@ def _operations() -> list[tuple[str, str]]:
         doc = app.openapi()
     finally:
         settings_mod._current = before
+        tmp.cleanup()
     return [
         (method.upper(), path)
         for path, item in doc["paths"].items()
