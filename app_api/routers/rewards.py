@@ -23,6 +23,7 @@ from app_api.schemas.inputs import (
     Text,
 )
 from app_api.schemas.problem import problems
+from app_api.schemas.requests import example
 from app_api.schemas.rewards import (
     AdminProgramOut,
     ClaimDetailOut,
@@ -41,30 +42,23 @@ from rewards import decisions, export, payouts, programs, queries
 router = APIRouter(tags=["rewards"])
 ADMIN = "/admin/rewards"
 
-class Body(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
-
-
 def _example(value: dict[str, Any], description: str) -> ConfigDict:
-    return ConfigDict(
-        str_strip_whitespace=True, extra="forbid",
-        json_schema_extra={"examples": [value], "description": description},
-    )
+    return example(value, description, forbid_unknown=True)
 
 
-class ApproveIn(Body):
+class ApproveIn(BaseModel):
     model_config = _example({"amount": "300.00"}, "批准奖励")
 
     amount: Amount = Field(description="奖励金额（元，最多两位小数）")
 
 
-class DenyIn(Body):
+class DenyIn(BaseModel):
     model_config = _example({"reason": "举报内容经核实不属实"}, "不予奖励")
 
     reason: Text = Field(min_length=1, max_length=200, description="不予奖励的理由")
 
 
-class RedeemIn(Body):
+class RedeemIn(BaseModel):
     model_config = _example({"code": "4829 1375 0062"}, "凭领奖码在服务大厅兑付")
 
     code: str = Field(
@@ -72,7 +66,7 @@ class RedeemIn(Body):
     )
 
 
-class ProgramBody(Body):
+class ProgramBody(BaseModel):
     model_config = _example(
         {
             "name": "五水共治有奖举报",

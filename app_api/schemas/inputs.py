@@ -26,7 +26,7 @@ from typing import Annotated, Any, Final
 from zoneinfo import ZoneInfo
 
 from fastapi import Path, Query
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, Strict
 from pydantic_core import PydanticCustomError
 
 # problem codes these types raise, which app_api.errors reports as the problem's ``code``
@@ -134,7 +134,7 @@ def _occurred(value: datetime) -> datetime:
     return value
 
 
-Day = Annotated[date, AfterValidator(_in_range)]
+Day = Annotated[date, Strict(False), AfterValidator(_in_range)]  # ISO strings in JSON bodies
 """A date between 2000-01-01 and 2100-12-31 (bodies and query parameters alike)."""
 OccurredAt = Annotated[datetime, AfterValidator(_occurred)]
 """When something happened: from 2000 to a few minutes from now (no zone: Asia/Shanghai)."""
