@@ -10,7 +10,7 @@ from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 log = logging.getLogger("hotline.settings")
@@ -192,6 +192,18 @@ class Settings(BaseSettings):
             for entry in value:
                 ipaddress.ip_network(entry, strict=False)  # a ValueError names a bad entry
         return value
+
+    @model_validator(mode="after")
+    def _idv_complete(self) -> Settings:
+        # a half-configured provider must not be silently "off"
+        missing = [
+            name for name in ("idv_endpoint", "idv_app_id", "idv_app_secret")
+            if self.idv_provider and not getattr(self, name)
+        ]
+        if missing:
+            names = ", ".join("HOTLINE_" + m.upper() for m in missing)
+            raise ValueError(f"HOTLINE_IDV_PROVIDER is set but {names} is missing")
+        return self
 
     @property
     def effective_database_url(self) -> str:

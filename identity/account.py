@@ -130,7 +130,9 @@ async def _readdress_pending(conn: BaseDBAsyncClient, citizen_id: int, old: str,
 
 async def logout(who: Principal, refresh_token: str | None, everywhere: bool) -> None:
     """Revoke the given refresh token if it is the caller's, or (``everywhere``) all of the
-    caller's refresh tokens. An access token already issued lives until its expiry (at most
+    caller's refresh tokens and, through ``sessions_revoked_at``, the access tokens issued
+    until now (every route but ``POST /cases``, which looks nobody up: there they last until
+    they expire). After a plain logout the access token lives until its expiry (at most
     ``HOTLINE_ACCESS_TOKEN_TTL_S``, one hour by default)."""
     if everywhere == (refresh_token is not None):
         raise ValidationProblem(

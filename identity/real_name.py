@@ -193,6 +193,8 @@ async def online(who: Principal, name: str, id_number: str) -> Citizen:
     if citizen is None:
         raise NotFound("账号不存在")
     digest = id_number_hash(checked)
+    if citizen.id_number_hash == digest and citizen.real_name_verified:
+        return citizen  # already verified with this number: no paid provider call
     # refused before a paid provider call: a number bound elsewhere, or another number here
     if await taken(None, digest, citizen.id):
         raise in_use()

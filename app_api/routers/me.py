@@ -54,8 +54,9 @@ async def change_phone(body: PhoneChangeIn, who: Principal = Depends(citizen)) -
     tags=["auth"], summary="退出登录",
 )
 async def logout(body: LogoutIn, who: Principal = Depends(account_holder)) -> Response:
-    """作废调用者的 refresh_token，或 all: true 作废其全部 refresh_token。不属于调用者的令牌
-    不会被作废（回答相同，不透露令牌属于谁）。已签发的 access_token 在到期前
-    （至多 1 小时）仍然有效。"""
+    """作废调用者的 refresh_token，或 all: true 退出全部登录：作废其全部 refresh_token，
+    已签发的 access_token 也立即失效（提交诉求 POST /cases 除外，至多 1 小时后到期）。
+    不属于调用者的令牌不会被作废（回答相同，不透露令牌属于谁）。仅退出本次登录时，
+    access_token 在到期前仍然有效。"""
     await account.logout(who, body.refresh_token, body.all)
     return Response(status_code=204)

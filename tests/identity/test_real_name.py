@@ -9,6 +9,7 @@ import pytest
 
 from hotline import settings as settings_mod
 from hotline.crypto import decrypt, lookup_hash
+from hotline.settings import Settings
 from identity.staff import create_device
 from models.citizen import Citizen, RealNameVerification
 from models.org import Staff, Unit
@@ -211,6 +212,16 @@ async def test_a_provider_match_binds_the_identity_with_its_reference(client, pr
     assert record.method == "online" and record.provider_ref and len(record.provider_ref) == 32
     citizen = await Citizen.get(id=login["citizen"]["id"])
     assert citizen.real_name_verified and decrypt(citizen.id_number_enc) == ID1
+    # asking again with the same identity costs no second (paid) provider check
+    r = await client.post(ONLINE, json={"name": "王小明", "id_number": ID1},
+                          headers=bearer(token))
+    assert r.status_code == 200 and len(provider.calls) == 1
+
+
+def test_a_half_configured_provider_refuses_to_start():
+    with pytest.raises(ValueError, match="HOTLINE_IDV_ENDPOINT"):
+        Settings(env="test", secret_key="k" * 32, data_key="d" * 32, idv_provider="http",
+                 idv_app_id="a", idv_app_secret="s")
 
 
 async def test_no_match_and_provider_failures_bind_nothing(client, provider):
