@@ -42,9 +42,6 @@ from collections.abc import Iterable, Mapping
 from datetime import date, time
 from types import MappingProxyType
 from typing import Literal
-from zoneinfo import ZoneInfo
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 CalendarRow = tuple[date, bool, str]
 

@@ -24,7 +24,8 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Literal
 
-from casework.calendar import SHANGHAI, WorkCalendar
+from casework.calendar import WorkCalendar
+from hotline.timefmt import SHANGHAI
 
 END_OF_DAY = time(23, 59, 59)
 WARN_FRACTION = 0.8  # yellow once 80 % of a working-time limit has elapsed

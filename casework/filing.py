@@ -33,11 +33,11 @@ from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClie
 from tortoise.transactions import in_transaction
 
 from casework import hooks, views
-from casework.calendar import SHANGHAI
 from casework.timeline import new_event
 from hotline import rows
 from hotline.crypto import encrypt, lookup_hash
 from hotline.db import placeholders
+from hotline.timefmt import SHANGHAI
 from identity.principal import Principal
 from media import service as media_service
 from models.case import Case, CaseEvent

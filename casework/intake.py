@@ -15,11 +15,11 @@ from typing import Any, cast
 from tortoise.exceptions import IntegrityError
 
 from casework import filing, reference, schedule, views
-from casework.calendar import SHANGHAI
 from casework.calendar_store import load_calendar
 from hotline import rows
 from hotline.crypto import decrypt, encrypt, lookup_hash
 from hotline.errors import Conflict, ValidationProblem
+from hotline.timefmt import SHANGHAI
 from identity.phones import normalize_contact_phone
 from identity.principal import Principal
 from media import service as media_service

@@ -31,11 +31,11 @@ from typing import Any
 
 from tortoise.connection import get_connection
 
-from casework.calendar import SHANGHAI
 from casework.queues import Scope, db_time, resolve_scope, scope_sql
 from casework.transitions import OPEN_STATES
 from hotline.db import dialect_sql
 from hotline.errors import ValidationProblem
+from hotline.timefmt import SHANGHAI
 from identity.principal import Principal
 
 MAX_DAYS = 366

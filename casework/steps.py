@@ -14,9 +14,10 @@ from casework import schedule
 from casework.deadlines import MAX_EXTENSION_DAYS
 from casework.stepkit import Message, Outcome, Step, Write, prepare, step
 from casework.transitions import State
-from casework.views import SCORE_LABELS, iso
+from casework.views import SCORE_LABELS
 from hotline import settings as settings_mod
 from hotline.errors import NotFound, ValidationProblem
+from hotline.timefmt import iso
 from identity.principal import Principal
 from models.case import Case, CaseTask, Rating
 from models.org import Unit

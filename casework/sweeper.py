@@ -35,12 +35,13 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from casework import reference
-from casework.calendar import SHANGHAI, WorkCalendar
+from casework.calendar import WorkCalendar
 from casework.calendar_store import load_calendar
 from casework.queues import db_time, from_db_time
 from casework.timeline import new_event
 from casework.transitions import HANDLING, OPEN_STATES
 from hotline.db import dialect_sql
+from hotline.timefmt import SHANGHAI
 from models.org import Unit
 from notify.outbox import seal_params
 from notify.templates import DUE_LABELS, TEMPLATES

@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from casework import deadlines
-from casework.calendar import SHANGHAI
 from casework.transitions import CALLBACK_ROLES, EVENT_LABELS
 from hotline.crypto import decrypt, mask_name, mask_phone
+from hotline.timefmt import iso
 from identity.principal import Principal
 from models.case import Case, CaseEvent
 
@@ -49,10 +49,6 @@ CONTACT_ROLES = frozenset({"operator", "dispatcher", "handler", "supervisor", "a
 # The citizen's own steps on their case: shown to them although not public (a rating's note).
 OWN_ACTIONS = frozenset({"submit", "rate"})
 SCORE_LABELS = {1: "非常不满意", 2: "不满意", 3: "基本满意", 4: "满意", 5: "非常满意"}
-
-
-def iso(dt: datetime | None) -> str | None:
-    return dt.astimezone(SHANGHAI).isoformat() if dt else None
 
 
 def shown_to(viewer: Principal, event: CaseEvent) -> bool:

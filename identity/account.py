@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
@@ -18,6 +17,7 @@ from tortoise.transactions import in_transaction
 
 from hotline.crypto import decrypt, encrypt, lookup_hash, mask_name, mask_phone
 from hotline.errors import Conflict, Unauthorized, ValidationProblem
+from hotline.timefmt import SHANGHAI, iso
 from identity import citizens, tokens
 from identity.principal import Principal
 from models.case import Case
@@ -25,7 +25,6 @@ from models.citizen import Citizen
 from models.outbox import OutboxMessage, OutboxStatus
 from notify.outbox import enqueue
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOTICE_TIME = "%Y年%m月%d日%H:%M"
 
 
@@ -45,7 +44,7 @@ def profile_of(citizen: Citizen) -> dict[str, Any]:
         "real_name_verified": citizen.real_name_verified,
         "real_name_method": citizen.real_name_method,
         "notify": {"sms": citizen.notify_sms, "wechat": citizen.notify_wechat},
-        "created_at": citizen.created_at,
+        "created_at": iso(citizen.created_at),
     }
 
 

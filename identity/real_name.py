@@ -32,6 +32,7 @@ from hotline import settings as settings_mod
 from hotline.crypto import decrypt, encrypt, lookup_hash, mask_id_number, mask_name
 from hotline.db import lock_first
 from hotline.errors import Conflict, NotFound, Unavailable, ValidationProblem
+from hotline.timefmt import iso
 from identity import id_numbers, idv
 from identity.citizens import verify_login_code
 from identity.phones import normalize_mobile
@@ -78,7 +79,7 @@ def summary(citizen: Citizen) -> dict[str, Any]:
         "citizen_id": citizen.id,
         "real_name_verified": citizen.real_name_verified,
         "real_name_method": citizen.real_name_method,
-        "real_name_verified_at": verified_at.isoformat() if verified_at else None,
+        "real_name_verified_at": iso(verified_at),
         "name_masked": mask_name(decrypt(citizen.name_enc)),
         "id_number_masked": mask_id_number(decrypt(citizen.id_number_enc)),
     }

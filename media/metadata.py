@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from io import BytesIO
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
 from PIL import Image
 from PIL.ExifTags import IFD
 
-SHANGHAI: Final = ZoneInfo("Asia/Shanghai")
+from hotline.timefmt import SHANGHAI
 
 TAG_ORIENTATION: Final = 0x0112
 TAG_DATETIME: Final = 0x0132

@@ -26,10 +26,10 @@ from hotline import settings as settings_mod
 from hotline.db import flat_values
 from hotline.errors import Problem, ValidationProblem
 from hotline.settings import Settings
+from hotline.timefmt import SHANGHAI
 from identity.principal import Principal
 from media import urls
 from media.errors import IMAGE_TOO_LARGE, PhotoProcessingError, PhotoRejected
-from media.metadata import SHANGHAI
 from media.pipeline import PhotoLimits, ProcessedPhoto, process_photo
 from media.pool import BoundedPool
 from media.storage import LocalStorage, PhotoStorage, content_key

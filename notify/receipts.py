@@ -22,9 +22,10 @@ from tortoise.expressions import Q
 from hotline import settings as settings_mod
 from hotline.crypto import decrypt
 from hotline.settings import Settings
+from hotline.timefmt import SHANGHAI
 from models.outbox import OutboxMessage, OutboxStatus
 from notify.delivery import DeliveryError
-from notify.sms_aliyun import CHINA, FAILED, SUCCESS, AliyunSms, send_date
+from notify.sms_aliyun import FAILED, SUCCESS, AliyunSms, send_date
 
 log = logging.getLogger("hotline.notify.receipts")
 BATCH = 200
@@ -43,7 +44,7 @@ def _received_at(record: dict[str, Any]) -> datetime | None:
         local = datetime.strptime(str(record.get("ReceiveDate")), "%Y-%m-%d %H:%M:%S")
     except ValueError:
         return None
-    return local.replace(tzinfo=CHINA).astimezone(UTC)
+    return local.replace(tzinfo=SHANGHAI).astimezone(UTC)
 
 
 async def _check(sms: AliyunSms, row: OutboxMessage, now: datetime, result: ReceiptResult) -> None:

@@ -26,7 +26,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from aliyunsdkcore.acs_exception.exceptions import ClientException, ServerException
 from aliyunsdkcore.client import AcsClient
@@ -35,12 +34,13 @@ from aliyunsdkdysmsapi.request.v20170525.QuerySendDetailsRequest import QuerySen
 from aliyunsdkdysmsapi.request.v20170525.SendSmsRequest import SendSmsRequest
 
 from hotline.settings import Settings
+from hotline.timefmt import SHANGHAI
 from notify.delivery import Message, Permanent, Route, Sent, Transient
 from notify.templates import TEMPLATES, placeholders
 
 log = logging.getLogger("hotline.notify.sms")
 T = TypeVar("T")
-CHINA = ZoneInfo("Asia/Shanghai")
+
 PARAM_MAX_CHARS = 35  # Aliyun's default limit for one template variable
 QUERY_PAGE_SIZE = 50
 QUERY_MAX_PAGES = 10
@@ -94,7 +94,7 @@ def parse_endpoint(endpoint: str, protocol: str) -> tuple[str, int, str]:
 
 
 def send_date(at: datetime) -> str:
-    return at.astimezone(CHINA).strftime("%Y%m%d")
+    return at.astimezone(SHANGHAI).strftime("%Y%m%d")
 
 
 def template_param(msg: Message) -> str:
@@ -252,7 +252,7 @@ class AliyunSms:
         early in the morning)."""
         if not route.address:
             return None
-        now = datetime.now(CHINA)
+        now = datetime.now(SHANGHAI)
         dates = [send_date(now)]
         if now.hour < 2:
             dates.append(send_date(now - timedelta(days=1)))

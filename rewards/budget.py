@@ -13,8 +13,8 @@ from datetime import datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from casework.calendar import SHANGHAI
 from hotline.errors import Conflict
+from hotline.timefmt import SHANGHAI
 from models.reward import RewardClaim, RewardProgram
 from rewards import sql
 

@@ -8,9 +8,8 @@ from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from casework.calendar import SHANGHAI
-from casework.views import iso
 from hotline.crypto import decrypt, mask_phone
+from hotline.timefmt import SHANGHAI, iso
 from models.case import Case
 from models.citizen import Citizen
 from models.reward import ClaimStatus, RewardClaim, RewardPayout, RewardProgram

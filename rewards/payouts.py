@@ -14,11 +14,11 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from casework.calendar import SHANGHAI
 from hotline import ratelimit
 from hotline import settings as settings_mod
 from hotline.crypto import decrypt
 from hotline.errors import Conflict, NotFound
+from hotline.timefmt import SHANGHAI
 from identity.principal import Principal
 from models.citizen import Citizen
 from models.reward import ClaimStatus, PayoutStatus, RewardClaim, RewardPayout, RewardProgram

@@ -9,9 +9,9 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from casework.calendar import SHANGHAI
 from hotline import settings as settings_mod
 from hotline.errors import ValidationProblem
+from hotline.timefmt import SHANGHAI
 from models.org import Category
 from models.reward import RewardProgram
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from casework.queries import newest_first
-from casework.views import iso
 from hotline.crypto import decrypt
 from hotline.errors import NotFound
+from hotline.timefmt import iso
 from identity.principal import Principal
 from models.case import Case
 from models.citizen import Citizen

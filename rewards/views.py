@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from casework.views import iso
+from hotline.timefmt import iso
 from models.reward import RewardAudit, RewardClaim, RewardPayout
 from rewards.fraud import FLAG_LABELS
 from rewards.programs import SEVERITY_LABELS, yuan

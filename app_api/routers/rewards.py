@@ -34,7 +34,7 @@ from app_api.schemas.rewards import (
     ProgramOut,
     RedeemOut,
 )
-from casework.calendar import SHANGHAI
+from hotline.timefmt import SHANGHAI
 from identity.principal import Principal
 from models.reward import ClaimStatus, PayoutStatus
 from rewards import decisions, export, payouts, programs, queries

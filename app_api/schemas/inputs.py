@@ -23,11 +23,12 @@ import re
 import time
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Final
-from zoneinfo import ZoneInfo
 
 from fastapi import Path, Query
 from pydantic import AfterValidator, BeforeValidator, Field, Strict
 from pydantic_core import PydanticCustomError
+
+from hotline.timefmt import SHANGHAI
 
 # problem codes these types raise, which app_api.errors reports as the problem's ``code``
 PROBLEM_CODES: Final = frozenset(
@@ -39,7 +40,6 @@ MAX_BIGINT: Final = 2**63 - 1  # BIGINT ids (cases, photos, claims, payouts, cit
 EARLIEST: Final = date(2000, 1, 1)
 LATEST: Final = date(2100, 12, 31)
 FUTURE_SLACK: Final = timedelta(minutes=5)  # clocks of phones and kiosks run a little fast
-_SHANGHAI: Final = ZoneInfo("Asia/Shanghai")
 
 # C0 controls but \t and \n, DEL, C1 controls, lone surrogates (json.loads lets "\ud800" in)
 _BAD_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -116,7 +116,7 @@ def _in_range(value: date) -> date:
     return value
 
 
-_EARLIEST_TS: Final = datetime(2000, 1, 1, tzinfo=_SHANGHAI).timestamp()
+_EARLIEST_TS: Final = datetime(2000, 1, 1, tzinfo=SHANGHAI).timestamp()
 _SLACK_S: Final = FUTURE_SLACK.total_seconds()
 
 
@@ -126,7 +126,7 @@ def _occurred(value: datetime) -> datetime:
         raise PydanticCustomError("invalid_occurred_at", "发生时间须在 2000 年之后")
     if value.year > LATEST.year:
         raise PydanticCustomError("invalid_occurred_at", "发生时间不能晚于现在")
-    at = (value if value.tzinfo is not None else value.replace(tzinfo=_SHANGHAI)).timestamp()
+    at = (value if value.tzinfo is not None else value.replace(tzinfo=SHANGHAI)).timestamp()
     if at < _EARLIEST_TS:
         raise PydanticCustomError("invalid_occurred_at", "发生时间须在 2000 年之后")
     if at > time.time() + _SLACK_S:

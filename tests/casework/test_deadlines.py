@@ -14,7 +14,6 @@ import pytest
 
 from casework import schedule
 from casework.calendar import (
-    SHANGHAI,
     WorkCalendar,
     chinese_calendar_rows,
     known_years_from_chinese_calendar,
@@ -30,6 +29,7 @@ from casework.deadlines import (
     procedure_limits,
     sign_due,
 )
+from hotline.timefmt import SHANGHAI
 
 CAL = WorkCalendar.from_chinese_calendar()
 SECOND = timedelta(seconds=1)

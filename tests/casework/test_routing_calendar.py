@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from casework import schedule
-from casework.calendar import SHANGHAI
 from casework.calendar_store import (
     import_rows,
     invalidate,
@@ -14,6 +13,7 @@ from casework.calendar_store import (
 )
 from casework.deadlines import sign_due
 from casework.routing import suggest_unit
+from hotline.timefmt import SHANGHAI
 from models.calendar import CalendarDay, CalendarYear
 from models.case import Case
 from models.org import Category

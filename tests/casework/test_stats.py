@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from casework import stats
-from casework.calendar import SHANGHAI
+from hotline.timefmt import SHANGHAI
 from identity.principal import Principal
 from identity.staff import create_staff
 from models.org import Staff, Unit

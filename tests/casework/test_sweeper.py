@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from casework import sweeper
-from casework.calendar import SHANGHAI
 from casework.calendar_store import load_calendar
 from casework.timeline import verify_chain
 from hotline.crypto import decrypt
+from hotline.timefmt import SHANGHAI
 from models.case import Case, CaseAlert, CaseEvent
 from models.org import Unit
 from models.outbox import OutboxMessage

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageFile
 
+from hotline.timefmt import SHANGHAI
 from media import (
     HTTP_STATUS,
     LocalStorage,
@@ -28,7 +29,7 @@ from media import (
     hamming,
     process_photo,
 )
-from media.metadata import SHANGHAI, parse_exif_datetime
+from media.metadata import parse_exif_datetime
 from media.sniff import JpegStructureError, find_zip_structure, verify_clean_jpeg
 from tests.media import fixtures as fx
 
