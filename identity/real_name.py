@@ -91,6 +91,17 @@ async def taken(conn: BaseDBAsyncClient | None, digest: str, citizen_id: int) ->
     return await (query.using_db(conn) if conn else query).exists()
 
 
+async def refuse_rebinding(
+    conn: BaseDBAsyncClient | None, citizen: Citizen, digest: str
+) -> None:
+    """A number bound to another account (409 ``id_number_in_use``), or another number on
+    this one (409 ``real_name_bound``), is refused."""
+    if await taken(conn, digest, citizen.id):
+        raise in_use()
+    if citizen.id_number_hash and citizen.id_number_hash != digest:
+        raise Conflict("该账号已绑定其他身份证号码", code="real_name_bound")
+
+
 async def _citizen_for_phone(conn: BaseDBAsyncClient, phone: str) -> Citizen:
     phone_hash = lookup_hash(phone)
     citizen = await lock_first(conn, Citizen, phone_hash=phone_hash)
@@ -105,10 +116,7 @@ async def _bind(
     conn: BaseDBAsyncClient, citizen: Citizen, name: str, id_number: str, who: Verifier
 ) -> Citizen:
     digest = id_number_hash(id_number)
-    if await taken(conn, digest, citizen.id):
-        raise in_use()
-    if citizen.id_number_hash and citizen.id_number_hash != digest:
-        raise Conflict("该账号已绑定其他身份证号码", code="real_name_bound")
+    await refuse_rebinding(conn, citizen, digest)
     now = datetime.now(UTC)
     citizen.id_number_enc = encrypt(id_number)
     citizen.id_number_hash = digest
@@ -196,11 +204,7 @@ async def online(who: Principal, name: str, id_number: str) -> Citizen:
     digest = id_number_hash(checked)
     if citizen.id_number_hash == digest and citizen.real_name_verified:
         return citizen  # already verified with this number: no paid provider call
-    # refused before a paid provider call: a number bound elsewhere, or another number here
-    if await taken(None, digest, citizen.id):
-        raise in_use()
-    if citizen.id_number_hash and citizen.id_number_hash != digest:
-        raise Conflict("该账号已绑定其他身份证号码", code="real_name_bound")
+    await refuse_rebinding(None, citizen, digest)  # before a paid provider call
     s = settings_mod.current()
     await ratelimit.hit(f"idv-citizen:{citizen.id}", s.idv_per_citizen_daily, 86400)
     try:
