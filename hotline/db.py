@@ -86,15 +86,20 @@ def dialect_sql(conn: BaseDBAsyncClient, sql: str) -> str:
     return "".join(p + m for p, m in zip(parts, marks, strict=False)) + parts[-1]
 
 
-async def lock_first(conn: BaseDBAsyncClient, model: type[M], **filters: Any) -> M | None:
-    """The first matching row, locked FOR UPDATE until ``conn``'s transaction ends.
+def locking(conn: BaseDBAsyncClient, model: type[M], **filters: Any) -> QuerySet[M]:
+    """The matching rows, to be locked FOR UPDATE until ``conn``'s transaction ends.
 
     SQLite has no row locks; there a write transaction already excludes every other writer.
     """
     query = model.filter(**filters)
     if conn.capabilities.dialect != "sqlite":
         query = query.select_for_update()
-    return await query.using_db(conn).first()
+    return query.using_db(conn)
+
+
+async def lock_first(conn: BaseDBAsyncClient, model: type[M], **filters: Any) -> M | None:
+    """The first matching row, locked until ``conn``'s transaction ends (:func:`locking`)."""
+    return await locking(conn, model, **filters).first()
 
 
 async def flat_values(query: QuerySet[Any], field: str) -> list[Any]:

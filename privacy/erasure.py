@@ -35,7 +35,7 @@ from tortoise.transactions import in_transaction
 from hotline import ratelimit
 from hotline import settings as settings_mod
 from hotline.crypto import decrypt
-from hotline.db import dialect_sql, flat_values
+from hotline.db import dialect_sql, flat_values, locking
 from media import service as media_service
 from models.case import Case
 from models.citizen import Citizen, RealNameVerification, SmsCode
@@ -118,10 +118,7 @@ async def erase(citizen_id: int, now: datetime | None = None) -> Erasure | None:
     keys: list[str] = []
     async with in_transaction() as conn:
         # lock the rows; a concurrent erasure of the same account finds nothing afterwards
-        query = Citizen.filter(id__in=ids).using_db(conn)
-        if conn.capabilities.dialect != "sqlite":
-            query = query.select_for_update()
-        rows = list(await query)
+        rows = list(await locking(conn, Citizen, id__in=ids))
         if not rows:
             return None
         tomb = await Citizen.create(
