@@ -123,17 +123,27 @@ async def revoke(subject: str, refresh_token: str) -> bool:
     return await RefreshToken.filter(jti=jti, subject=subject, used=False).update(used=True) > 0
 
 
+def parse_subject(subject: str) -> tuple[str, int] | None:
+    """``("citizen", 12)`` from a token's ``"citizen:12"``; None for anything else (an id that
+    is not a plain decimal a BIGINT holds)."""
+    kind, _, raw_id = subject.partition(":")
+    if not (raw_id.isascii() and raw_id.isdigit()) or len(raw_id) > 19:
+        return None
+    number = int(raw_id)
+    return (kind, number) if number <= 2**63 - 1 else None
+
+
 async def revoke_all(subject: str) -> int:
     """End every session of ``subject``: all its refresh tokens are spent, and its access
     tokens issued until now are refused wherever the subject is looked up (every route but
     ``POST /cases``, which takes a citizen's token without a query until it expires).
     Returns how many refresh tokens were live."""
-    kind, _, raw_id = subject.partition(":")
+    parsed = parse_subject(subject)
     now = datetime.now(UTC)
-    if kind == "citizen":
-        await Citizen.filter(id=int(raw_id)).update(sessions_revoked_at=now)
-    elif kind == "staff":
-        await Staff.filter(id=int(raw_id)).update(sessions_revoked_at=now)
+    if parsed is not None and parsed[0] == "citizen":
+        await Citizen.filter(id=parsed[1]).update(sessions_revoked_at=now)
+    elif parsed is not None and parsed[0] == "staff":
+        await Staff.filter(id=parsed[1]).update(sessions_revoked_at=now)
     return await RefreshToken.filter(subject=subject, used=False).update(used=True)
 
 
@@ -158,13 +168,14 @@ async def subject_active(subject: str, issued: float | None = None) -> bool:
     """Whether a token's subject may still sign in: an active staff member, a citizen not
     deleted nor merged into another; and whether a token issued at ``issued`` outlived no
     logout everywhere (checked in the same query)."""
-    kind, _, raw_id = subject.partition(":")
-    if not (raw_id.isascii() and raw_id.isdigit()) or int(raw_id) > 2**63 - 1:
+    parsed = parse_subject(subject)
+    if parsed is None:
         return False
+    kind, subject_id = parsed
     if kind == "staff":
-        return await Staff.filter(_not_revoked(issued), id=int(raw_id), active=True).exists()
+        return await Staff.filter(_not_revoked(issued), id=subject_id, active=True).exists()
     if kind == "citizen":
         return await Citizen.filter(
-            _not_revoked(issued), id=int(raw_id), merged_into_id=None
+            _not_revoked(issued), id=subject_id, merged_into_id=None
         ).exists()
     return False
