@@ -16,7 +16,7 @@ from typing import Any
 from tortoise.connection import get_connection
 
 from casework import queries, views
-from casework.transitions import TRANSITIONS
+from casework.transitions import EVENT_LABELS
 from hotline import ratelimit
 from hotline.crypto import lookup_hash
 from hotline.db import placeholders
@@ -27,7 +27,6 @@ NOT_FOUND = "未找到该诉求，请核对诉求编号和查询码。"
 NOT_OWNER = "非本微信提交的诉求，请在编号后加查询码。"
 THROTTLED = "查询过于频繁，请稍后再试。"
 MISSES_PER_OPENID_HOURLY = 20
-ACTION_LABELS = {t.action: t.label for t in TRANSITIONS} | {"submit": "受理"}
 _SQL = (
     "SELECT c.id, c.tracking_no, c.query_code_hash, c.kind, c.category_id, c.status,"
     " c.created_at, c.citizen_id, e.seq, e.at, e.action, e.note"
@@ -99,7 +98,7 @@ def format_progress(view: dict[str, Any]) -> str:
     if timeline:
         lines.append("办理经过：")
         for step in timeline[-6:]:
-            label = ACTION_LABELS.get(step["action"], step.get("label") or step["action"])
+            label = EVENT_LABELS.get(step["action"], step.get("label") or step["action"])
             shown = step.get("note") and step["action"] not in ("reply", "answer")
             note = f"（{step['note'][:60]}）" if shown else ""
             lines.append(f"· {_short(step.get('at'))} {label}{note}")
