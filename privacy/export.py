@@ -17,6 +17,7 @@ from typing import Any
 from casework import views
 from casework.queries import unit_ref
 from hotline.crypto import decrypt
+from hotline.timefmt import iso
 from identity.principal import Principal
 from media import service as media_service
 from models.case import Case, CaseEvent, Rating
@@ -30,10 +31,6 @@ from privacy.erasure import account_ids, message_ids
 SECRET_TEMPLATES = frozenset({"login_code"})  # their text is a credential: never repeated
 
 
-def _iso(at: datetime | None) -> str | None:
-    return views.iso(at)
-
-
 def profile(citizen: Citizen) -> dict[str, Any]:
     return {
         "id": citizen.id,
@@ -42,9 +39,9 @@ def profile(citizen: Citizen) -> dict[str, Any]:
         "id_number": decrypt(citizen.id_number_enc),
         "real_name_verified": citizen.real_name_verified,
         "real_name_method": citizen.real_name_method,
-        "real_name_verified_at": _iso(citizen.real_name_verified_at),
+        "real_name_verified_at": iso(citizen.real_name_verified_at),
         "notify": {"sms": citizen.notify_sms, "wechat": citizen.notify_wechat},
-        "created_at": _iso(citizen.created_at),
+        "created_at": iso(citizen.created_at),
     }
 
 
@@ -59,7 +56,7 @@ def wechat(rows: list[Citizen]) -> dict[str, Any]:
         "openid_oa": first("openid_oa"),
         "unionid": first("unionid"),
         "oa_follower": any(r.oa_follower for r in rows),
-        "oa_followed_at": _iso(first("oa_followed_at")),
+        "oa_followed_at": iso(first("oa_followed_at")),
     }
 
 
@@ -90,7 +87,7 @@ async def ratings(case_ids: dict[int, str]) -> list[dict[str, Any]]:
             "score": r.score,
             "label": views.SCORE_LABELS.get(r.score, str(r.score)),
             "comment": r.comment,
-            "at": _iso(r.created_at),
+            "at": iso(r.created_at),
         }
         for r in rows
     ]
@@ -107,7 +104,7 @@ async def photos(ids: list[int]) -> list[dict[str, Any]]:
     )
     return [
         media_service.photo_reply(p)
-        | {"tracking_no": numbers.get(p.case_id), "uploaded_at": _iso(p.created_at)}
+        | {"tracking_no": numbers.get(p.case_id), "uploaded_at": iso(p.created_at)}
         for p in rows
     ]
 
@@ -125,9 +122,9 @@ async def claims(ids: list[int]) -> list[dict[str, Any]]:
                 "provider": p.provider,
                 "amount_fen": p.amount_fen,
                 "status": str(p.status),
-                "created_at": _iso(p.created_at),
-                "expires_at": _iso(p.expires_at),
-                "paid_at": _iso(p.paid_at),
+                "created_at": iso(p.created_at),
+                "expires_at": iso(p.expires_at),
+                "paid_at": iso(p.paid_at),
             }
         )
     return [
@@ -136,12 +133,12 @@ async def claims(ids: list[int]) -> list[dict[str, Any]]:
             "tracking_no": numbers.get(c.case_id),
             "status": str(c.status),
             "reason": c.reason,
-            "reported_at": _iso(c.reported_at),
+            "reported_at": iso(c.reported_at),
             "verified": c.verified,
             "amount_fen": c.amount_fen,
-            "decided_at": _iso(c.decided_at),
-            "deadline_at": _iso(c.deadline_at),
-            "created_at": _iso(c.created_at),
+            "decided_at": iso(c.decided_at),
+            "deadline_at": iso(c.deadline_at),
+            "created_at": iso(c.created_at),
             "payouts": payouts.get(c.id, []),
         }
         for c in rows
@@ -173,9 +170,9 @@ async def messages(ids: list[int], phones: set[str]) -> list[dict[str, Any]]:
             "channel": r.channel,
             "status": str(r.status),
             "tracking_no": numbers.get(r.case_id),
-            "created_at": _iso(r.created_at),
-            "sent_at": _iso(r.sent_at),
-            "delivered_at": _iso(r.delivered_at),
+            "created_at": iso(r.created_at),
+            "sent_at": iso(r.sent_at),
+            "delivered_at": iso(r.delivered_at),
             "text": _text(r),
         }
         for r in rows
@@ -184,7 +181,7 @@ async def messages(ids: list[int], phones: set[str]) -> list[dict[str, Any]]:
 
 async def verifications(ids: list[int]) -> list[dict[str, Any]]:
     rows = await RealNameVerification.filter(citizen_id__in=ids).order_by("id")
-    return [{"method": v.method, "at": _iso(v.at)} for v in rows]
+    return [{"method": v.method, "at": iso(v.at)} for v in rows]
 
 
 async def export(viewer: Principal) -> dict[str, Any]:
@@ -195,7 +192,7 @@ async def export(viewer: Principal) -> dict[str, Any]:
     phones = {p for p in (decrypt(r.phone_enc) for r in rows) if p}
     own_cases = await cases(viewer, ids)
     return {
-        "exported_at": _iso(datetime.now(UTC)),
+        "exported_at": iso(datetime.now(UTC)),
         "profile": profile(me),
         "wechat": wechat(rows),
         "verifications": await verifications(ids),
