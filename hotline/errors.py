@@ -65,3 +65,11 @@ class RateLimited(Problem):
 
 class Unavailable(Problem):
     status, code, title = 503, "unavailable", "Service unavailable"
+
+
+def field_problem(field: str, detail: str, code: str, status: int = 422) -> Problem:
+    """A problem about one body field, shaped as pydantic's own errors:
+    ``errors: [{loc: ["body", field], msg, type}]`` (a 409 for a duplicate code, a 422 else)."""
+    cls = Conflict if status == 409 else ValidationProblem
+    return cls(detail, code=code, extra={"errors": [{"loc": ["body", field], "msg": detail,
+                                                     "type": code}]})

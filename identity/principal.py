@@ -14,6 +14,9 @@ class Principal:
     unit_id: int | None = None
     unit_path: str | None = None
     issued_at: float | None = None  # the access token's ``iat`` (citizens: checked by deps)
+    name: str | None = None  # staff: the username (the audit log's actor)
+    # staff: an administrator reset the password; only changing it is allowed until then
+    must_change_password: bool = False
 
     @property
     def scope_key(self) -> str:

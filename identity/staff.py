@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
 from typing import Any
 
+from audit import log as audit_log
+from audit.log import Actor
 from hotline import ratelimit
 from hotline import settings as settings_mod
 from hotline.crypto import lookup_hash, token_digest
@@ -14,7 +15,7 @@ from identity import tokens
 from identity.passwords import hash_password, verify_password
 from identity.phones import normalize_mobile
 from identity.principal import Principal
-from models.audit import LoginResult, StaffLoginAttempt
+from models.audit import LoginResult
 from models.org import Device, Staff, StaffRole, Unit
 
 LOCKED_DETAIL = "登录失败次数过多，账号或网络已被暂时锁定，请稍后再试"
@@ -74,9 +75,12 @@ async def staff_login(username: str, password: str, client_ip: str) -> dict[str,
 
 
 async def _record(username: str, staff: Staff | None, ip: str, result: LoginResult) -> None:
-    await StaffLoginAttempt.create(
-        at=datetime.now(UTC), username=username[:64], staff_id=staff.id if staff else None,
-        ip=ip[:64], result=result,
+    """A ``staff.login`` entry in the audit log, in the account's unit (an unknown username:
+    in none, which only the province's administrators read)."""
+    scope = staff.unit.path if staff else audit_log.NO_UNIT
+    await audit_log.record_alone(
+        Actor(username[:64], staff.id if staff else None), "staff.login",
+        f"staff:{username[:64]}", scope_path=scope, after={"result": result.value, "ip": ip[:64]},
     )
 
 
@@ -92,6 +96,8 @@ async def staff_principal(staff_id: int, issued_at: float | None = None) -> Prin
         roles=frozenset(staff.roles),
         unit_id=staff.unit.id,
         unit_path=staff.unit.path,
+        name=staff.username,
+        must_change_password=staff.must_change_password,
     )
 
 

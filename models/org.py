@@ -56,6 +56,8 @@ class Unit(Model):
     # materialised path of ids, "/1/4/9/": a unit's subtree is every path with this prefix
     path = fields.CharField(max_length=255, db_index=True, default="")
     email = fields.CharField(max_length=254, null=True)
+    # a deactivated unit keeps its history but takes no new cases (migration 0010)
+    active = fields.BooleanField(default=True)
 
     class Meta:
         table = "unit"
@@ -74,6 +76,8 @@ class Category(Model):
     )
     parent_id: str | None
     sort = fields.IntField(default=0)
+    # an inactive category is not offered for new cases (migration 0010)
+    active = fields.BooleanField(default=True)
 
     class Meta:
         table = "category"
@@ -108,6 +112,7 @@ class StaffRole(StrEnum):
     supervisor = "supervisor"
     reward_admin = "reward_admin"
     admin = "admin"
+    kb_editor = "kb_editor"  # edits the knowledge base
 
 
 class Staff(Model):
@@ -126,6 +131,8 @@ class Staff(Model):
     phone_hash = fields.CharField(max_length=64, null=True, db_index=True)
     # POST /auth/logout {"all": true}: tokens issued before this are refused (migration 0007)
     sessions_revoked_at = fields.DatetimeField(null=True)
+    # set by an administrator's password reset: only changing the password is allowed until then
+    must_change_password = fields.BooleanField(default=False)
 
     class Meta:
         table = "staff"

@@ -14,7 +14,7 @@ from hotline import ratelimit
 from hotline import settings as settings_mod
 from identity.staff import create_staff
 from launch.seed import DEMO_PASSWORD
-from models.audit import LoginResult, StaffLoginAttempt
+from models.audit import AuditEntry, LoginResult
 from models.citizen import Citizen
 from models.org import Staff, Unit
 from tests.conftest import COMPLAINT, bearer, login_citizen
@@ -104,15 +104,16 @@ async def test_every_attempt_is_recorded_for_the_audit(client, settings):
     for _ in range(settings.staff_login_user_failures):
         await login(client, "dispatcher", "wrong-pass")
     await login(client, "dispatcher", DEMO_PASSWORD)
-    rows = await StaffLoginAttempt.all().order_by("id")
+    rows = await AuditEntry.filter(action="staff.login").order_by("seq")
     n = settings.staff_login_user_failures
-    assert [r.result for r in rows] == (
+    assert [r.after["result"] for r in rows] == (
         [LoginResult.success, LoginResult.unknown_user] + [LoginResult.wrong_password] * n
         + [LoginResult.locked]
     )
-    assert {r.ip for r in rows} == {"203.0.113.7"}
-    assert [r.staff_id for r in rows[:2]] == [dispatcher.id, None]
-    assert rows[-1].staff_id == dispatcher.id and rows[-1].username == "dispatcher"
+    assert {r.after["ip"] for r in rows} == {"203.0.113.7"}
+    assert [r.actor_id for r in rows[:2]] == [dispatcher.id, None]
+    assert rows[-1].actor_id == dispatcher.id and rows[-1].actor == "dispatcher"
+    assert rows[1].actor == "nobody-here" and rows[1].target == "staff:nobody-here"
     assert all(r.at is not None for r in rows)
 
 
@@ -132,8 +133,8 @@ async def test_refresh_refuses_a_deactivated_staff_member(client):
     assert r.status_code == 401
     inactive = await login(client, member.username, DEMO_PASSWORD)
     assert inactive.status_code == 401
-    last = await StaffLoginAttempt.filter(staff_id=member.id).order_by("-id").first()
-    assert last is not None and last.result == LoginResult.inactive
+    last = await AuditEntry.filter(actor_id=member.id, action="staff.login").order_by("-seq").first()
+    assert last is not None and last.after["result"] == LoginResult.inactive
 
 
 async def test_refresh_refuses_a_citizen_who_is_gone(client):

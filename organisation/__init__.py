@@ -1,0 +1,1 @@
+"""The organisation: units, categories and routing rules, administered within a scope."""
