@@ -12,7 +12,19 @@ from fastapi import FastAPI
 from app_api import errors, openapi
 from app_api.limits import BodyLimit
 from app_api.responses import JSON
-from app_api.routers import auth, cases, health, intake, photos, queues, reference, staff
+from app_api.routers import (
+    admin_audit,
+    admin_org,
+    admin_reference,
+    auth,
+    cases,
+    health,
+    intake,
+    photos,
+    queues,
+    reference,
+    staff,
+)
 from app_api.routers import data_rights as data_rights_routes
 from app_api.routers import me as me_routes
 from app_api.routers import real_name as real_name_routes
@@ -90,5 +102,7 @@ def create_app(
     app.include_router(me_routes.router, prefix=api)
     app.include_router(real_name_routes.router, prefix=api)
     app.include_router(data_rights_routes.router, prefix=api)
+    for router in (admin_org.router, admin_reference.router, admin_audit.router):
+        app.include_router(router, prefix=api)
     openapi.install(app)
     return app

@@ -105,8 +105,7 @@ async def app(settings: Settings) -> AsyncIterator[Any]:
     await db.close_db()
 
 
-@pytest.fixture(autouse=True)
-async def clean(app: Any, settings: Settings) -> AsyncIterator[None]:
+async def _clean_transactional(settings: Settings) -> None:
     conn = get_connection("default")
     for table in TRANSACTIONAL_TABLES:
         sql = table if table.startswith("UPDATE") else f"DELETE FROM {table}"
@@ -116,7 +115,49 @@ async def clean(app: Any, settings: Settings) -> AsyncIterator[None]:
 
     reference.invalidate()
     calendar_store.invalidate()
+
+
+@pytest.fixture(autouse=True)
+async def clean(app: Any, settings: Settings) -> AsyncIterator[None]:
+    await _clean_transactional(settings)
     yield
+
+
+# The organisation (units, staff, categories, routing rules, the calendar) is seeded once per
+# session and not cleaned between tests. A test that changes it takes ``fresh_org``: afterwards
+# every row the test added is removed and every seeded row it changed is put back.
+ORG_TABLES = ("routing_rule", "staff", "unit", "category", "calendar_day", "calendar_year")
+
+
+@pytest.fixture
+async def fresh_org(app: Any, settings: Settings) -> AsyncIterator[None]:
+    conn = get_connection("default")
+    saved = {
+        t: [dict(r) for r in (await conn.execute_query(f"SELECT * FROM {t}"))[1]]
+        for t in ORG_TABLES
+    }
+    yield
+    await _clean_transactional(settings)  # cases and devices may refer to the test's units
+    await conn.execute_script("UPDATE unit SET parent_id = NULL")
+    await conn.execute_script("UPDATE category SET parent_id = NULL")
+    for table in ORG_TABLES:
+        await conn.execute_script(f"DELETE FROM {table}")
+    for table in reversed(ORG_TABLES):
+        for row in saved[table]:
+            row = row | ({"parent_id": None} if table in ("unit", "category") else {})
+            columns = ", ".join(f'"{n}"' for n in row)
+            marks = ", ".join(db.placeholders(conn, len(row)))
+            await conn.execute_query(
+                f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(row.values())
+            )
+    for table, key in (("unit", "id"), ("category", "code")):
+        for row in saved[table]:
+            if row["parent_id"] is not None:
+                await conn.execute_query(
+                    db.dialect_sql(conn, f"UPDATE {table} SET parent_id = ? WHERE {key} = ?"),
+                    [row["parent_id"], row[key]],
+                )
+    await _clean_transactional(settings)
 
 
 async def reset_rate_limits(settings: Settings) -> None:

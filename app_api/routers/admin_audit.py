@@ -1,0 +1,7 @@
+"""The audit log (role admin, within the unit subtree)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["audit"])
