@@ -186,6 +186,34 @@ def _hostile_cases(case: schemathesis.Case[Any]) -> list[schemathesis.Case[Any]]
     return out
 
 
+SANDBOX_REGION, SANDBOX_UNIT, SANDBOX_ADMIN = "339900", "FUZZ-SANDBOX", "fuzz_admin"
+
+
+async def _sandbox_admin() -> str:
+    """The ``admin`` the fuzzer calls as: an administrator of a unit (in a region) of its own
+    under the root, so that random administration writes (renaming, moving, deactivating,
+    routing, resetting passwords) reach the code behind every check but change nothing the
+    other tests rely on. Province-wide writes (categories, the calendar) answer it 403."""
+    from identity.staff import create_staff
+    from launch.seed import DEMO_PASSWORD
+    from models.org import Region, RegionLevel, Staff
+
+    if not await Staff.exists(username=SANDBOX_ADMIN):
+        await Region.get_or_create(
+            code=SANDBOX_REGION,
+            defaults={"name": "模糊测试区", "level": RegionLevel.city, "parent_id": "330000"},
+        )
+        root = await Unit.filter(parent_id=None).order_by("id").first()
+        assert root is not None
+        unit = await Unit.create(
+            code=SANDBOX_UNIT, name="模糊测试单位", region_id=SANDBOX_REGION, parent=root
+        )
+        unit.path = f"{root.path}{unit.id}/"
+        await unit.save(update_fields=["path"])
+        await create_staff(SANDBOX_ADMIN, DEMO_PASSWORD, ["admin"], unit)
+    return SANDBOX_ADMIN
+
+
 async def _callers(client: httpx.AsyncClient) -> dict[str, dict[str, str]]:
     from identity.staff import create_device
 
@@ -197,7 +225,8 @@ async def _callers(client: httpx.AsyncClient) -> dict[str, dict[str, str]]:
         "kiosk": {"X-Device-Key": key},
     }
     for role in ROLES:
-        headers[role] = bearer(await login_staff(client, role))
+        username = await _sandbox_admin() if role == "admin" else role
+        headers[role] = bearer(await login_staff(client, username))
     return headers
 
 
