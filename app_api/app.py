@@ -30,7 +30,7 @@ from app_api.routers import me as me_routes
 from app_api.routers import real_name as real_name_routes
 from app_api.routers import rewards as reward_routes
 from app_api.routers import wechat as wechat_routes
-from hotline import db
+from hotline import db, generations
 from hotline import settings as settings_mod
 from hotline.settings import Settings
 from rewards import hooks as reward_hooks
@@ -63,8 +63,10 @@ def create_app(
         workers: list[asyncio.Task[None]] = []
         try:
             await db.check_schema()
+            # follows other processes' changes of cached reference data (PostgreSQL)
+            workers.append(asyncio.create_task(generations.listen_forever(settings)))
             if settings.run_workers and start_workers is not None:
-                workers = start_workers(settings)
+                workers += start_workers(settings)
             yield
         finally:
             for task in workers:

@@ -323,3 +323,70 @@ def parse_calendar_file(text: str, fmt: Literal["csv", "json"]) -> list[Calendar
         seen[d] = line
         rows.append((d, working, name))
     return rows
+
+
+# -- checking a year (the one place both the API and the CLI import use) ----------------------
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+WEEKDAYS_ZH = "一二三四五六日"
+
+
+class CalendarProblem(ValueError):
+    """A year of holidays that cannot be stored: ``index`` is the offending entry's position
+    in the list given (None for the year as a whole), ``field`` its key."""
+
+    def __init__(self, message: str, code: str, index: int | None = None,
+                 field: str | None = None) -> None:
+        super().__init__(message)
+        self.message, self.code, self.index, self.field = message, code, index, field
+
+
+def _entry_date(value: object, index: int) -> date:
+    if isinstance(value, date):
+        return value
+    text = value.strip() if isinstance(value, str) else ""
+    try:
+        if _ISO_DATE.fullmatch(text):
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise CalendarProblem(f"第 {index + 1} 项的日期 {value!r} 无效，应为 YYYY-MM-DD",
+                          "invalid_date", index, "date")
+
+
+def check_year(year: int, days: Iterable[tuple[object, bool, str]]) -> list[CalendarRow]:
+    """The holidays (working False) and make-up working days (True) of one year, checked:
+    every date valid, in ``year`` and given once; no make-up working day on a Monday–Friday
+    (already a working day: the notice would contradict itself); at least one holiday.
+    Returns the rows; raises :class:`CalendarProblem` naming the first offending entry."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise CalendarProblem(f"年份须在 {FIRST_YEAR} 到 {LAST_YEAR} 之间", "invalid_year",
+                              field="year")
+    rows: list[CalendarRow] = []
+    seen: dict[date, int] = {}
+    for index, (value, working, name) in enumerate(days):
+        d = _entry_date(value, index)
+        if d.year != year:
+            raise CalendarProblem(f"第 {index + 1} 项的日期 {d.isoformat()} 不在 {year} 年内",
+                                  "date_outside_year", index, "date")
+        if d in seen:
+            raise CalendarProblem(
+                f"第 {index + 1} 项的日期 {d.isoformat()} 与第 {seen[d] + 1} 项重复",
+                "duplicate_date", index, "date")
+        seen[d] = index
+        if working and d.weekday() < 5:
+            raise CalendarProblem(
+                f"第 {index + 1} 项：{d.isoformat()} 是星期{WEEKDAYS_ZH[d.weekday()]}，"
+                "本就是工作日，不能作为调休上班日", "workday_contradiction", index, "working")
+        rows.append((d, bool(working), name))
+    if not any(not working for _, working, _ in rows):
+        raise CalendarProblem(f"{year} 年没有任何节假日，请检查导入的数据", "no_holidays",
+                              field="days")
+    return rows
+
+
+def check_years(rows: Iterable[CalendarRow]) -> dict[int, list[CalendarRow]]:
+    """An import file's rows checked year by year (:func:`check_year`)."""
+    by_year: dict[int, list[CalendarRow]] = {}
+    for row in rows:
+        by_year.setdefault(row[0].year, []).append(row)
+    return {year: check_year(year, by_year[year]) for year in sorted(by_year)}

@@ -70,6 +70,10 @@ async def _validate(sub: Submission) -> None:
     cat = cats.get(sub.category_code)
     if cat is None:
         raise ValidationProblem("诉求类别不存在", code="unknown_category")
+    if not cat.active:
+        raise ValidationProblem(
+            f"类别“{cat.name}”已停用，不再受理新的诉求", code="inactive_category"
+        )
     if sub.kind not in cat.kinds:
         raise ValidationProblem(f"类别“{cat.name}”不受理此类诉求", code="kind_not_accepted")
     if sub.region_code and not await reference.region_exists(sub.region_code):

@@ -1,14 +1,16 @@
-"""Reference data read on every request (categories, units), cached briefly per process."""
+"""Reference data read on every request (categories, regions, the root unit).
+
+Each process keeps a copy, dropped at once in every process when an administrator changes it
+(:mod:`hotline.generations`, name ``"reference"``).
+"""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from hotline.db import flat_values
+from hotline.generations import REFERENCE, Cached
 from models.org import Category, Region, Unit
-
-_TTL_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -21,63 +23,73 @@ class CategoryInfo:
     default_procedure: str
     parent_code: str | None
     leaf: bool
+    active: bool = True
 
 
-_categories: tuple[float, dict[str, CategoryInfo]] | None = None
-_root_unit: tuple[float, Unit] | None = None
-_regions: tuple[float, frozenset[str]] | None = None
+async def _load_categories() -> dict[str, CategoryInfo]:
+    rows = await Category.all().order_by("sort", "code")
+    parents = {r.parent_id for r in rows if r.parent_id}
+    return {
+        r.code: CategoryInfo(
+            code=r.code,
+            name=r.name,
+            kinds=frozenset(r.kinds),
+            rewardable=r.rewardable,
+            auto_dispatch=r.auto_dispatch,
+            default_procedure=r.default_procedure,
+            parent_code=r.parent_id,
+            leaf=r.code not in parents,
+            active=r.active,
+        )
+        for r in rows
+    }
+
+
+async def _load_regions() -> frozenset[str]:
+    return frozenset(await flat_values(Region.all(), "code"))
+
+
+async def _load_root() -> Unit:
+    root = await Unit.filter(parent_id=None).order_by("id").first()
+    if root is None:
+        raise RuntimeError("no units: run `hotline seed-demo` or create the unit tree")
+    return root
+
+
+_categories = Cached(REFERENCE, _load_categories)
+_regions = Cached(REFERENCE, _load_regions)
+_root_unit = Cached(REFERENCE, _load_root)
 
 
 def invalidate() -> None:
-    global _categories, _root_unit, _regions
-    _categories = None
-    _root_unit = None
-    _regions = None
+    """Drop this process's copies (after a change made behind the services' back)."""
+    for cached in (_categories, _regions, _root_unit):
+        cached.clear()
 
 
 async def region_exists(code: str) -> bool:
-    global _regions
-    now = time.monotonic()
-    if _regions is None or now - _regions[0] > _TTL_S:
-        _regions = (now, frozenset(await flat_values(Region.all(), "code")))
-    return code in _regions[1]
+    return code in await _regions.get()
 
 
 async def categories() -> dict[str, CategoryInfo]:
-    global _categories
-    now = time.monotonic()
-    if _categories is None or now - _categories[0] > _TTL_S:
-        rows = await Category.all().order_by("sort", "code")
-        parents = {r.parent_id for r in rows if r.parent_id}
-        _categories = (
-            now,
-            {
-                r.code: CategoryInfo(
-                    code=r.code,
-                    name=r.name,
-                    kinds=frozenset(r.kinds),
-                    rewardable=r.rewardable,
-                    auto_dispatch=r.auto_dispatch,
-                    default_procedure=r.default_procedure,
-                    parent_code=r.parent_id,
-                    leaf=r.code not in parents,
-                )
-                for r in rows
-            },
-        )
-    return _categories[1]
+    """Every category, inactive ones included (``active`` says whether it takes new cases)."""
+    return await _categories.get()
 
 
 async def platform_unit() -> Unit:
     """The root of the unit tree: the 12345 centre, responsible for every undispatched case."""
-    global _root_unit
-    now = time.monotonic()
-    if _root_unit is None or now - _root_unit[0] > _TTL_S:
-        root = await Unit.filter(parent_id=None).order_by("id").first()
-        if root is None:
-            raise RuntimeError("no units: run `hotline seed-demo` or create the unit tree")
-        _root_unit = (now, root)
-    return _root_unit[1]
+    return await _root_unit.get()
+
+
+async def province_scope() -> str:
+    """The audit scope of what is province-wide (categories, the calendar, programmes): the
+    root unit's path, or ``audit.log.NO_UNIT`` before there are units."""
+    from audit.log import NO_UNIT
+
+    try:
+        return (await platform_unit()).path
+    except RuntimeError:
+        return NO_UNIT
 
 
 async def units_in_scope(unit_path: str) -> list[dict[str, object]]:
@@ -113,4 +125,5 @@ async def category_list() -> list[dict[str, object]]:
             "reward_notice": REWARD_NOTICE if c.rewardable else None,
         }
         for c in (await categories()).values()
+        if c.active
     ]

@@ -132,17 +132,19 @@ def cmd_calendar_import(args: argparse.Namespace) -> int:
     text = path.read_text(encoding="utf-8")
 
     async def job() -> int:
-        from casework.calendar import parse_calendar_file
+        from audit.log import Actor
+        from casework.calendar import check_years, parse_calendar_file
         from casework.calendar_store import import_rows, recompute_provisional
 
         fmt: Literal["csv", "json"] = "json" if path.suffix.lower() == ".json" else "csv"
         try:
             rows = parse_calendar_file(text, fmt)
+            by_year = check_years(rows)  # each year as PUT /admin/calendar/{year} checks it
         except ValueError as exc:
             print(f"calendar import: {exc}", file=sys.stderr)
             return 2
-        years = {d.year for d, _, _ in rows}
-        count = await import_rows(rows, years, f"import:{path.name}")
+        years = set(by_year)
+        count = await import_rows(rows, years, f"import:{path.name}"[:64], Actor("system"))
         fixed = await recompute_provisional()
         print(f"calendar: imported {count} days for {sorted(years)}; recomputed {fixed} cases")
         return 0
@@ -191,10 +193,12 @@ def cmd_worker(_: argparse.Namespace) -> int:
     settings = settings_mod.configure()
 
     async def job() -> int:
+        from hotline import generations
         from launch.workers import start_workers
 
         await db.check_schema()
-        await asyncio.gather(*start_workers(settings))
+        listener = asyncio.create_task(generations.listen_forever(settings))
+        await asyncio.gather(listener, *start_workers(settings))
         return 0
 
     return _run(job)

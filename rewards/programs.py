@@ -8,9 +8,13 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
 
+from audit import log as audit
+from casework.reference import province_scope
 from hotline import settings as settings_mod
-from hotline.errors import ValidationProblem
+from hotline.db import lock_first
+from hotline.errors import Conflict, NotFound, ValidationProblem, field_problem
 from hotline.timefmt import SHANGHAI
 from models.org import Category
 from models.reward import RewardProgram
@@ -192,3 +196,48 @@ async def seed_demo_program(today: date | None = None) -> RewardProgram:
     if existing is not None:
         return existing
     return await create_program(demo_program(today or datetime.now(SHANGHAI).date()))
+
+
+async def update_program(
+    actor: Any, program_id: int, changes: dict[str, Any]
+) -> dict[str, Any]:
+    """Change a programme's ``budget`` (yuan), ``ends_on`` or ``active``: the budget never
+    below what is committed. The row is locked from the check to the update, so a concurrent
+    approval (which commits against the budget) waits for it or is checked against it."""
+    scope_path = await province_scope()
+    async with in_transaction() as conn:
+        p = await lock_first(conn, RewardProgram, id=program_id)
+        if p is None:
+            raise NotFound("奖励项目不存在", code="program_not_found")
+        new: dict[str, Any] = {}
+        if "budget" in changes:
+            new["budget_fen"] = to_fen(changes["budget"], "预算")
+            if new["budget_fen"] < p.committed_fen:
+                raise Conflict(
+                    f"预算不能低于已承诺的奖励金额 {yuan(p.committed_fen)} 元",
+                    code="budget_below_committed",
+                    extra={"committed": yuan(p.committed_fen),
+                           "errors": [{"loc": ["body", "budget"], "msg": "预算低于已承诺金额",
+                                       "type": "budget_below_committed"}]},
+                )
+        if "ends_on" in changes:
+            if changes["ends_on"] < p.starts_on:
+                raise field_problem("ends_on", "结束日期不能早于开始日期", "ends_before_start")
+            new["ends_on"] = changes["ends_on"]
+        if "active" in changes:
+            new["active"] = bool(changes["active"])
+        shown = {"budget_fen": "budget", "ends_on": "ends_on", "active": "active"}
+
+        def out(key: str, value: Any) -> Any:
+            return yuan(value) if key == "budget_fen" else value
+
+        changed = {k: v for k, v in new.items() if getattr(p, k) != v}
+        before = {shown[k]: out(k, getattr(p, k)) for k in changed}
+        after = {shown[k]: out(k, v) for k, v in changed.items()}
+        if changed:
+            for key, value in changed.items():
+                setattr(p, key, value)
+            await p.save(using_db=conn, update_fields=list(changed))
+            await audit.record(conn, actor, "reward_program.update", f"reward_program:{p.id}",
+                               scope_path=scope_path, before=before, after=after)
+    return program_view(p, admin=True)
