@@ -10,8 +10,10 @@ from tortoise.transactions import in_transaction
 from audit import log as audit
 from audit.log import Actor
 from casework.calendar import (
+    CalendarProblem,
     CalendarRow,
     WorkCalendar,
+    check_year,
     chinese_calendar_rows,
     known_years_from_chinese_calendar,
 )
@@ -19,6 +21,7 @@ from casework.reference import province_scope
 from hotline import generations
 from hotline import settings as settings_mod
 from hotline.db import flat_values
+from hotline.errors import ValidationProblem
 from hotline.generations import CALENDAR, Cached
 from identity.principal import Principal
 from models.calendar import CalendarDay, CalendarYear
@@ -127,3 +130,25 @@ async def recompute_provisional() -> int:
             await case.save(using_db=conn, update_fields=schedule.DUE_FIELDS)
         fixed += 1
     return fixed
+
+
+async def import_year(
+    actor: Actor | Principal, year: int, days: list[tuple[str, bool, str]]
+) -> dict[str, Any]:
+    """``PUT /admin/calendar/{year}``: check the year as the CLI import does, replace it, and
+    recompute the provisional due times: ``{year, days, holidays, workdays, recomputed}``."""
+    try:
+        rows = check_year(year, days)
+    except CalendarProblem as exc:
+        if exc.index is not None:
+            loc: list[str | int] = ["body", "days", exc.index, exc.field or "date"]
+        else:
+            loc = ["path", "year"] if exc.field == "year" else ["body", "days"]
+        raise ValidationProblem(exc.message, code=exc.code, extra={
+            "errors": [{"loc": loc, "msg": exc.message, "type": exc.code}]
+        }) from None
+    await import_rows(rows, {year}, "api:admin", actor)
+    counts = _counts([(w, n) for _, w, n in rows], None)
+    recomputed = await recompute_provisional()
+    return {"year": year, "days": counts["days"], "holidays": counts["holidays"],
+            "workdays": counts["workdays"], "recomputed": recomputed}

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
+from audit.log import Actor
 from casework import reference
 from identity.staff import create_staff
-from models.org import Category, Region, RegionLevel, RoutingRule, Unit, UnitKind
+from models.org import Region, RegionLevel, Unit, UnitKind
+from organisation.categories import CategoryIn, ensure_category
+from organisation.routing_rules import ensure_rule
 from rewards.programs import seed_demo_program
 
 P, C, X, T = RegionLevel.province, RegionLevel.city, RegionLevel.county, RegionLevel.township
@@ -155,22 +158,13 @@ async def seed_reference_data() -> None:
             )
             unit.path = f"{above.path if above else '/'}{unit.id}/"
             await unit.save(update_fields=["path"])
-        for sort, (code, name, kinds, rewardable, parent_cat) in enumerate(CATEGORIES):
-            await Category.update_or_create(
-                code=code,
-                defaults={
-                    "name": name,
-                    "kinds": kinds,
-                    "rewardable": rewardable,
-                    "parent_id": parent_cat,
-                    "sort": sort,
-                },
-            )
-        for category, region, unit_code in RULES:
-            unit = await Unit.get(code=unit_code)
-            await RoutingRule.update_or_create(
-                category_id=category, region_id=region, defaults={"unit": unit}
-            )
+    # through the services the API uses (audited; what exists is kept)
+    system = Actor("system")
+    for sort, (code, name, kinds, rewardable, parent_cat) in enumerate(CATEGORIES):
+        await ensure_category(system, CategoryIn(code, name, kinds, rewardable, parent_cat,
+                                                 sort=sort))
+    for category, region, unit_code in RULES:
+        await ensure_rule(system, category, region, (await Unit.get(code=unit_code)).id)
     reference.invalidate()
 
 
