@@ -116,7 +116,7 @@ async def bump(conn: BaseDBAsyncClient, *names: str) -> dict[str, int]:
     at commit); returns the new values. Call :func:`published` after the commit."""
     values: dict[str, int] = {}
     for name in names:
-        _, rows = await conn.execute_query(dialect_sql(conn, _UPSERT), [name])
+        rows = await conn.execute_query_dict(dialect_sql(conn, _UPSERT), [name])
         values[name] = int(rows[0]["value"])
         if conn.capabilities.dialect != "sqlite":
             await conn.execute_query(

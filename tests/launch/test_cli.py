@@ -69,6 +69,16 @@ def test_commands_on_a_fresh_database(cli_env):
     assert "key (shown once): kiosk_" in device.stdout
     assert run(cli_env, "create-device", "x", "--unit", "NOPE").returncode == 2
 
+    # the calendar import checks each year of its file as PUT /admin/calendar/{year} does
+    calendar = Path(cli_env["HOTLINE_VAR_DIR"]) / "2027.csv"
+    calendar.write_text("date,working,name\n2027-01-01,false,元旦\n2027-02-17,true,调休\n")
+    contradiction = run(cli_env, "calendar", "import", str(calendar))
+    assert contradiction.returncode == 2 and "2027-02-17" in contradiction.stderr
+    calendar.write_text("date,working,name\n2027-01-01,false,元旦\n2027-02-20,true,调休\n")
+    imported = run(cli_env, "calendar", "import", str(calendar))
+    assert imported.returncode == 0, imported.stderr
+    assert "[2027]" in imported.stdout
+
 
 def test_production_refuses_to_start_without_keys(cli_env):
     env = cli_env | {"HOTLINE_ENV": "production"}
