@@ -14,7 +14,7 @@ import io
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from tortoise.expressions import Q
@@ -52,7 +52,8 @@ class AuditFilter:
 
 
 def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time(0), SHANGHAI)
+    """Midnight in Beijing, in UTC (as stored: SQLite compares the text)."""
+    return datetime.combine(day, time(0), SHANGHAI).astimezone(UTC)
 
 
 def scoped(who: Principal, f: AuditFilter) -> QuerySet[AuditEntry]:
