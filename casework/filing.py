@@ -32,6 +32,7 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
 from tortoise.transactions import in_transaction
 
+from audit import log as audit_log
 from casework import hooks, views
 from casework.timeline import new_event
 from hotline import rows
@@ -247,6 +248,24 @@ async def _commit(filings: list[Filing]) -> None:
             if f.idempotency_key:
                 keyed.append(_idempotency_row(f))
         await rows.insert(conn, IdempotencyRecord, keyed)
+        await audit_log.record_many(conn, [_filed(f) for f in filings if _by_staff(f)])
+
+
+def _by_staff(f: Filing) -> bool:
+    return f.submitter.kind == "staff"
+
+
+def _filed(f: Filing) -> audit_log.Entry:
+    """The audit entry of a case staff filed (a call, letter or visit): no personal data."""
+    c, who = f.case, f.submitter
+    after = {
+        "status": c.status, "unit_id": c.unit_id, "kind": c.kind, "channel": c.channel,
+        "category_code": c.category_id,
+    }
+    return audit_log.Entry(
+        who, "case.file", f"case:{c.tracking_no}",
+        audit_log.deeper_path(c.unit_path, who.unit_path or c.unit_path), after=after,
+    )
 
 
 def _first_event(f: Filing) -> SimpleNamespace:

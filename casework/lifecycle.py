@@ -17,9 +17,10 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 import casework.steps  # noqa: F401  (registers every step in casework.stepkit)
+from audit import log as audit_log
 from casework import hooks, queries, reference, schedule, views
 from casework.calendar_store import load_calendar
-from casework.stepkit import HANDLERS, PREPARERS, Message, Step
+from casework.stepkit import HANDLERS, PREPARERS, Message, Outcome, Step
 from casework.timeline import new_event
 from casework.transitions import AWAITING_RATING, BY_ACTION, State, role_allowed
 from hotline.db import lock_first
@@ -99,6 +100,20 @@ async def append_event(
     await draft.to_model(case.id).save(using_db=conn)
 
 
+# actions whose note is text to or from the citizen (a reply, a callback record): the audit
+# log keeps no case content, so their note stays in the case's own timeline only
+CONTENT_NOTES = frozenset({"answer", "notice", "reply", "callback", "rate"})
+
+
+def _audited(case: Case, action: str, outcome: Outcome) -> dict[str, Any]:
+    """What a staff action changed, for the audit log: status and unit, and the staff's note
+    (a reason, an opinion) when it is not case content."""
+    after: dict[str, Any] = {"status": case.status, "unit_id": case.unit_id}
+    if outcome.note and action not in CONTENT_NOTES:
+        after["note"] = outcome.note
+    return after
+
+
 async def lock_case(conn: BaseDBAsyncClient, **filters: Any) -> Case | None:
     return await lock_first(conn, Case, **filters)
 
@@ -129,6 +144,7 @@ async def perform(
                 extra={"case_status": case.status, "action": action},
             )
         current = State(case.status)
+        before, path_before = {"status": case.status, "unit_id": case.unit_id}, case.unit_path
         await hooks.checked(action, case, payload, conn)
         outcome = await HANDLERS[action](Step(case, viewer, payload, now, cal, root, prepared))
         if case.status != current:
@@ -151,6 +167,15 @@ async def perform(
         await hooks.stepped(action, case, payload, now, conn)
         for msg in outcome.messages:
             await _deliver(conn, case, msg)
+        # last: the audit head stays locked only until the commit. The scope is the deeper of
+        # the unit paths before and after, so a dispatch is found by the receiving unit's
+        # administrators and a return by the returning unit's.
+        if viewer.kind == "staff":
+            await audit_log.record(
+                conn, viewer, f"case.{action}", f"case:{case.tracking_no}",
+                scope_path=audit_log.deeper_path(path_before, case.unit_path), before=before,
+                after=_audited(case, action, outcome),
+            )
     events = await CaseEvent.filter(case_id=case.id).order_by("seq")
     return views.case_view(
         case,

@@ -12,7 +12,8 @@ Three ways in, one service:
 Each binds in one transaction: the citizen is found (or created) by phone, the ID number is
 sealed in ``id_number_enc`` with its keyed lookup hash in ``id_number_hash`` (unique: a number
 belongs to one account), the name sealed in ``name_enc``, the flags and time set, and a
-``RealNameVerification`` row records who verified, how and when.
+``RealNameVerification`` row records who verified, how and when. A binding by staff is also
+an entry of the audit log (``citizen.real_name``), with neither the name nor the number.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from audit import log as audit_log
 from hotline import ratelimit
 from hotline import settings as settings_mod
 from hotline.crypto import decrypt, encrypt, lookup_hash, mask_id_number, mask_name
@@ -54,6 +56,7 @@ class Verifier:
     staff_id: int | None = None
     device_id: int | None = None
     provider_ref: str | None = None
+    staff: Principal | None = None  # at a counter: audited as ``citizen.real_name``
 
 
 def id_number_hash(id_number: str) -> str:
@@ -117,7 +120,7 @@ async def _bind(
 ) -> Citizen:
     digest = id_number_hash(id_number)
     await refuse_rebinding(conn, citizen, digest)
-    now = datetime.now(UTC)
+    now, was_verified = datetime.now(UTC), citizen.real_name_verified
     citizen.id_number_enc = encrypt(id_number)
     citizen.id_number_hash = digest
     citizen.name_enc = encrypt(name)
@@ -140,6 +143,13 @@ async def _bind(
         at=now,
         using_db=conn,
     )
+    if who.staff is not None:
+        await audit_log.record(
+            conn, who.staff, "citizen.real_name", f"citizen:{citizen.id}",
+            scope_path=who.staff.unit_path or audit_log.NO_UNIT,
+            before={"real_name_verified": was_verified},
+            after={"real_name_verified": True, "real_name_method": who.method},
+        )
     return citizen
 
 
@@ -177,7 +187,7 @@ async def at_counter(staff: Principal, phone: str, name: str, id_number: str) ->
         normalize_mobile(phone),
         normalize_name(name),
         checked,
-        Verifier("counter", staff_id=staff.id),
+        Verifier("counter", staff_id=staff.id, staff=staff),
     )
 
 

@@ -12,8 +12,11 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from audit import log as audit_log
 from hotline import chain
-from hotline.db import lock_first
+from hotline.db import flat_values, lock_first
+from identity.principal import Principal
+from models.case import Case
 from models.reward import RewardAudit, RewardClaim
 
 
@@ -74,6 +77,25 @@ async def record(
         prev_hash=link.prev_hash,
         hash=link.hash,
         using_db=conn,
+    )
+
+
+async def log(
+    conn: BaseDBAsyncClient,
+    who: Principal,
+    claim: RewardClaim,
+    action: str,
+    *,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> None:
+    """The entry of a reward administrator's decision in the global audit log
+    (``audit.log``), beside the claim's own chain above; scoped to the unit of the claim's
+    case, so that unit's administrators find decisions on their cases."""
+    paths = await flat_values(Case.filter(id=claim.case_id).using_db(conn), "unit_path")
+    await audit_log.record(
+        conn, who, f"reward.{action}", f"reward_claim:{claim.id}",
+        scope_path=paths[0] if paths else audit_log.NO_UNIT, before=before, after=after,
     )
 
 

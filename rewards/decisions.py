@@ -49,6 +49,10 @@ async def _locked(
     return claim
 
 
+def _decided(claim: RewardClaim) -> dict[str, Any]:
+    return {"status": str(claim.status), "amount": yuan(claim.amount_fen)}
+
+
 def _needs_two(claim: RewardClaim, program: RewardProgram, amount: int) -> list[str]:
     why = []
     if amount > four_eyes_threshold(program):
@@ -75,6 +79,7 @@ async def approve(
             )
         actor: dict[str, Any] = {"actor_role": ROLE, "actor_id": str(who.id)}
         why = _needs_two(claim, program, amount_fen)
+        before = {"status": str(claim.status), "amount": yuan(claim.amount_fen)}
         if claim.status == ClaimStatus.eligible and why:
             claim.status = ClaimStatus.second_approval
             claim.amount_fen = amount_fen
@@ -83,6 +88,8 @@ async def approve(
                 conn, claim, "approve_first", at=now, data={"amount_fen": amount_fen, "why": why},
                 **actor,
             )
+            await audit.log(conn, who, claim, "approve_first", before=before,
+                            after=_decided(claim) | {"why": why})
             return claim_summary(claim)
         if claim.status == ClaimStatus.second_approval:
             if claim.first_approver_id == who.id:
@@ -106,6 +113,7 @@ async def approve(
             **actor,
         )
         await payouts.create(conn, claim, now)
+        await audit.log(conn, who, claim, "approve", before=before, after=_decided(claim))
     return claim_summary(claim)
 
 
@@ -133,4 +141,6 @@ async def deny(
             data={"reason": reason, "previous": previous},
         )
         await tell_reporter(conn, claim, "reward_denied", {"reason": reason})
+        await audit.log(conn, who, claim, "deny", before={"status": previous},
+                        after={"status": str(claim.status), "reason": reason})
     return claim_summary(claim)

@@ -156,6 +156,12 @@ async def redeem(who: Principal, code: str, now: datetime | None = None) -> dict
             actor_role="reward_admin",
             actor_id=str(who.id),
         )
+        await audit.log(
+            conn, who, claim, "redeem",
+            before={"status": str(ClaimStatus.approved), "payout_status": "awaiting_pickup"},
+            after={"status": str(claim.status), "payout_status": str(payout.status),
+                   "payout_id": payout.id, "amount": yuan(payout.amount_fen)},
+        )
     citizen = await Citizen.get(id=claim.citizen_id)
     return {
         "payout_id": payout.id,

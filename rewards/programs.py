@@ -10,12 +10,13 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from audit import log as audit
+from audit import log as audit_log
 from casework.reference import province_scope
 from hotline import settings as settings_mod
 from hotline.db import lock_first
 from hotline.errors import Conflict, NotFound, ValidationProblem, field_problem
 from hotline.timefmt import SHANGHAI
+from identity.principal import Principal
 from models.org import Category
 from models.reward import RewardProgram
 
@@ -132,7 +133,9 @@ class ProgramIn:
     description: str = ""
 
 
-async def create_program(data: ProgramIn) -> RewardProgram:
+async def create_program(data: ProgramIn, by: Principal | None = None) -> RewardProgram:
+    """A new programme, audited as ``reward_program.create`` by ``by`` (None: the system, as
+    when seeding)."""
     if not data.name.strip():
         raise ValidationProblem("请填写项目名称", code="validation_error")
     if data.ends_on < data.starts_on:
@@ -154,23 +157,47 @@ async def create_program(data: ProgramIn) -> RewardProgram:
         raise ValidationProblem("罚款奖励比例须在 0 到 100 之间", code="validation_error")
     if data.monthly_count_limit < 1 or data.claim_deadline_days < 1:
         raise ValidationProblem("次数上限和领取期限须为正数", code="validation_error")
-    return await RewardProgram.create(
-        name=data.name.strip(),
-        description=data.description,
-        categories=sorted(set(data.categories)),
-        starts_on=data.starts_on,
-        ends_on=data.ends_on,
-        budget_fen=to_fen(data.budget, "预算"),
-        tiers_fen={s: to_fen(v, "奖励档位") for s, v in data.tiers.items()},
-        fine_pct=data.fine_pct,
-        fine_cap_fen=to_fen(data.fine_cap, "罚款奖励上限"),
-        monthly_count_limit=data.monthly_count_limit,
-        monthly_amount_limit_fen=to_fen(data.monthly_amount_limit, "每月金额上限"),
-        claim_deadline_days=data.claim_deadline_days,
-        four_eyes_fen=(
-            None if data.four_eyes_above is None else to_fen(data.four_eyes_above, "复核金额")
-        ),
-    )
+    scope_path = await province_scope()
+    async with in_transaction() as conn:
+        program = await RewardProgram.create(
+            name=data.name.strip(),
+            description=data.description,
+            categories=sorted(set(data.categories)),
+            starts_on=data.starts_on,
+            ends_on=data.ends_on,
+            budget_fen=to_fen(data.budget, "预算"),
+            tiers_fen={s: to_fen(v, "奖励档位") for s, v in data.tiers.items()},
+            fine_pct=data.fine_pct,
+            fine_cap_fen=to_fen(data.fine_cap, "罚款奖励上限"),
+            monthly_count_limit=data.monthly_count_limit,
+            monthly_amount_limit_fen=to_fen(data.monthly_amount_limit, "每月金额上限"),
+            claim_deadline_days=data.claim_deadline_days,
+            four_eyes_fen=(
+                None if data.four_eyes_above is None else to_fen(data.four_eyes_above, "复核金额")
+            ),
+            using_db=conn,
+        )
+        await audit_log.record(
+            conn, by, "reward_program.create", f"reward_program:{program.id}",
+            scope_path=scope_path, after=_audited(program),
+        )
+    return program
+
+
+def _audited(p: RewardProgram) -> dict[str, Any]:
+    """A programme's terms as the audit log keeps them (amounts in yuan)."""
+    return {
+        "name": p.name,
+        "categories": p.categories,
+        "starts_on": p.starts_on.isoformat(),
+        "ends_on": p.ends_on.isoformat(),
+        "budget": yuan(p.budget_fen),
+        "tiers": {s: yuan(int(v)) for s, v in p.tiers_fen.items()},
+        "fine_pct": p.fine_pct,
+        "fine_cap": yuan(p.fine_cap_fen),
+        "four_eyes_above": yuan(p.four_eyes_fen),
+        "active": p.active,
+    }
 
 
 def demo_program(today: date) -> ProgramIn:
@@ -238,6 +265,8 @@ async def update_program(
             for key, value in changed.items():
                 setattr(p, key, value)
             await p.save(using_db=conn, update_fields=list(changed))
-            await audit.record(conn, actor, "reward_program.update", f"reward_program:{p.id}",
-                               scope_path=scope_path, before=before, after=after)
+            await audit_log.record(
+                conn, actor, "reward_program.update", f"reward_program:{p.id}",
+                scope_path=scope_path, before=before, after=after,
+            )
     return program_view(p, admin=True)

@@ -143,10 +143,10 @@ async def admin_programs(_: Principal = Depends(reward_admin)) -> list[dict[str,
     f"{ADMIN}/programs", status_code=201, response_model=AdminProgramOut, responses=problems(403)
 )
 async def create_program(
-    body: ProgramBody, _: Principal = Depends(reward_admin)
+    body: ProgramBody, who: Principal = Depends(reward_admin)
 ) -> dict[str, Any]:
     """Create a programme (amounts in yuan; tiers by severity)."""
-    program = await programs.create_program(programs.ProgramIn(**body.model_dump()))
+    program = await programs.create_program(programs.ProgramIn(**body.model_dump()), who)
     return programs.program_view(program, admin=True)
 
 

@@ -133,7 +133,8 @@ async def test_refresh_refuses_a_deactivated_staff_member(client):
     assert r.status_code == 401
     inactive = await login(client, member.username, DEMO_PASSWORD)
     assert inactive.status_code == 401
-    last = await AuditEntry.filter(actor_id=member.id, action="staff.login").order_by("-seq").first()
+    mine = AuditEntry.filter(actor_id=member.id, action="staff.login")
+    last = await mine.order_by("-seq").first()
     assert last is not None and last.after["result"] == LoginResult.inactive
 
 
