@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
+from audit import log as audit_log
+from audit.log import Actor
 from casework import reference
-from identity.staff import create_staff
+from identity import staff_admin
 from models.org import Category, Region, RegionLevel, RoutingRule, Unit, UnitKind
+from organisation import units
 from rewards.programs import seed_demo_program
 
 P, C, X, T = RegionLevel.province, RegionLevel.city, RegionLevel.county, RegionLevel.township
@@ -140,21 +143,24 @@ STAFF: list[tuple[str, list[str], str]] = [
 DEMO_PASSWORD = "hotline-demo-2026"
 
 
+SYSTEM = Actor(audit_log.SYSTEM)
+
+
 async def seed_reference_data() -> None:
-    """Regions, units, categories and routing rules (idempotent)."""
+    """Regions, units, categories and routing rules (idempotent: what exists is kept). Units
+    are created as the administration API creates them (audited, as the system)."""
     async with in_transaction():
         for code, name, level, parent in REGIONS:
             await Region.update_or_create(
                 code=code, defaults={"name": name, "level": level, "parent_id": parent}
             )
-        for code, name, kind, region, parent_code in UNITS:
-            above = await Unit.get(code=parent_code) if parent_code else None
-            unit, _ = await Unit.update_or_create(
-                code=code,
-                defaults={"name": name, "kind": kind, "region_id": region, "parent": above},
-            )
-            unit.path = f"{above.path if above else '/'}{unit.id}/"
-            await unit.save(update_fields=["path"])
+    for code, name, kind, region, parent_code in UNITS:
+        if await Unit.exists(code=code):
+            continue
+        above = await Unit.get(code=parent_code) if parent_code else None
+        await units.create_unit(SYSTEM, code=code, name=name, kind=kind.value,
+                                region_code=region, parent_id=above.id if above else None)
+    async with in_transaction():
         for sort, (code, name, kinds, rewardable, parent_cat) in enumerate(CATEGORIES):
             await Category.update_or_create(
                 code=code,
@@ -184,7 +190,8 @@ async def seed_demo() -> list[str]:
         if await Staff.exists(username=username):
             continue
         unit = await Unit.get(code=unit_code)
-        await create_staff(username, DEMO_PASSWORD, roles, unit)
+        await staff_admin.create_staff(SYSTEM, username=username, password=DEMO_PASSWORD,
+                                       roles=roles, unit_id=unit.id)
         created.append(username)
     await seed_demo_program()  # the 五水共治 reward programme
     return created
