@@ -23,7 +23,7 @@ from audit import log as audit_log
 from audit.log import Actor
 from hotline.crypto import decrypt, encrypt, lookup_hash, mask_phone
 from hotline.db import lock_first
-from hotline.errors import Conflict, NotFound, Problem, field_problem
+from hotline.errors import Conflict, NotFound, Problem, ValidationProblem, field_problem
 from hotline.timefmt import iso
 from identity import tokens
 from identity.passwords import check_strength, hash_password, verify_password
@@ -81,6 +81,8 @@ async def list_staff(
     if unit_id is not None:
         query = query.filter(unit_id=unit_id)
     if role is not None:  # roles is a JSON list: its text holds "role" with the quotes
+        if role not in StaffRole.__members__:
+            raise ValidationProblem(f"未知角色 {role!r}", code="unknown_role")
         query = query.annotate(roles_text=RawSQL("CAST(roles AS TEXT)")).filter(
             roles_text__contains=f'"{StaffRole(role).value}"')
     if active is not None:

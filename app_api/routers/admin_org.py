@@ -25,6 +25,7 @@ from app_api.schemas.inputs import CursorQuery, Id, IdQuery, LineQuery
 from app_api.schemas.problem import problems
 from identity import devices, staff_admin
 from identity.principal import Principal
+from models.org import StaffRole
 from organisation import pages, scope, units
 
 router = APIRouter(prefix="/admin", tags=["admin"])
@@ -71,11 +72,13 @@ async def update_unit(id: PathId, body: UnitPatchIn,
 @router.get("/staff", response_model=StaffPageOut, responses=problems(403), summary="工作人员列表")
 async def list_staff(
     who: Principal = Depends(admin), q: LineQuery = None, unit_id: IdQuery = None,
-    role: LineQuery = None, active: ActiveQuery = None, limit: Limit = 20,
+    role: Annotated[StaffRole | None, Query(description="按角色筛选")] = None,
+    active: ActiveQuery = None, limit: Limit = 20,
     cursor: CursorQuery = None,
 ) -> dict[str, Any]:
     """管理范围内的工作人员；q 匹配用户名或姓名，role 为角色名。"""
-    return await staff_admin.list_staff(who, q=q, unit_id=unit_id, role=role, active=active,
+    return await staff_admin.list_staff(who, q=q, unit_id=unit_id,
+                                        role=role.value if role else None, active=active,
                                         limit=limit, cursor=cursor)
 
 
