@@ -301,6 +301,12 @@ async def test_staff_rules_and_lists(client, city, admin):
     assert phone["phone"] is None
     log = await entry("staff.update", "staff:tz_handler")
     assert log.before == {"phone": "138****8000"} and log.after == {"phone": None}
+    moved = await call(client, admin, "PATCH", f"/admin/staff/{city['handler']['id']}",
+                       {"unit_id": tz["id"], "roles": ["handler", "supervisor"]})
+    assert moved["unit"]["id"] == tz["id"] and moved["roles"] == ["handler", "supervisor"]
+    log = await entry("staff.update", "staff:tz_handler")
+    assert log.before == {"roles": ["handler"], "unit_id": city["env"]["id"]}
+    assert log.after == {"roles": ["handler", "supervisor"], "unit_id": tz["id"]}
 
 
 async def test_a_revoked_kiosk_is_refused_at_once(client, city, admin):
