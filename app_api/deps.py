@@ -99,13 +99,42 @@ async def optional_principal(
 ) -> Principal | None:
     """The caller, if any. A citizen's token is checked against the database here (one
     primary-key look-up): a deleted or merged-away citizen is a 401. The intake hot path
-    (:func:`caller`) skips that look-up; there the insert itself proves the citizen exists."""
+    (:func:`caller`) skips that look-up; there the insert itself proves the citizen exists.
+    A staff member whose password an administrator reset is a 403 until it is changed."""
+    return _password_changed(await _authenticated(authorization, x_device_key))
+
+
+async def _authenticated(authorization: str | None, x_device_key: str | None) -> Principal | None:
     who = await _resolve(authorization, x_device_key)
     if (
         who is not None and who.kind == "citizen"
         and not await citizens.citizen_exists(who.id, who.issued_at)
     ):
         raise Unauthorized("登录已失效，请重新登录", code="invalid_token")
+    return who
+
+
+def _password_changed(who: Principal | None) -> Principal | None:
+    """403 ``password_change_required`` for a staff member who must change the password."""
+    if who is not None and who.must_change_password:
+        raise Forbidden(
+            "管理员已重置您的密码，请先通过 POST /auth/staff-password 修改密码",
+            code="password_change_required",
+        )
+    return who
+
+
+async def signed_in(authorization: str | None = Security(bearer)) -> Principal | None:
+    """The bearer of a token, even a staff member who must still change the password: only
+    for signing out and changing the password."""
+    return await _authenticated(authorization, None)
+
+
+async def staff_any_password(authorization: str | None = Security(bearer)) -> Principal:
+    """A staff member, whether or not the password must be changed first (that change)."""
+    who = await signed_in(authorization)
+    if who is None or who.kind != "staff":
+        raise Unauthorized("需要工作人员登录")
     return who
 
 
@@ -198,7 +227,9 @@ def _checked_key(key: str | None) -> str | None:
 async def caller(request: Request) -> Principal:
     """Who is calling (401 if nobody): :func:`principal` as a plain call."""
     headers = request.headers
-    who = await _resolve(headers.get("authorization"), headers.get("x-device-key"))
+    who = _password_changed(
+        await _resolve(headers.get("authorization"), headers.get("x-device-key"))
+    )
     if who is None:
         raise Unauthorized("需要登录")
     return who

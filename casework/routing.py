@@ -7,7 +7,8 @@ from models.org import Region, RoutingRule, Unit
 
 async def suggest_unit(category_code: str, region_code: str | None) -> Unit | None:
     """Walk up the region tree (township → county → city → province) to the nearest rule;
-    also walk up the category tree when the category itself has no rule anywhere."""
+    also walk up the category tree when the category itself has no rule anywhere. Rules to
+    deactivated units do not count."""
     regions: list[str] = []
     code = region_code
     while code:
@@ -18,9 +19,11 @@ async def suggest_unit(category_code: str, region_code: str | None) -> Unit | No
     from models.org import Category
 
     while category:
-        rules = {
+        rules = {  # a rule to a deactivated unit is skipped: the next region up applies
             r.region_id: r
-            for r in await RoutingRule.filter(category_id=category).prefetch_related("unit")
+            for r in await RoutingRule.filter(
+                category_id=category, unit__active=True
+            ).prefetch_related("unit")
         }
         for region_code in regions:
             if region_code in rules:

@@ -93,9 +93,13 @@ async def find_unit(viewer: Principal, payload: dict[str, Any]) -> dict[str, Any
     unit = await Unit.get_or_none(id=unit_id) if isinstance(unit_id, int) else None
     if unit is None or not (viewer.kind == "system" or viewer.covers(unit.path)):
         raise ValidationProblem("承办单位不存在或不在可派范围内", code="unknown_unit")
+    if not unit.active:
+        raise ValidationProblem("承办单位已停用", code="unit_inactive")
     co_ids = payload.get("co_unit_ids") or []
-    if not isinstance(co_ids, list) or await Unit.filter(id__in=co_ids).count() != len(set(co_ids)):
-        raise ValidationProblem("协办单位不存在", code="unknown_unit")
+    if not isinstance(co_ids, list) or await Unit.filter(
+        id__in=co_ids, active=True
+    ).count() != len(set(co_ids)):
+        raise ValidationProblem("协办单位不存在或已停用", code="unknown_unit")
     return {"unit": unit, "co_unit_ids": sorted(set(co_ids))}
 
 

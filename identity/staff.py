@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from audit import log as audit_log
@@ -10,13 +9,12 @@ from audit.log import Actor
 from hotline import ratelimit
 from hotline import settings as settings_mod
 from hotline.crypto import lookup_hash, token_digest
-from hotline.errors import RateLimited, Unauthorized, ValidationProblem
-from identity import tokens
-from identity.passwords import hash_password, verify_password
-from identity.phones import normalize_mobile
+from hotline.errors import RateLimited, Unauthorized
+from identity import devices, staff_admin, tokens
+from identity.passwords import verify_password
 from identity.principal import Principal
 from models.audit import LoginResult
-from models.org import Device, Staff, StaffRole, Unit
+from models.org import Device, Staff, Unit
 
 LOCKED_DETAIL = "登录失败次数过多，账号或网络已被暂时锁定，请稍后再试"
 
@@ -63,6 +61,12 @@ async def staff_login(username: str, password: str, client_ip: str) -> dict[str,
         raise Unauthorized("用户名或密码错误", code="invalid_credentials")
     await ratelimit.forget(user_key, user_policy)
     await _record(username, staff, client_ip, LoginResult.success)
+    return await session_of(staff.id, staff)
+
+
+async def session_of(staff_id: int, staff: Staff | None = None) -> dict[str, Any]:
+    """A fresh token pair for an account, with who it is (the reply of a sign-in)."""
+    staff = staff or await Staff.get(id=staff_id).prefetch_related("unit")
     pair = await tokens.issue_pair(f"staff:{staff.id}")
     return pair | {
         "staff": {
@@ -70,7 +74,9 @@ async def staff_login(username: str, password: str, client_ip: str) -> dict[str,
             "username": staff.username,
             "roles": staff.roles,
             "unit": {"id": staff.unit.id, "name": staff.unit.name},
-        }
+        },
+        # set by an administrator's reset: only POST /auth/staff-password is allowed until then
+        "must_change_password": staff.must_change_password,
     }
 
 
@@ -109,27 +115,19 @@ async def create_staff(
     display_name: str = "",
     phone: str | None = None,
 ) -> Staff:
-    for role in roles:
-        if role not in StaffRole.__members__:
-            raise ValidationProblem(f"unknown role {role!r}")
-    if len(password) < 8:
-        raise ValidationProblem("password must have at least 8 characters")
-    return await Staff.create(
-        username=username,
-        password_hash=hash_password(password),
-        roles=roles,
-        unit=unit,
-        display_name=display_name or username,
-        # kept as a keyed hash only: staff may not claim rewards for their own units' cases
-        phone_hash=lookup_hash(normalize_mobile(phone)) if phone else None,
+    """:func:`identity.staff_admin.create_staff` as the system (commands, tests)."""
+    made = await staff_admin.create_staff(
+        Actor(audit_log.SYSTEM), username=username, password=password, roles=roles,
+        unit_id=unit.id, phone=phone, display_name=display_name or None,
     )
+    return await Staff.get(id=made["id"])
 
 
 async def create_device(name: str, unit: Unit) -> tuple[Device, str]:
-    """A new kiosk; the returned key is shown once and only its digest is kept."""
-    key = "kiosk_" + secrets.token_urlsafe(32)
-    device = await Device.create(name=name, unit=unit, key_digest=token_digest(key))
-    return device, key
+    """A new kiosk registered by the system (:func:`identity.devices.register`); the returned
+    key is shown once and only its digest is kept."""
+    made, key = await devices.register(Actor(audit_log.SYSTEM), name, unit.id)
+    return await Device.get(id=made["id"]), key
 
 
 async def device_principal(key: str) -> Principal:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 
 from hotline import settings as settings_mod
@@ -133,18 +134,24 @@ def parse_subject(subject: str) -> tuple[str, int] | None:
     return (kind, number) if number <= 2**63 - 1 else None
 
 
-async def revoke_all(subject: str) -> int:
+async def revoke_all(subject: str, using_db: BaseDBAsyncClient | None = None) -> int:
     """End every session of ``subject``: all its refresh tokens are spent, and its access
     tokens issued until now are refused wherever the subject is looked up (every route but
     ``POST /cases``, which takes a citizen's token without a query until it expires).
-    Returns how many refresh tokens were live."""
+    Returns how many refresh tokens were live.
+
+    The moment is kept to the millisecond (rounded down), as tokens carry it: a pair issued
+    right after the revocation (a password change hands out one) is never taken as older.
+    """
     parsed = parse_subject(subject)
     now = datetime.now(UTC)
+    now = now.replace(microsecond=now.microsecond // 1000 * 1000)
     if parsed is not None and parsed[0] == "citizen":
-        await Citizen.filter(id=parsed[1]).update(sessions_revoked_at=now)
+        await Citizen.filter(id=parsed[1]).using_db(using_db).update(sessions_revoked_at=now)
     elif parsed is not None and parsed[0] == "staff":
-        await Staff.filter(id=parsed[1]).update(sessions_revoked_at=now)
-    return await RefreshToken.filter(subject=subject, used=False).update(used=True)
+        await Staff.filter(id=parsed[1]).using_db(using_db).update(sessions_revoked_at=now)
+    spent = RefreshToken.filter(subject=subject, used=False).using_db(using_db)
+    return await spent.update(used=True)
 
 
 def issued_at(claims: dict[str, Any]) -> float | None:

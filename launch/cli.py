@@ -79,7 +79,9 @@ def cmd_create_staff(args: argparse.Namespace) -> int:
     password = _read_password()
 
     async def job() -> int:
-        from identity.staff import create_staff
+        from audit.log import SYSTEM, Actor
+        from hotline.errors import Problem
+        from identity import staff_admin
         from models.org import Unit
 
         if args.unit:
@@ -89,8 +91,15 @@ def cmd_create_staff(args: argparse.Namespace) -> int:
         if unit is None:
             print(f"unknown unit {args.unit or '(root)'}", file=sys.stderr)
             return 2
-        staff = await create_staff(args.username, password, args.role, unit, phone=args.phone)
-        print(f"created staff {staff.username} ({', '.join(staff.roles)}) in {unit.name}")
+        try:
+            staff = await staff_admin.create_staff(
+                Actor(SYSTEM), username=args.username, password=password, roles=args.role,
+                unit_id=unit.id, phone=args.phone,
+            )
+        except Problem as exc:
+            print(f"create-staff: {exc.detail} ({exc.code})", file=sys.stderr)
+            return 2
+        print(f"created staff {staff['username']} ({', '.join(staff['roles'])}) in {unit.name}")
         return 0
 
     return _run(job)
@@ -98,15 +107,21 @@ def cmd_create_staff(args: argparse.Namespace) -> int:
 
 def cmd_create_device(args: argparse.Namespace) -> int:
     async def job() -> int:
-        from identity.staff import create_device
+        from audit.log import SYSTEM, Actor
+        from hotline.errors import Problem
+        from identity import devices
         from models.org import Unit
 
         unit = await Unit.get_or_none(code=args.unit)
         if unit is None:
             print(f"unknown unit {args.unit}", file=sys.stderr)
             return 2
-        device, key = await create_device(args.name, unit)
-        print(f"device {device.id} {device.name} ({unit.name})")
+        try:
+            device, key = await devices.register(Actor(SYSTEM), args.name, unit.id)
+        except Problem as exc:
+            print(f"create-device: {exc.detail} ({exc.code})", file=sys.stderr)
+            return 2
+        print(f"device {device['id']} {device['name']} ({unit.name})")
         print(f"key (shown once): {key}")
         return 0
 

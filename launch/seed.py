@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
+from audit import log as audit_log
 from audit.log import Actor
 from casework import reference
-from identity.staff import create_staff
+from identity import staff_admin
 from models.org import Region, RegionLevel, Unit, UnitKind
+from organisation import units
 from organisation.categories import CategoryIn, ensure_category
 from organisation.routing_rules import ensure_rule
 from rewards.programs import seed_demo_program
@@ -136,6 +138,8 @@ STAFF: list[tuple[str, list[str], str]] = [
     ("supervisor", ["supervisor"], "ZJ12345"),
     ("reward_admin", ["reward_admin"], "ZJ12345"),
     ("admin", ["admin"], "ZJ12345"),
+    ("admin_hz", ["admin"], "HZ12345"),  # a city's administrator: Hangzhou's units only
+    ("kb_editor", ["kb_editor"], "ZJ12345"),
     ("handler", ["handler"], "HZ-STHJJ"),
     ("handler_xh", ["handler"], "HZ-XH-STHJ"),
     ("handler_nb", ["handler"], "NB-STHJJ"),
@@ -143,28 +147,29 @@ STAFF: list[tuple[str, list[str], str]] = [
 DEMO_PASSWORD = "hotline-demo-2026"
 
 
+SYSTEM = Actor(audit_log.SYSTEM)
+
+
 async def seed_reference_data() -> None:
-    """Regions, units, categories and routing rules (idempotent)."""
+    """Regions, units, categories and routing rules (idempotent: what exists is kept). Units
+    are created as the administration API creates them (audited, as the system)."""
     async with in_transaction():
         for code, name, level, parent in REGIONS:
             await Region.update_or_create(
                 code=code, defaults={"name": name, "level": level, "parent_id": parent}
             )
-        for code, name, kind, region, parent_code in UNITS:
-            above = await Unit.get(code=parent_code) if parent_code else None
-            unit, _ = await Unit.update_or_create(
-                code=code,
-                defaults={"name": name, "kind": kind, "region_id": region, "parent": above},
-            )
-            unit.path = f"{above.path if above else '/'}{unit.id}/"
-            await unit.save(update_fields=["path"])
-    # through the services the API uses (audited; what exists is kept)
-    system = Actor("system")
+    # through the services the API uses (audited as the system; what exists is kept)
+    for code, name, kind, region, parent_code in UNITS:
+        if await Unit.exists(code=code):
+            continue
+        above = await Unit.get(code=parent_code) if parent_code else None
+        await units.create_unit(SYSTEM, code=code, name=name, kind=kind.value,
+                                region_code=region, parent_id=above.id if above else None)
     for sort, (code, name, kinds, rewardable, parent_cat) in enumerate(CATEGORIES):
-        await ensure_category(system, CategoryIn(code, name, kinds, rewardable, parent_cat,
+        await ensure_category(SYSTEM, CategoryIn(code, name, kinds, rewardable, parent_cat,
                                                  sort=sort))
     for category, region, unit_code in RULES:
-        await ensure_rule(system, category, region, (await Unit.get(code=unit_code)).id)
+        await ensure_rule(SYSTEM, category, region, (await Unit.get(code=unit_code)).id)
     reference.invalidate()
 
 
@@ -178,7 +183,8 @@ async def seed_demo() -> list[str]:
         if await Staff.exists(username=username):
             continue
         unit = await Unit.get(code=unit_code)
-        await create_staff(username, DEMO_PASSWORD, roles, unit)
+        await staff_admin.create_staff(SYSTEM, username=username, password=DEMO_PASSWORD,
+                                       roles=roles, unit_id=unit.id)
         created.append(username)
     await seed_demo_program()  # the 五水共治 reward programme
     return created

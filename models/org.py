@@ -129,6 +129,8 @@ class Staff(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     # keyed hash of the staff member's mobile: staff of the responsible unit get no reward
     phone_hash = fields.CharField(max_length=64, null=True, db_index=True)
+    # the same mobile encrypted (hotline.crypto), shown masked to administrators (migration 0011)
+    phone_enc = fields.CharField(max_length=255, null=True)
     # POST /auth/logout {"all": true}: tokens issued before this are refused (migration 0007)
     sessions_revoked_at = fields.DatetimeField(null=True)
     # set by an administrator's password reset: only changing the password is allowed until then

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 
-from app_api.deps import client_ip
+from app_api.deps import client_ip, staff_any_password
 from app_api.schemas import PhoneIn, RefreshIn, SmsLoginIn, StaffLoginIn
+from app_api.schemas.admin_org import StaffPasswordIn
 from app_api.schemas.auth import CitizenLoginOut, CodeSentOut, StaffLoginOut, TokenPairOut
 from app_api.schemas.problem import problems
-from identity import citizens, staff, tokens
+from identity import citizens, staff, staff_admin, tokens
+from identity.principal import Principal
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -42,3 +44,16 @@ async def staff_login(body: StaffLoginIn, request: Request) -> dict[str, Any]:
     """Staff sign-in with username and password; the reply names roles and unit. Failures
     lock the username and the client IP for a while (429 with Retry-After)."""
     return await staff.staff_login(body.username, body.password, client_ip(request))
+
+
+@router.post("/staff-password", response_model=StaffLoginOut, responses=problems(403),
+             summary="修改本人密码")
+async def staff_password(
+    body: StaffPasswordIn, request: Request, who: Principal = Depends(staff_any_password)
+) -> dict[str, Any]:
+    """The signed-in staff member changes the password (the one call allowed while
+    ``must_change_password`` is set): the old one must be right (422 wrong_password), the new
+    one strong (422 weak_password) and different (422 same_password). Every other session ends;
+    the reply is a fresh sign-in."""
+    await staff_admin.change_own_password(who, body.old_password, body.new_password)
+    return await staff.session_of(who.id)

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Response, Security
 
-from app_api.deps import bearer, citizen, optional_principal
+from app_api.deps import bearer, citizen, signed_in
 from app_api.schemas.account import LogoutIn, MeOut, MePatchIn, PhoneChangeIn
 from app_api.schemas.problem import problems
 from hotline.errors import Unauthorized
@@ -18,7 +18,7 @@ router = APIRouter(tags=["account"])
 
 async def account_holder(authorization: str | None = Security(bearer)) -> Principal:
     """A citizen or a staff member signed in with a token (a kiosk has no session)."""
-    who = await optional_principal(authorization, None)
+    who = await signed_in(authorization)  # a staff member who must change the password too
     if who is None or who.kind not in ("citizen", "staff"):
         raise Unauthorized("需要登录")
     return who

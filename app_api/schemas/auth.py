@@ -52,7 +52,7 @@ class StaffSummaryOut(Out):
     id: int = Field(description="工作人员 ID", examples=[3])
     username: str = Field(description="用户名", examples=["dispatcher"])
     roles: list[str] = Field(
-        description="角色：operator、dispatcher、handler、supervisor、reward_admin、admin",
+        description="角色：operator、dispatcher、handler、supervisor、reward_admin、admin、kb_editor",
         examples=[["dispatcher"]],
     )
     unit: UnitRef = Field(description="所属单位；可见范围为该单位及其下级")
@@ -62,3 +62,8 @@ class StaffLoginOut(TokenPairOut):
     """Tokens for a staff member, with their roles and unit."""
 
     staff: StaffSummaryOut = Field(description="登录的工作人员")
+    must_change_password: bool = Field(
+        description="管理员重置了密码：须先用 POST /auth/staff-password 修改密码，"
+                    "此前其他接口均回答 403 password_change_required",
+        examples=[False],
+    )

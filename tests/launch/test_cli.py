@@ -52,16 +52,18 @@ def test_commands_on_a_fresh_database(cli_env):
     assert any("HZ-STHJJ\t杭州市生态环境局\t330100" in line for line in lines)
 
     staff = run(cli_env, "create-staff", "wang", "--role", "handler", "--unit", "HZ-CGJ",
-                stdin="a-long-password\n")
+                stdin="A-long-password\n")
     assert staff.returncode == 0, staff.stderr
     assert "杭州市城市管理局" in staff.stdout
-    root = run(cli_env, "create-staff", "li", "--role", "supervisor", stdin="a-long-password\n")
+    root = run(cli_env, "create-staff", "li", "--role", "supervisor", stdin="A-long-password\n")
     assert root.returncode == 0, root.stderr
     bad = run(cli_env, "create-staff", "zhao", "--role", "handler", "--phone", "12",
-              stdin="a-long-password\n")
+              stdin="A-long-password\n")
     assert bad.returncode == 2 and "手机号码" in bad.stderr
     short = run(cli_env, "create-staff", "qian", "--role", "handler", stdin="short\n")
     assert short.returncode == 2
+    weak = run(cli_env, "create-staff", "qian", "--role", "handler", stdin="a-long-password\n")
+    assert weak.returncode == 2 and "weak_password" in weak.stderr
     assert "浙江省12345政务服务热线中心" in root.stdout
 
     device = run(cli_env, "create-device", "西湖区行政服务中心", "--unit", "HZ-XH")
