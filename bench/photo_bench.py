@@ -14,7 +14,14 @@ signs a citizen in through the SMS-code API, then 4 clients upload that 12 MP ph
 (each upload made unique by a counter in a COM segment, so none is a same-owner duplicate)
 while one client measures ``GET /healthz`` for 10 s. Target: <= 50 ms.
 
-Run: ``.venv/bin/python bench/photo_bench.py`` (``--no-server`` for the pipeline figures only).
+``photo_s3_put_ms`` (optional: needs the dev extra's moto): the median time to store both variants
+of that photo in S3-compatible storage -- ``media.s3.S3Storage``, the production backend, against
+the moto server of the tests on loopback (signatures checked) -- and ``photo_s3_ingest_ms``, the
+pipeline plus that store. moto is far slower than MinIO or OSS; this is the client's side and an
+upper bound, not the store's speed.
+
+Run: ``.venv/bin/python bench/photo_bench.py`` (``--no-server`` for the pipeline figures only,
+``--no-s3`` to skip the object-store figures).
 Environment: BENCH_PHOTO_SECONDS, and HOTLINE_PHOTO_* settings are passed to the server.
 """
 
@@ -58,6 +65,8 @@ UNITS = {
     "photo_uploads_per_s": "photos/s",
     "photo_upload_p50_ms": "ms",
     "photo_upload_errors": "count",
+    "photo_s3_put_ms": "ms",
+    "photo_s3_ingest_ms": "ms",
 }
 
 
@@ -246,7 +255,41 @@ def under_uploads(data: bytes, seconds: float = LOAD_SECONDS) -> dict[str, float
     }
 
 
-def run(runs: int = RUNS, server: bool = True) -> dict[str, float]:
+def into_s3(data: bytes, runs: int = RUNS) -> dict[str, float]:
+    """Both variants of ``data`` into the S3 fake through the production backend."""
+    try:
+        from tests.fakes.s3 import FakeS3
+    except ImportError:  # moto is a dev dependency
+        print("# photo_s3_*: skipped (moto not installed)", file=sys.stderr)
+        return {}
+    from hotline.settings import Settings
+    from media import PhotoLimits, content_key, process_photo
+    from media.s3 import S3Storage
+
+    fake = FakeS3().start()
+    try:
+        storage = S3Storage.from_settings(Settings.model_validate(fake.settings()))
+        processed = process_photo(data, PhotoLimits())
+        files = [(content_key(v), v) for v in (processed.display, processed.thumb)]
+
+        def put(_: bytes) -> None:
+            for key, blob in files:
+                storage.put(key, blob, processed.output_content_type)
+
+        medians = _timings({"put": put}, data, runs)
+        if len(fake.objects()) != 2:
+            raise RuntimeError("the S3 fake does not hold the two variants")
+        storage.close()
+    finally:
+        fake.stop()
+    ingest = _timings({"ingest": lambda d: process_photo(d, PhotoLimits())}, data, runs)["ingest"]
+    return {
+        "photo_s3_put_ms": round(medians["put"], 2),
+        "photo_s3_ingest_ms": round(ingest + medians["put"], 2),
+    }
+
+
+def run(runs: int = RUNS, server: bool = True, s3: bool = True) -> dict[str, float]:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     from tests.media.fixtures import make_phone_jpeg
@@ -256,6 +299,8 @@ def run(runs: int = RUNS, server: bool = True) -> dict[str, float]:
     with Image.open(BytesIO(data)) as im:
         assert im.size == (4032, 3024)
     results = _pipeline(data, runs)
+    if s3:
+        results |= into_s3(data, runs)
     if server:
         results |= under_uploads(data)
     return results
@@ -267,8 +312,9 @@ _UNITS = UNITS
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-server", action="store_true", help="pipeline figures only")
+    parser.add_argument("--no-s3", action="store_true", help="skip the object-store figures")
     args = parser.parse_args(argv)
-    for name, value in run(server=not args.no_server).items():
+    for name, value in run(server=not args.no_server, s3=not args.no_s3).items():
         unit = UNITS.get(name, "")
         shown: Any = int(value) if unit == "count" else value
         print(f"{name}: {shown} {unit}".rstrip())

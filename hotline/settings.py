@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import re
 import secrets
 from datetime import time
 from pathlib import Path
@@ -14,6 +15,8 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 log = logging.getLogger("hotline.settings")
+
+_BUCKET_RE = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 
 class Settings(BaseSettings):
@@ -132,6 +135,25 @@ class Settings(BaseSettings):
     photo_unattached_ttl_s: int = 24 * 3600  # photos never attached to a case are then removed
     photo_cleanup_interval_s: float = 3600.0
 
+    # where the photo variants are kept (media/): "" or "local" = the directory media_dir;
+    # "s3://bucket" = an S3-compatible object store (MinIO, Aliyun OSS, AWS S3), see media/s3.py
+    media_store: str = ""
+    media_s3_endpoint_url: str = ""  # e.g. http://minio.internal:9000 (default: AWS for region)
+    media_s3_region: str = "us-east-1"
+    media_s3_access_key_id: str = ""
+    media_s3_secret_access_key: str = ""
+    media_s3_prefix: str = ""  # prepended to every object key ("photos/" -> photos/<sha256>)
+    media_s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"
+    media_s3_ca_bundle: str = ""  # CA file to verify the endpoint with (default: the system's)
+    media_s3_connect_timeout_s: float = 2.0
+    media_s3_timeout_s: float = 10.0  # read timeout of one call
+    media_s3_max_attempts: int = 3  # tries per call (botocore "standard" retries)
+    media_s3_workers: int = 16  # threads (and keep-alive connections) running the sync SDK
+    # photo URLs: "stream" proxies the object through the API (clients need not reach the
+    # store); "redirect" answers 302 to a presigned URL valid for media_s3_redirect_ttl_s
+    media_s3_serve: Literal["stream", "redirect"] = "stream"
+    media_s3_redirect_ttl_s: int = 300
+
     # rewards (rewards/): WeChat Pay v2 merchant transfers, thresholds and fraud signals
     wechat_pay_appid: str = ""  # default: the mini-program's appid (openids are per app)
     wechat_pay_mch_id: str = ""
@@ -204,6 +226,48 @@ class Settings(BaseSettings):
             names = ", ".join("HOTLINE_" + m.upper() for m in missing)
             raise ValueError(f"HOTLINE_IDV_PROVIDER is set but {names} is missing")
         return self
+
+    @model_validator(mode="after")
+    def _media_store_complete(self) -> Settings:
+        # object storage is all or nothing: never silently fall back to the local directory
+        store = self.media_store.strip()
+        if store in ("", "local"):
+            stray = [
+                name for name in ("media_s3_endpoint_url", "media_s3_access_key_id",
+                                  "media_s3_secret_access_key", "media_s3_prefix")
+                if getattr(self, name)
+            ]
+            if stray:
+                names = ", ".join("HOTLINE_" + m.upper() for m in stray)
+                raise ValueError(f"{names} is set but HOTLINE_MEDIA_STORE is not s3://bucket")
+            return self
+        if not store.startswith("s3://"):
+            raise ValueError("HOTLINE_MEDIA_STORE must be empty, 'local' or s3://bucket")
+        if not _BUCKET_RE.fullmatch(store.removeprefix("s3://")):
+            raise ValueError(
+                "HOTLINE_MEDIA_STORE must be s3://bucket with a bucket name of 3-63 lowercase "
+                "letters, digits, dots and hyphens (a key prefix goes in HOTLINE_MEDIA_S3_PREFIX)"
+            )
+        missing = [
+            name for name in ("media_s3_access_key_id", "media_s3_secret_access_key")
+            if not getattr(self, name)
+        ]
+        if missing:
+            names = ", ".join("HOTLINE_" + m.upper() for m in missing)
+            raise ValueError(f"HOTLINE_MEDIA_STORE is s3:// but {names} is missing")
+        if self.media_s3_endpoint_url and not self.media_s3_endpoint_url.startswith(
+            ("http://", "https://")
+        ):
+            raise ValueError("HOTLINE_MEDIA_S3_ENDPOINT_URL must start with http:// or https://")
+        if self.media_s3_workers < 1 or self.media_s3_max_attempts < 1:
+            raise ValueError("HOTLINE_MEDIA_S3_WORKERS and _MAX_ATTEMPTS must be at least 1")
+        return self
+
+    @property
+    def media_s3_bucket(self) -> str:
+        """The bucket of ``s3://bucket``, or "" when photos stay in the local directory."""
+        store = self.media_store.strip()
+        return store.removeprefix("s3://") if store.startswith("s3://") else ""
 
     @property
     def effective_database_url(self) -> str:

@@ -44,7 +44,7 @@ def startup_summary(
     rows: list[tuple[str, str]] = [
         ("API", f"{url}  (try it at {url}/docs)"),
         ("database", f"{database_label(s.effective_database_url)}  (migrations up to date)"),
-        ("media", str(s.effective_media_dir)),
+        ("media", _media_label(s)),
     ]
     rows += [("messages", line) for line in _where_messages_go(s)]
     rows.append(
@@ -60,3 +60,10 @@ def startup_summary(
     width = max(len(label) for label, _ in rows)
     head = f"hotline ({s.env}) on {url}"
     return "\n".join([head, *(f"  {label.ljust(width)}  {text}" for label, text in rows)])
+
+
+def _media_label(s: Settings) -> str:
+    if not s.media_s3_bucket:
+        return str(s.effective_media_dir)
+    where = s.media_s3_endpoint_url or f"AWS {s.media_s3_region}"
+    return f"s3://{s.media_s3_bucket}/{s.media_s3_prefix}  ({where}, {s.media_s3_serve})"

@@ -24,7 +24,7 @@ from tortoise.exceptions import IntegrityError
 
 from hotline import settings as settings_mod
 from hotline.db import flat_values
-from hotline.errors import Problem, ValidationProblem
+from hotline.errors import Problem, Unavailable, ValidationProblem
 from hotline.settings import Settings
 from hotline.timefmt import SHANGHAI
 from identity.principal import Principal
@@ -32,7 +32,13 @@ from media import urls
 from media.errors import IMAGE_TOO_LARGE, PhotoProcessingError, PhotoRejected
 from media.pipeline import PhotoLimits, ProcessedPhoto, process_photo
 from media.pool import BoundedPool
-from media.storage import LocalStorage, PhotoStorage, content_key
+from media.storage import (
+    LocalStorage,
+    PhotoStorage,
+    StorageUnavailable,
+    content_key,
+    run_blocking,
+)
 from models.case import Case
 from models.media import Photo
 
@@ -126,7 +132,12 @@ class PhotoService:
 
     async def _store(self, owner: Principal, p: ProcessedPhoto) -> dict[str, Any]:
         files = [(content_key(p.display), p.display), (content_key(p.thumb), p.thumb)]
-        await asyncio.to_thread(self._put_all, files, p.output_content_type)
+        try:
+            await run_blocking(self.storage, self._put_all, files, p.output_content_type)
+        except StorageUnavailable:
+            # nothing half-stored: take back what went in before the failure (when unshared)
+            await forget_files(self.storage, [key for key, _ in files])
+            raise storage_unavailable() from None
         try:
             photo = await Photo.create(
                 owner_kind=owner.kind,
@@ -152,9 +163,15 @@ class PhotoService:
             await forget_files(self.storage, [key for key, _ in files])
             raise
         # A cleanup running right now may have deleted a shared file it saw unreferenced.
-        missing = [(k, d) for k, d in files if not await asyncio.to_thread(self.storage.exists, k)]
-        if missing:
-            await asyncio.to_thread(self._put_all, missing, p.output_content_type)
+        try:
+            missing = [
+                (k, d) for k, d in files
+                if not await run_blocking(self.storage, self.storage.exists, k)
+            ]
+            if missing:
+                await run_blocking(self.storage, self._put_all, missing, p.output_content_type)
+        except StorageUnavailable:  # both were stored a moment ago; the photo stands
+            log.warning("photo %s: could not re-check its stored variants", photo.id)
         return photo_reply(photo)
 
     def _put_all(self, files: Sequence[tuple[str, bytes]], content_type: str) -> None:
@@ -162,9 +179,35 @@ class PhotoService:
             self.storage.put(key, data, content_type)
 
 
+def storage_unavailable() -> Unavailable:
+    """The 503 answer while the blob store cannot be reached (nothing was stored or changed)."""
+    return Unavailable(
+        "照片存储暂时不可用，请稍后重试",
+        code="storage_unavailable",
+        headers={"Retry-After": str(settings_mod.current().photo_retry_after_s)},
+    )
+
+
+_storage: tuple[Settings, PhotoStorage] | None = None
+
+
 def storage_for(s: Settings) -> PhotoStorage:
-    """The configured blob store (a local directory; object storage plugs in here)."""
-    return LocalStorage(s.effective_media_dir)
+    """The configured blob store: the local directory, or ``s3://bucket`` (``media.s3``).
+
+    One per settings object, so that every caller shares the object store's client and pool.
+    """
+    global _storage
+    if _storage is not None and _storage[0] is s:
+        return _storage[1]
+    storage: PhotoStorage
+    if s.media_s3_bucket:
+        from media.s3 import S3Storage  # boto3 is imported only where it is used
+
+        storage = S3Storage.from_settings(s)
+    else:
+        storage = LocalStorage(s.effective_media_dir)
+    _storage = (s, storage)
+    return storage
 
 
 _service: PhotoService | None = None
@@ -178,6 +221,9 @@ def get_service() -> PhotoService:
     if _service is None or _service_settings is not s:
         if _service is not None:
             _service.pool.close()
+            close = getattr(_service.storage, "close", None)
+            if close is not None:  # an object store's client and threads
+                close()
         _service, _service_settings = PhotoService.from_settings(s), s
     return _service
 
@@ -186,16 +232,25 @@ async def _owned(owner: Principal, sha256: str) -> Photo | None:
     return await Photo.get_or_none(owner_kind=owner.kind, owner_id=str(owner.id), sha256=sha256)
 
 
-async def forget_files(storage: PhotoStorage, keys: Sequence[str]) -> None:
-    """Delete stored files that no photo row references any more."""
+async def forget_files(storage: PhotoStorage, keys: Sequence[str]) -> list[str]:
+    """Delete stored files that no photo row references any more; the keys that could not be
+    deleted because the store was unavailable (logged, for an operator to remove)."""
     keys = list(dict.fromkeys(keys))
     if not keys:
-        return
+        return []
     used: set[str] = set(await flat_values(Photo.filter(display_key__in=keys), "display_key"))
     used |= set(await flat_values(Photo.filter(thumb_key__in=keys), "thumb_key"))
+    left: list[str] = []
     for key in keys:
-        if key not in used:
-            await asyncio.to_thread(storage.delete, key)
+        if key in used:
+            continue
+        try:
+            await run_blocking(storage, storage.delete, key)
+        except StorageUnavailable:
+            left.append(key)
+    if left:
+        log.error("photo store unavailable: unreferenced files left behind: %s", " ".join(left))
+    return left
 
 
 # ------------------------------------------------------------------------------- replies

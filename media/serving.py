@@ -3,19 +3,24 @@
 A photo is visible to its uploader, to staff whose scope covers the case it is attached to, and
 -- only the stripped display variant -- to anyone when that case is public. Everyone else, and
 every missing, wrong or expired signature, gets the same 404.
+
+With object storage (``media.s3``) the bytes are fetched from the store and streamed back, or,
+with ``HOTLINE_MEDIA_S3_SERVE=redirect``, the caller who passed these checks is sent (302) to a
+short-lived presigned URL of the object. A store that cannot be reached answers 503.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from hotline import settings as settings_mod
 from hotline.errors import NotFound
 from identity.principal import Principal
 from media import urls
-from media.service import MAX_ID, get_service, is_owner
+from media.service import MAX_ID, get_service, is_owner, storage_unavailable
+from media.storage import StorageUnavailable, run_blocking
 from models.case import Case
 from models.media import Photo
 
@@ -30,6 +35,12 @@ class Served:
     content_type: str
     etag: str
     max_age: int  # seconds a private cache may keep it
+    location: str | None = None  # redirect here (a presigned object-store URL) instead
+
+
+@runtime_checkable
+class Presigning(Protocol):
+    def presigned_url(self, key: str, ttl_s: int, content_type: str) -> str: ...
 
 
 async def visible_variants(photo: Photo, viewer: Principal | None) -> tuple[str, ...]:
@@ -75,7 +86,15 @@ async def open_variant(
     etag = f'"{key}"'
     if if_none_match and etag in {tag.strip() for tag in if_none_match.split(",")}:
         return Served(None, photo.variant_type, etag, max_age)
-    data = await asyncio.to_thread(get_service().storage.get, key)
+    storage = get_service().storage
+    s = settings_mod.current()
+    if s.media_s3_serve == "redirect" and isinstance(storage, Presigning):
+        url = storage.presigned_url(key, s.media_s3_redirect_ttl_s, photo.variant_type)
+        return Served(None, photo.variant_type, etag, 0, location=url)
+    try:
+        data = await run_blocking(storage, storage.get, key)
+    except StorageUnavailable:
+        raise storage_unavailable() from None
     if data is None:
         log.error("photo %s: stored %s variant %s is missing", photo.id, variant, key)
         raise NotFound("未找到该照片")

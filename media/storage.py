@@ -4,18 +4,30 @@ Keys are content addresses: ``content_key(data)`` = SHA-256 hex of the *stored* 
 re-encoded variant, not the upload). ``LocalStorage`` fans them out as ``root/aa/bb/<key>`` and
 writes atomically (temp file in the same directory, fsync, ``os.replace``), so a reader sees
 either nothing or the complete file. ``content_type`` is accepted for object-store backends; the
-local backend does not persist it (all variants are ``image/jpeg``).
+local backend does not persist it (all variants are ``image/jpeg``). ``media.s3.S3Storage`` is
+the object-store backend.
+
+The methods are synchronous; async code calls them through ``run_blocking``, which uses the
+backend's own thread pool when it has one (``executor``), so a slow object store cannot take
+the threads other work needs. A backend that cannot reach its store raises
+``StorageUnavailable`` (a missing key is not an error: ``get`` answers ``None``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import functools
 import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Callable
+from concurrent.futures import Executor
 from pathlib import Path
-from typing import Final, Protocol, runtime_checkable
+from typing import Final, Protocol, TypeVar, runtime_checkable
+
+T = TypeVar("T")
 
 _KEY_RE: Final = re.compile(r"[0-9a-f]{64}")
 
@@ -23,6 +35,25 @@ _KEY_RE: Final = re.compile(r"[0-9a-f]{64}")
 def content_key(data: bytes) -> str:
     """SHA-256 hex digest used as the storage key of ``data``."""
     return hashlib.sha256(data).hexdigest()
+
+
+class StorageUnavailable(Exception):
+    """The blob store could not be reached, timed out, or refused our credentials."""
+
+
+def check_key(key: str) -> str:
+    if not isinstance(key, str) or not _KEY_RE.fullmatch(key):
+        raise ValueError("storage key must be a lowercase sha256 hex digest")
+    return key
+
+
+async def run_blocking(storage: object, fn: Callable[..., T], *args: object) -> T:
+    """``fn(*args)`` (a storage method) off the event loop, in the backend's pool if it has one."""
+    executor: Executor | None = getattr(storage, "executor", None)
+    if executor is None:
+        return await asyncio.to_thread(fn, *args)
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(executor, functools.partial(fn, *args))
 
 
 @runtime_checkable
@@ -45,8 +76,7 @@ class LocalStorage:
         self.fsync = fsync
 
     def path_for(self, key: str) -> Path:
-        if not isinstance(key, str) or not _KEY_RE.fullmatch(key):
-            raise ValueError("storage key must be a lowercase sha256 hex digest")
+        check_key(key)
         return self.root / key[:2] / key[2:4] / key
 
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:

@@ -89,8 +89,9 @@ async def upload_photo(request: Request, who: Principal = Depends(principal)) ->
             "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
             "description": "照片（JPEG，已去除全部元数据）",
         },
+        302: {"description": "转到对象存储的短期预签名地址（HOTLINE_MEDIA_S3_SERVE=redirect 时）"},
         304: {"description": "未修改（If-None-Match 与 ETag 相同）"},
-        **problems(401, 404),
+        **problems(401, 404, 503),
     },
 )
 async def photo_file(
@@ -117,6 +118,10 @@ async def photo_file(
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": "default-src 'none'",
     }
+    if served.location is not None:  # the presigned URL expires soon: never cache the hop
+        headers["Cache-Control"] = "private, no-store"
+        del headers["ETag"]
+        return Response(status_code=302, headers=headers | {"Location": served.location})
     if served.data is None:
         return Response(status_code=304, headers=headers)
     return Response(served.data, media_type=served.content_type, headers=headers)
