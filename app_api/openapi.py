@@ -7,7 +7,8 @@ with a version that, for every operation:
 * moves each error response (4xx/5xx declared with :func:`app_api.schemas.problem.problems`, or
   FastAPI's 422) to ``application/problem+json`` with the ``ProblemOut`` schema, and nothing
   else;
-* adds the statuses the edge itself can answer: 401 where the operation is authenticated, 400,
+* adds the statuses the edge itself can answer: 401 and 403 (a staff account that must change
+  its password first) where the operation is authenticated, 400,
   413 and 422 for a JSON body (malformed JSON, body limit, invalid input), 422 for any other
   input, 413 for any write (the body limit reads ``Content-Length`` before routing);
 * drops the now unused ``HTTPValidationError`` and ``ValidationError`` schemas.
@@ -51,7 +52,9 @@ def _problem_response(status: int, description: str | None = None) -> dict[str, 
 def _edge_statuses(method: str, operation: dict[str, Any]) -> set[int]:
     statuses: set[int] = set()
     if operation.get("security"):
-        statuses.add(401)
+        # 401 without valid credentials; 403 for a staff account whose password an
+        # administrator reset (``password_change_required``) or a role the operation refuses
+        statuses |= {401, 403}
     body = (operation.get("requestBody") or {}).get("content") or {}
     if "application/json" in body:
         statuses |= {400, 413, 422}

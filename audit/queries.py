@@ -14,7 +14,7 @@ import io
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from tortoise.expressions import Q
@@ -23,7 +23,7 @@ from tortoise.queryset import QuerySet
 from audit.log import CHAIN_KEY, link_fields
 from hotline import chain, cursors
 from hotline.errors import ValidationProblem
-from hotline.timefmt import SHANGHAI, iso
+from hotline.timefmt import day_start, iso
 from identity.principal import Principal
 from models.audit import AuditEntry, AuditHead
 from organisation.scope import is_root_admin, require_admin, require_root_admin
@@ -51,11 +51,6 @@ class AuditFilter:
     end: date | None = None
 
 
-def _day_start(day: date) -> datetime:
-    """Midnight in Beijing, in UTC (as stored: SQLite compares the text)."""
-    return datetime.combine(day, time(0), SHANGHAI).astimezone(UTC)
-
-
 def scoped(who: Principal, f: AuditFilter) -> QuerySet[AuditEntry]:
     """The entries ``who`` (an administrator) may read that match ``f``."""
     require_admin(who)
@@ -74,9 +69,9 @@ def scoped(who: Principal, f: AuditFilter) -> QuerySet[AuditEntry]:
     if f.target:
         query = query.filter(target=f.target)
     if f.start:
-        query = query.filter(at__gte=_day_start(f.start))
+        query = query.filter(at__gte=day_start(f.start))
     if f.end:
-        query = query.filter(at__lt=_day_start(f.end) + timedelta(days=1))
+        query = query.filter(at__lt=day_start(f.end) + timedelta(days=1))
     return query
 
 

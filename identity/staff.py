@@ -7,29 +7,14 @@ from typing import Any
 from audit import log as audit_log
 from audit.log import Actor
 from hotline import ratelimit
-from hotline import settings as settings_mod
-from hotline.crypto import lookup_hash, token_digest
+from hotline.crypto import token_digest
 from hotline.errors import RateLimited, Unauthorized
 from identity import devices, staff_admin, tokens
 from identity.passwords import verify_password
 from identity.principal import Principal
+from identity.throttle import LOCKED_DETAIL, lockouts, user_lock_key
 from models.audit import LoginResult
 from models.org import Device, Staff, Unit
-
-LOCKED_DETAIL = "登录失败次数过多，账号或网络已被暂时锁定，请稍后再试"
-
-
-def _lockouts() -> tuple[ratelimit.Lockout, ratelimit.Lockout]:
-    s = settings_mod.current()
-    user = ratelimit.Lockout(
-        s.staff_login_user_failures, s.staff_login_lock_s, s.staff_login_lock_max_s,
-        s.staff_login_memory_s,
-    )
-    ip = ratelimit.Lockout(
-        s.staff_login_ip_failures, s.staff_login_lock_s, s.staff_login_lock_max_s,
-        s.staff_login_memory_s,
-    )
-    return user, ip
 
 
 async def staff_login(username: str, password: str, client_ip: str) -> dict[str, Any]:
@@ -38,10 +23,10 @@ async def staff_login(username: str, password: str, client_ip: str) -> dict[str,
     A few failures lock the username (whether or not such an account exists) and, after more,
     the client IP, for a time that doubles with each further failure. While either is locked
     every attempt is the same 429, the right password included, and nothing is checked.
-    Every attempt is recorded (``StaffLoginAttempt``) for the audit log.
+    Every attempt is recorded in the audit log (``staff.login``).
     """
-    user_policy, ip_policy = _lockouts()
-    user_key = f"staff-login-user:{lookup_hash(username.casefold(), 'staff-login')}"
+    user_policy, ip_policy = lockouts()
+    user_key = user_lock_key(username)
     ip_key = f"staff-login-ip:{client_ip}"
     staff = await Staff.get_or_none(username=username).prefetch_related("unit")
     locked = await ratelimit.locked_for(user_key, ip_key)

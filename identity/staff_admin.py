@@ -26,9 +26,10 @@ from hotline.db import lock_first
 from hotline.errors import Conflict, NotFound, Problem, ValidationProblem, field_problem
 from hotline.timefmt import iso
 from identity import tokens
-from identity.passwords import check_strength, hash_password, verify_password
+from identity.passwords import check_strength, hash_password
 from identity.phones import normalize_mobile
 from identity.principal import Principal
+from identity.throttle import check_password_throttled
 from models.org import Staff, StaffRole, Unit
 from organisation import pages, units
 from organisation.scope import ADMIN
@@ -186,14 +187,16 @@ async def update_staff(who: Who, staff_id: int, changes: dict[str, Any]) -> dict
 
 async def reset_password(who: Who, staff_id: int, password: str) -> dict[str, Any]:
     """An administrator's reset: a new password that must be changed at the next sign-in;
-    every session of the account ends now."""
+    every session of the account ends now. (The password is hashed before the transaction:
+    argon2 takes tens of milliseconds, and SQLite has one writer.)"""
+    new_hash = hash_password(password)
     async with in_transaction() as conn:
         staff = await staff_at(who, staff_id, conn)
         if _is_self(who, staff):
             raise Conflict("请通过 POST /auth/staff-password 修改自己的密码",
                            code="own_password")
         check_strength(password, staff.username)
-        staff.password_hash, staff.must_change_password = hash_password(password), True
+        staff.password_hash, staff.must_change_password = new_hash, True
         await staff.save(using_db=conn, update_fields=["password_hash", "must_change_password"])
         await tokens.revoke_all(f"staff:{staff.id}", using_db=conn)
         unit = await Unit.get(id=staff.unit_id, using_db=conn)
@@ -204,22 +207,29 @@ async def reset_password(who: Who, staff_id: int, password: str) -> dict[str, An
 
 async def change_own_password(who: Principal, old_password: str, new_password: str) -> Staff:
     """A staff member's own change: the old password, a strong new one that differs. Clears
-    ``must_change_password`` and ends every other session (the caller gets a new pair)."""
+    ``must_change_password`` and ends every other session (the caller gets a new pair). A
+    wrong old password counts against the sign-in lockout of the username. Both argon2 steps
+    run before the transaction, which then makes sure the password is still the one checked."""
+    staff = await Staff.get_or_none(id=who.id, active=True)
+    if staff is None:
+        raise NotFound("工作人员不存在", code="staff_not_found")
+    if not await check_password_throttled(staff.username, staff.password_hash, old_password):
+        raise field_problem("old_password", "原密码不正确", "wrong_password")
+    if new_password == old_password:
+        raise field_problem("new_password", "新密码不能与原密码相同", "same_password")
+    check_strength(new_password, staff.username, "new_password")
+    new_hash = hash_password(new_password)
     async with in_transaction() as conn:
-        staff = await lock_first(conn, Staff, id=who.id, active=True)
-        if staff is None:
-            raise NotFound("工作人员不存在", code="staff_not_found")
-        if not verify_password(staff.password_hash, old_password):
-            raise field_problem("old_password", "原密码不正确", "wrong_password")
-        if new_password == old_password:
-            raise field_problem("new_password", "新密码不能与原密码相同", "same_password")
-        check_strength(new_password, staff.username, "new_password")
-        was = staff.must_change_password
-        staff.password_hash, staff.must_change_password = hash_password(new_password), False
-        await staff.save(using_db=conn, update_fields=["password_hash", "must_change_password"])
-        await tokens.revoke_all(f"staff:{staff.id}", using_db=conn)
-        unit = await Unit.get(id=staff.unit_id, using_db=conn)
-        await audit_log.record(conn, who, "staff.password_change", f"staff:{staff.username}",
+        current = await lock_first(conn, Staff, id=who.id, active=True)
+        if current is None or current.password_hash != staff.password_hash:
+            raise Conflict("密码刚被修改过，请重新登录后再试", code="password_changed")
+        was = current.must_change_password
+        current.password_hash, current.must_change_password = new_hash, False
+        await current.save(using_db=conn,
+                           update_fields=["password_hash", "must_change_password"])
+        await tokens.revoke_all(f"staff:{current.id}", using_db=conn)
+        unit = await Unit.get(id=current.unit_id, using_db=conn)
+        await audit_log.record(conn, who, "staff.password_change", f"staff:{current.username}",
                                scope_path=unit.path, before={"must_change_password": was},
                                after={"must_change_password": False})
-    return staff
+    return current

@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from hotline.crypto import decrypt, mask_phone
-from hotline.timefmt import SHANGHAI, iso
+from hotline.timefmt import SHANGHAI, day_start, iso
 from models.case import Case
 from models.citizen import Citizen
 from models.reward import ClaimStatus, RewardClaim, RewardPayout, RewardProgram
@@ -109,8 +109,7 @@ async def claims_csv(start: date | None, end: date | None) -> str:
     today = datetime.now(SHANGHAI).date()
     start = start or today.replace(day=1)
     end = end or today
-    lo = datetime.combine(start, time(0), SHANGHAI)
-    hi = datetime.combine(end, time(0), SHANGHAI) + timedelta(days=1)
+    lo, hi = day_start(start), day_start(end + timedelta(days=1))
     buf = io.StringIO()
     buf.write("\ufeff")
     writer = csv.writer(buf, lineterminator="\r\n")

@@ -46,7 +46,7 @@ async def staff_login(body: StaffLoginIn, request: Request) -> dict[str, Any]:
     return await staff.staff_login(body.username, body.password, client_ip(request))
 
 
-@router.post("/staff-password", response_model=StaffLoginOut, responses=problems(403),
+@router.post("/staff-password", response_model=StaffLoginOut, responses=problems(403, 409, 429),
              summary="修改本人密码")
 async def staff_password(
     body: StaffPasswordIn, request: Request, who: Principal = Depends(staff_any_password)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+from datetime import UTC, datetime
 
 import pytest
 
@@ -178,3 +179,21 @@ async def test_csv_export_for_the_finance_office(client, prog, staffs, admins):
     assert row["payout_provider"] == "manual" and row["payout_status"] == "待领取"
     r = await client.get(f"{ADMIN}/export.csv", headers=bearer(await staffs("supervisor")))
     assert r.status_code == 403
+
+
+async def test_csv_export_takes_whole_beijing_days(client, prog, staffs, admins):
+    # decided at 04:00 on 2 December in Beijing, which is still 1 December in UTC
+    claim = await eligible(client, staffs, "13600000007")
+    await approve(client, admins[0], claim.id, 200)
+    decided = datetime(2026, 12, 1, 20, 0, tzinfo=UTC)
+    await RewardClaim.filter(id=claim.id).update(decided_at=decided)
+
+    async def exported(day: str) -> list[dict[str, str]]:
+        r = await client.get(
+            f"{ADMIN}/export.csv", params={"from": day, "to": day}, headers=bearer(admins[0])
+        )
+        assert r.status_code == 200, r.text
+        return list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+
+    assert [row["claim_id"] for row in await exported("2026-12-02")] == [str(claim.id)]
+    assert await exported("2026-12-01") == []
