@@ -1,0 +1,269 @@
+"""Read benchmark: a citizen's and a handler's reads against the real server, next to /healthz.
+
+In a temporary directory, with production settings and SQLite, it runs ``hotline migrate`` and
+``hotline seed-demo``, starts ``hotline serve`` to sign in a citizen (SMS code) and the demo
+``handler`` (password), stops it, then writes BENCH_CASES (default 1,000,000) cases with raw
+multi-row INSERTs (``bench.casework_bench.generate``: a year of intake over the demo units,
+every status). Every BENCH_CASES/10,000-th case is the citizen's (10,000 cases), with an
+encrypted contact and a timeline (submit, dispatch, sign, an internal note, reply, rating). The
+server is started again and each path is loaded with wrk (32 connections, 10 s, after a 2 s
+warm-up), ``GET /healthz`` first, in the same run:
+
+* ``read_case`` — ``GET /cases/{no}`` by its citizen (a rated case of the handler's unit);
+* ``track`` — ``GET /track/{no}?code=`` (the per-IP limit raised for the bench);
+* ``my_cases`` — ``GET /cases/mine`` (first page of 20);
+* ``staff_case`` — the same ``GET /cases/{no}`` by the handler (the staff case page);
+* ``queue`` — ``GET /staff/cases?light=red`` by the handler (first page of 20, by deadline);
+* ``queue_newest`` — ``GET /staff/cases`` by the handler (first page, newest first).
+
+Each prints ``<name>_rps``, ``<name>_p99_ms`` and ``<name>_to_bare_ratio``. Targets (issue 15):
+read_case and track >= 0.5 x /healthz with p99 <= 20 ms, my_cases >= 0.4, staff pages >= 0.3.
+Run: ``.venv/bin/python -m bench.reads_bench`` (``--profile NAME out.svg`` records a py-spy
+flame graph of the server during an extra, unmeasured run of the path NAME).
+Environment: BENCH_CASES, BENCH_DURATION_S, BENCH_CONNECTIONS, BENCH_LOADGEN, BENCH_ONLY
+(comma-separated path names to load).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import sqlite3
+import sys
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a script: make `bench` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import casework_bench as cw  # noqa: E402
+from bench.intake_bench import (  # noqa: E402
+    DATA_KEY,
+    PHONE,
+    SECRET_KEY,
+    _cpu_s,
+    _env,
+    _py_spy,
+    _request,
+    _run_cli,
+    citizen_token,
+    serve,
+)
+from bench.loadgen import LoadResult, run_load  # noqa: E402
+
+N = int(os.environ.get("BENCH_CASES", "1000000"))
+CITIZEN_CASES = 10_000
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
+DURATION_S = int(os.environ.get("BENCH_DURATION_S", "10"))
+WARMUP_S = 2
+QUERY_CODE = "246810"
+HANDLER = "handler"
+PAGES = ("my_cases", "queue", "queue_newest")
+PATHS = ("read_case", "track", "my_cases", "staff_case", "queue", "queue_newest")
+TARGETS = {"read_case": 0.5, "track": 0.5, "my_cases": 0.4, "staff_case": 0.3, "queue": 0.3,
+           "queue_newest": 0.3}
+P99_TARGETS = {"read_case": 20.0, "track": 20.0}
+
+UNITS: dict[str, str] = {"bare_rps": "req/s", "bare_p99_ms": "ms", "cases": "count",
+                         "load_s": "s"}
+for _p in PATHS:
+    UNITS |= {f"{_p}_rps": "req/s", f"{_p}_p99_ms": "ms", f"{_p}_to_bare_ratio": "x",
+              f"{_p}_server_cpu_ms_per_req": "ms"}
+
+EXTRA = ["citizen_id", "contact_phone_enc", "contact_name_enc", "address", "region_id"]
+EVENTS = [  # action, actor role, note, public, data
+    ("submit", "citizen", "", True, {}),
+    ("dispatch", "dispatcher", "转办至杭州市生态环境局", True, {}),
+    ("sign", "handler", "", True, {}),
+    ("note", "handler", "已联系施工单位，约定现场核查时间（内部记录）", False, {}),
+    ("reply", "handler", "经查，工地已停止夜间施工，今后夜间施工须办理许可并公示。", True, {}),
+    ("rate", "citizen", "处理及时", True, {"round": 1, "score": 5}),
+]
+
+
+def _load(db_path: str, citizen_id: int, handler_path: str) -> dict[str, Any]:
+    """Fill the database (in a fresh process: settings are configured for the encryption)."""
+    from hotline import settings as settings_mod
+    from hotline.crypto import encrypt, lookup_hash
+    from hotline.settings import Settings
+
+    settings_mod.configure(Settings(env="test", var_dir=Path(db_path).parent,
+                                    secret_key=SECRET_KEY, data_key=DATA_KEY))
+    con = sqlite3.connect(db_path)
+    units = [(i, p) for i, p, k in con.execute("SELECT id, path, kind FROM unit ORDER BY id")
+             if k != "platform"]
+    root = con.execute("SELECT path FROM unit WHERE parent_id IS NULL").fetchone()[0]
+    con.close()
+    phone, name = encrypt(PHONE), encrypt("王小明")
+    every = max(1, N // CITIZEN_CASES)
+    columns = cw.COLUMNS + EXTRA
+
+    original = cw.generate
+
+    def rows() -> Any:
+        for row in original(N, units, root, sql_text=True):
+            if row[0] % every == 0:
+                yield (*row, citizen_id, phone, name, "杭州市西湖区文三路", "330106")
+            else:
+                yield (*row, None, None, None, None, None)
+
+    cw.COLUMNS = columns  # load_sqlite's INSERT lists cw.COLUMNS
+    cw.generate = lambda *a, **k: rows()  # type: ignore[assignment]
+    try:
+        cw.load_sqlite(Path(db_path), N, units, root)
+    finally:
+        cw.generate = original
+        cw.COLUMNS = columns[: -len(EXTRA)]
+    con = sqlite3.connect(db_path)
+    con.execute("PRAGMA synchronous=OFF")
+    owned = con.execute('SELECT id, status, created_at FROM "case" WHERE citizen_id = ?',
+                        [citizen_id]).fetchall()
+    events = []
+    for case_id, status, created in owned:
+        steps = EVENTS if status in ("rated", "closed") else EVENTS[:3]
+        at = cw.datetime.fromisoformat(created)
+        for seq, (action, role, note, public, data) in enumerate(steps, 1):
+            events.append((case_id, seq, (at + timedelta(hours=seq)).isoformat(" "), action,
+                           role, None, note, public, json.dumps(data), "0" * 64, "0" * 64))
+    con.executemany(
+        "INSERT INTO case_event (case_id, seq, at, action, actor_role, actor_id, note, public, "
+        "data, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)", events)
+    con.execute('UPDATE "case" SET event_count = CASE WHEN status IN (\'rated\', \'closed\') '
+                'THEN 6 ELSE 3 END WHERE citizen_id = ?', [citizen_id])
+    target = con.execute(
+        'SELECT tracking_no FROM "case" WHERE citizen_id = ? AND unit_path LIKE ? '
+        "AND status IN ('rated', 'closed') ORDER BY id DESC LIMIT 1",
+        [citizen_id, handler_path + "%"]).fetchone()[0]
+    con.execute('UPDATE "case" SET query_code_hash = ? WHERE tracking_no = ?',
+                [lookup_hash(QUERY_CODE, f"query:{target}"), target])
+    con.execute("ANALYZE")
+    con.commit()
+    con.close()
+    return {"tracking_no": target, "citizen_cases": len(owned), "events": len(events)}
+
+
+def _staff_token(base: str, username: str) -> str:
+    from launch.seed import DEMO_PASSWORD
+
+    status, reply = _request(base, "POST", "/api/v1/auth/staff-login",
+                             {"username": username, "password": DEMO_PASSWORD})
+    if status != 200:
+        raise RuntimeError(f"staff-login answered {status}: {reply}")
+    return str(reply["access_token"])
+
+
+def _identities(env: dict[str, str], tmp: Path) -> tuple[str, str, int, str]:
+    with serve(env, tmp, tmp / "server-setup.log") as (base, _pid):
+        citizen = citizen_token(base, env, tmp)
+        handler = _staff_token(base, HANDLER)
+    con = sqlite3.connect(tmp / "bench.sqlite3")
+    (citizen_id,) = con.execute("SELECT id FROM citizen").fetchone()
+    (handler_path,) = con.execute(
+        "SELECT u.path FROM staff s JOIN unit u ON u.id = s.unit_id WHERE s.username = ?",
+        [HANDLER]).fetchone()
+    con.close()
+    return citizen, handler, citizen_id, handler_path
+
+
+def run(*, profile: tuple[str, Path] | None = None) -> dict[str, float]:
+    loadgen = os.environ.get("BENCH_LOADGEN", "auto")
+    only = [p for p in os.environ.get("BENCH_ONLY", "").split(",") if p] or list(PATHS)
+    with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        env = _env(tmp) | {"HOTLINE_TRACK_PER_IP_PER_MINUTE": "1000000000"}
+        _run_cli(["migrate"], env, tmp)
+        _run_cli(["seed-demo"], env, tmp)
+        citizen, handler, citizen_id, handler_path = _identities(env, tmp)
+        started = cw.time.perf_counter()
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            loaded = pool.submit(_load, str(tmp / "bench.sqlite3"), citizen_id,
+                                 handler_path).result()
+        load_s = cw.time.perf_counter() - started
+        no = loaded["tracking_no"]
+        as_citizen = {"Authorization": f"Bearer {citizen}"}
+        as_handler = {"Authorization": f"Bearer {handler}"}
+        paths: dict[str, tuple[str, dict[str, str]]] = {
+            "read_case": (f"/api/v1/cases/{no}", as_citizen),
+            "track": (f"/api/v1/track/{no}?code={QUERY_CODE}", {}),
+            "my_cases": ("/api/v1/cases/mine", as_citizen),
+            "staff_case": (f"/api/v1/cases/{no}", as_handler),
+            "queue": ("/api/v1/staff/cases?light=red", as_handler),
+            "queue_newest": ("/api/v1/staff/cases", as_handler),
+        }
+        results: dict[str, float] = {"cases": N, "load_s": round(load_s, 1)}
+        with serve(env, tmp, tmp / "server.log") as (base, pid):
+            for name, (path, headers) in paths.items():
+                status, reply = _request(base, "GET", path, headers=headers)
+                if status != 200:
+                    raise RuntimeError(f"GET {path} ({name}) answered {status}: {reply}")
+                if name in PAGES and N >= 100_000 and len(reply["items"]) != 20:
+                    raise RuntimeError(f"GET {path} ({name}): {len(reply['items'])} items")
+
+            def load(path: str, seconds: int, **kw: Any) -> tuple[LoadResult, float]:
+                before = _cpu_s(pid)
+                result = run_load(base + path, prefer=loadgen, connections=CONNECTIONS,
+                                  duration_s=seconds, **kw)
+                after = _cpu_s(pid)
+                cpu = ((after - before) / result.requests * 1000
+                       if before is not None and after is not None and result.requests else 0.0)
+                return result, cpu
+
+            load("/healthz", WARMUP_S)
+            bare, _ = load("/healthz", DURATION_S)
+            results |= {"bare_rps": round(bare.rps, 1), "bare_p99_ms": round(bare.p99_ms, 2)}
+            for name in only:
+                path, headers = paths[name]
+                load(path, WARMUP_S, headers=headers)
+                got, cpu = load(path, DURATION_S, headers=headers)
+                if got.non2xx or got.socket_errors:
+                    raise RuntimeError(f"{name}: {got.non2xx} non-2xx, {got.socket_errors} "
+                                       "socket errors")
+                results |= {
+                    f"{name}_rps": round(got.rps, 1),
+                    f"{name}_p99_ms": round(got.p99_ms, 2),
+                    f"{name}_to_bare_ratio": round(got.rps / bare.rps, 3) if bare.rps else 0.0,
+                    f"{name}_server_cpu_ms_per_req": round(cpu, 3),
+                }
+            if profile is not None:
+                path, headers = paths[profile[0]]
+                with _py_spy(pid, profile[1], DURATION_S):
+                    load(path, DURATION_S, headers=headers)
+    for line in target_report(results):
+        print(line, file=sys.stderr)
+    return results
+
+
+def target_report(results: dict[str, float]) -> list[str]:
+    lines = []
+    for name, goal in TARGETS.items():
+        ratio = results.get(f"{name}_to_bare_ratio")
+        if ratio is None:
+            continue
+        lines.append(f"# target {name}_to_bare_ratio >= {goal}: "
+                     f"{'met' if ratio >= goal else 'MISSED'} ({ratio})")
+        if name in P99_TARGETS:
+            p99 = results[f"{name}_p99_ms"]
+            ok = p99 <= P99_TARGETS[name]
+            lines.append(f"# target {name}_p99_ms <= {P99_TARGETS[name]}: "
+                         f"{'met' if ok else 'MISSED'} ({p99})")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", nargs=2, metavar=("PATH_NAME", "OUT"),
+                        help="py-spy flame graph of one path (.svg, .json, .txt)")
+    args = parser.parse_args(argv)
+    profile = (args.profile[0], Path(args.profile[1]).resolve()) if args.profile else None
+    for figure, value in run(profile=profile).items():
+        shown = int(value) if UNITS.get(figure) == "count" else value
+        print(f"{figure}: {shown} {UNITS.get(figure, '')}".rstrip(), flush=True)
+
+
+if __name__ == "__main__":
+    main()
