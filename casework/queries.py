@@ -9,14 +9,15 @@ from typing import Any, TypeVar
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
-from casework import deadlines, views
+from casework import deadlines, reads, views
+from casework.reads import CaseRow
 from hotline import cursors, ratelimit
 from hotline import settings as settings_mod
 from hotline.crypto import lookup_hash
 from hotline.errors import NotFound, RateLimited
 from identity.principal import Principal
 from media import service as media_service
-from models.case import Case, CaseEvent
+from models.case import Case
 from models.org import Unit
 
 M = TypeVar("M", bound=Model)
@@ -49,7 +50,7 @@ async def newest_first(
     return page, encode_cursor(page[-1].pk, tag) if more else None
 
 
-def can_read(viewer: Principal, case: Case) -> bool:
+def can_read(viewer: Principal, case: Case | CaseRow) -> bool:
     if viewer.kind == "citizen":
         return case.citizen_id == viewer.id
     if viewer.kind == "staff":
@@ -68,17 +69,15 @@ async def unit_ref(unit_id: int | None) -> dict[str, Any] | None:
 
 async def read_case(viewer: Principal, tracking_no: str) -> dict[str, Any]:
     """The full case for a reader allowed to see it; anyone else gets 404, not 403."""
-    case = await Case.get_or_none(tracking_no=tracking_no)
+    case = await reads.case_by_no(tracking_no)
     if case is None or not can_read(viewer, case):
         raise NotFound("未找到该诉求")
-    events = await CaseEvent.filter(case_id=case.id).order_by("seq")
+    events = await reads.events_of(case.id)
+    unit = {"id": case.unit_id, "name": case.unit_name} if case.unit_name is not None else None
+    # photos are attached only at filing, listed in photo_ids: none listed, none to look up
+    photos = await media_service.case_photos(case, viewer) if case.photo_ids else []
     return views.case_view(
-        case,
-        events,
-        viewer=viewer,
-        now=datetime.now(UTC),
-        unit=await unit_ref(case.unit_id),
-        photos=await media_service.case_photos(case, viewer),
+        case, events, viewer=viewer, now=datetime.now(UTC), unit=unit, photos=photos
     )
 
 
@@ -124,12 +123,12 @@ async def track(tracking_no: str, code: str, client_ip: str) -> dict[str, Any]:
     locked = await ratelimit.locked_for(key)
     if locked:
         raise RateLimited(locked, TRACK_LOCKED)
-    case = await Case.get_or_none(tracking_no=tracking_no)
+    case = await reads.case_by_no(tracking_no)
     expected = lookup_hash(code or "", f"query:{tracking_no}")
     if case is None or not hmac.compare_digest(expected, case.query_code_hash):
         await ratelimit.fail(key, track_lockout())
         raise NotFound("未找到该诉求，请核对编号和查询码")
-    events = await CaseEvent.filter(case_id=case.id, public=True).order_by("seq")
+    events = await reads.events_of(case.id, public_only=True)
     reply = next(
         (e.note for e in reversed(events) if e.action in ("reply", "answer")), None
     )
