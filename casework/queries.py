@@ -15,6 +15,7 @@ from hotline import cursors, ratelimit
 from hotline import settings as settings_mod
 from hotline.crypto import lookup_hash
 from hotline.errors import NotFound, RateLimited
+from hotline.sqlread import fetch, when
 from identity.principal import Principal
 from media import service as media_service
 from models.case import Case
@@ -81,27 +82,45 @@ async def read_case(viewer: Principal, tracking_no: str) -> dict[str, Any]:
     )
 
 
-def summary(case: Case, now: datetime) -> dict[str, Any]:
+def summary(row: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A line of the citizen's list, from a row of :data:`MINE_SQL`."""
+    next_due_at = when(row["next_due_at"])
     return {
-        "id": case.id,
-        "tracking_no": case.tracking_no,
-        "kind": case.kind,
-        "category_code": case.category_id,
-        "channel": case.channel,
-        "status": case.status,
-        "status_label": views.STATUS_LABELS.get(case.status, case.status),
-        "title": case.title,
-        "content": case.content[:100],
-        "created_at": views.iso(case.created_at),
-        "next_due_at": views.iso(case.next_due_at),
-        "light": deadlines.light(now, case.next_due_at, case.warn_at),
+        "id": row["id"],
+        "tracking_no": row["tracking_no"],
+        "kind": row["kind"],
+        "category_code": row["category_id"],
+        "channel": row["channel"],
+        "status": row["status"],
+        "status_label": views.STATUS_LABELS.get(row["status"], row["status"]),
+        "title": row["title"],
+        "content": row["content"],
+        "created_at": views.iso(when(row["created_at"])),
+        "next_due_at": views.iso(next_due_at),
+        "light": deadlines.light(now, next_due_at, when(row["warn_at"])),
     }
 
 
+# newest first by the (citizen_id, id) index; content cut to its first 100 characters
+_MINE_COLUMNS = (
+    "SELECT id, tracking_no, kind, category_id, channel, status, title, "
+    'substr(content, 1, 100) AS content, created_at, next_due_at, warn_at FROM "case" '
+    "WHERE citizen_id = ?"
+)
+MINE_SQL = _MINE_COLUMNS + " ORDER BY id DESC LIMIT ?"
+MINE_AFTER_SQL = _MINE_COLUMNS + " AND id < ? ORDER BY id DESC LIMIT ?"
+
+
 async def my_cases(viewer: Principal, limit: int, cursor: str | None) -> dict[str, Any]:
-    page, next_cursor = await newest_first(Case.filter(citizen_id=viewer.id), limit, cursor)
+    before = decode_cursor(cursor)
+    if before is None:
+        rows = await fetch(MINE_SQL, [viewer.id, limit + 1])
+    else:
+        rows = await fetch(MINE_AFTER_SQL, [viewer.id, before, limit + 1])
+    page = rows[:limit]
     now = datetime.now(UTC)
-    return {"items": [summary(c, now) for c in page], "next_cursor": next_cursor}
+    next_cursor = encode_cursor(page[-1]["id"]) if len(rows) > limit else None
+    return {"items": [summary(r, now) for r in page], "next_cursor": next_cursor}
 
 
 def track_lockout() -> ratelimit.Lockout:
