@@ -70,10 +70,9 @@ async def unit_ref(unit_id: int | None) -> dict[str, Any] | None:
 
 async def read_case(viewer: Principal, tracking_no: str) -> dict[str, Any]:
     """The full case for a reader allowed to see it; anyone else gets 404, not 403."""
-    case = await reads.case_by_no(tracking_no)
+    case, events = await reads.case_with_events(tracking_no)
     if case is None or not can_read(viewer, case):
         raise NotFound("未找到该诉求")
-    events = await reads.events_of(case.id)
     unit = {"id": case.unit_id, "name": case.unit_name} if case.unit_name is not None else None
     # photos are attached only at filing, listed in photo_ids: none listed, none to look up
     photos = await media_service.case_photos(case, viewer) if case.photo_ids else []
@@ -142,12 +141,11 @@ async def track(tracking_no: str, code: str, client_ip: str) -> dict[str, Any]:
     locked = await ratelimit.locked_for(key)
     if locked:
         raise RateLimited(locked, TRACK_LOCKED)
-    case = await reads.case_by_no(tracking_no)
+    case, events = await reads.case_with_events(tracking_no, public_only=True)
     expected = lookup_hash(code or "", f"query:{tracking_no}")
     if case is None or not hmac.compare_digest(expected, case.query_code_hash):
         await ratelimit.fail(key, track_lockout())
         raise NotFound("未找到该诉求，请核对编号和查询码")
-    events = await reads.events_of(case.id, public_only=True)
     reply = next(
         (e.note for e in reversed(events) if e.action in ("reply", "answer")), None
     )

@@ -85,33 +85,42 @@ class EventRow:
     data: dict[str, Any]
 
 
-_CASE_SQL = (
-    "SELECT " + ", ".join(f"c.{c}" for c in _CASE_COLUMNS) + ", u.name AS unit_name "
-    'FROM "case" c LEFT JOIN unit u ON u.id = c.unit_id WHERE c.tracking_no = ?'
-)
-_EVENTS_SQL = ("SELECT seq, at, action, actor_role, note, public, data FROM case_event "
-               "WHERE case_id = ? ORDER BY seq")
-_PUBLIC_EVENTS_SQL = ("SELECT seq, at, action, actor_role, note, public, data FROM case_event "
-                      "WHERE case_id = ? AND public = ? ORDER BY seq")
+# the case and its timeline in one statement: a row per event (one with NULL event columns
+# for a case without any), the case's columns repeated
+_EVENT_COLUMNS = ("e.seq AS e_seq, e.at AS e_at, e.action AS e_action, "
+                  "e.actor_role AS e_actor_role, e.note AS e_note, e.public AS e_public, "
+                  "e.data AS e_data")
+_JOINS = 'FROM "case" c LEFT JOIN unit u ON u.id = c.unit_id LEFT JOIN case_event e ON '
+_SELECT = ("SELECT " + ", ".join(f"c.{c}" for c in _CASE_COLUMNS) + ", u.name AS unit_name, "
+           + _EVENT_COLUMNS + " ")
+_WITH_EVENTS_SQL = (_SELECT + _JOINS + "e.case_id = c.id WHERE c.tracking_no = ? ORDER BY e.seq")
+_WITH_PUBLIC_EVENTS_SQL = (_SELECT + _JOINS + "e.case_id = c.id AND e.public = ? "
+                           "WHERE c.tracking_no = ? ORDER BY e.seq")
+_N_CASE = len(CaseRow.__dataclass_fields__)
 
 
-async def case_by_no(tracking_no: str) -> CaseRow | None:
-    rows = await fetch(_CASE_SQL, [tracking_no])
-    if not rows:
-        return None
-    values: list[Any] = [v if c is None or v is None else c(v)
-                         for c, v in zip(_CONVERT, rows[0].values(), strict=True)]
+def _case(row: dict[str, Any]) -> CaseRow:
+    values: list[Any] = [
+        v if c is None or v is None else c(v)
+        for c, v in zip(_CONVERT, list(row.values())[:_N_CASE], strict=True)
+    ]
     return CaseRow(*values)
 
 
-async def events_of(case_id: int, *, public_only: bool = False) -> list[EventRow]:
-    """The case's timeline in order (only its public events with ``public_only``)."""
+async def case_with_events(
+    tracking_no: str, *, public_only: bool = False
+) -> tuple[CaseRow | None, list[EventRow]]:
+    """The case and its timeline in order (only its public events with ``public_only``)."""
     if public_only:
-        rows = await fetch(_PUBLIC_EVENTS_SQL, [case_id, True])
+        rows = await fetch(_WITH_PUBLIC_EVENTS_SQL, [True, tracking_no])
     else:
-        rows = await fetch(_EVENTS_SQL, [case_id])
-    return [
-        EventRow(r["seq"], when(r["at"]) or _EPOCH, r["action"], r["actor_role"], r["note"],
-                 bool(r["public"]), json_value(r["data"]))
+        rows = await fetch(_WITH_EVENTS_SQL, [tracking_no])
+    if not rows:
+        return None, []
+    events = [
+        EventRow(r["e_seq"], when(r["e_at"]) or _EPOCH, r["e_action"], r["e_actor_role"],
+                 r["e_note"], bool(r["e_public"]), json_value(r["e_data"]))
         for r in rows
+        if r["e_seq"] is not None
     ]
+    return _case(rows[0]), events
