@@ -24,9 +24,8 @@ from tortoise.connection import get_connection
 
 from casework import deadlines, views
 from hotline import cursors
-from hotline.db import dialect_sql
 from hotline.errors import Forbidden, NotFound
-from hotline.sqlread import fetch, when
+from hotline.sqlread import fetch, fetch_scan, when
 from identity.principal import Principal
 from models.org import Unit
 
@@ -212,7 +211,7 @@ async def list_cases(
         order = "id DESC"
     sql = (f'SELECT {", ".join(SUMMARY_FIELDS)} FROM "case" WHERE 1 = 1{where} '
            f"ORDER BY {order} LIMIT ?")
-    rows = await conn.execute_query_dict(dialect_sql(conn, sql), [*params, limit + 1])
+    rows = await fetch_scan(sql, [*params, limit + 1])
     page = rows[:limit]
     for row in page:
         row["next_due_at"], row["warn_at"] = when(row["next_due_at"]), when(row["warn_at"])

@@ -102,3 +102,10 @@ def time_param(at: datetime) -> Any:
 def json_value(value: Any) -> Any:
     """A JSON column: text on SQLite (and asyncpg without a codec), else already parsed."""
     return orjson.loads(value) if isinstance(value, str | bytes) else value
+
+
+async def fetch_scan(sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    """The rows of ``sql`` (``?`` markers, made per call: it may vary) on the ORM's connection,
+    never on the event loop's thread: for a read that may scan many rows (a queue's filters)."""
+    conn = get_connection("default")
+    return await conn.execute_query_dict(dialect_sql(conn, sql), params)
