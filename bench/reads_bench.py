@@ -76,6 +76,7 @@ UNITS: dict[str, str] = {"bare_rps": "req/s", "bare_p99_ms": "ms", "cases": "cou
 for _p in PATHS:
     UNITS |= {f"{_p}_rps": "req/s", f"{_p}_p99_ms": "ms", f"{_p}_to_bare_ratio": "x",
               f"{_p}_server_cpu_ms_per_req": "ms"}
+UNITS |= {f"pg_{k}": v for k, v in UNITS.items()}
 
 EXTRA = ["citizen_id", "contact_phone_enc", "contact_name_enc", "address", "region_id"]
 EVENTS = [  # action, actor role, note, public, data
