@@ -14,6 +14,7 @@ BOM or UTF-16 body is still read and every problem keeps FastAPI's status, code 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, cast
 
@@ -23,6 +24,8 @@ from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+
+from app_api.schemas.inputs import CURSOR_MAX
 
 Endpoint = Callable[[Any, Request], Awaitable[Response]]
 
@@ -98,3 +101,70 @@ def _as_fastapi_would(model: type[BaseModel], raw: bytes, json_body: bool) -> Ba
         return model.model_validate(value, from_attributes=True)
     except ValidationError as exc:
         raise _invalid(exc) from None
+
+
+# -- read routes with a fast path -----------------------------------------------------------
+FastPath = Callable[[Request], Awaitable[Response | None]]
+PLAIN = re.compile(r"[0-9A-Za-z-]{1,32}")
+"""A path or query value no check can refuse or change (a tracking number, a query code)."""
+
+
+class FastPathRoute(APIRoute):
+    """A GET route answering ordinary requests without FastAPI's per-request machinery.
+
+    The endpoint keeps its normal signature (FastAPI documents its parameters, security and
+    ``response_model`` from it) and carries a ``fast_path(request)`` attribute (see
+    :func:`fast_path`). That function reads the parameters itself when they are plain (no
+    check could refuse them), authenticates with the same dependency functions called
+    directly, calls the same service and returns the service's reply as JSON, unvalidated:
+    the reply model describes it exactly (the tests compare them). For anything else it
+    returns None and the request takes FastAPI's own path, so every refusal keeps FastAPI's
+    status, code and wording.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        standard = super().get_route_handler()
+        fast: FastPath = self.endpoint.fast_path  # type: ignore[attr-defined]
+
+        async def handler(request: Request) -> Response:
+            response = await fast(request)
+            return response if response is not None else await standard(request)
+
+        return handler
+
+
+def fast_path(fast: FastPath) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Attach ``fast`` to an endpoint mounted with :class:`FastPathRoute`."""
+
+    def attach(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+        endpoint.fast_path = fast  # type: ignore[attr-defined]
+        return endpoint
+
+    return attach
+
+
+def plain_query(request: Request, allowed: frozenset[str]) -> dict[str, str] | None:
+    """The query parameters when each is named in ``allowed``, given once and plain (else
+    None: FastAPI's path decides)."""
+    items = request.query_params.multi_items()
+    if not items:
+        return {}
+    params = dict(items)
+    if len(params) != len(items) or not params.keys() <= allowed:
+        return None
+    return params
+
+
+def plain_limit(params: dict[str, str], default: int, most: int) -> int | None:
+    """``?limit=`` when it is plain digits within 1..``most`` (absent: ``default``), else None."""
+    raw = params.get("limit")
+    if raw is None:
+        return default
+    value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 4 else 0
+    return value if 1 <= value <= most else None
+
+
+def plain_cursor(params: dict[str, str]) -> tuple[bool, str | None]:
+    """``?cursor=`` and whether it is within the declared length (the service checks it)."""
+    cursor = params.get("cursor")
+    return cursor is None or len(cursor) <= CURSOR_MAX, cursor

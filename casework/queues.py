@@ -20,13 +20,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.expressions import Q
+from tortoise.connection import get_connection
 
 from casework import deadlines, views
 from hotline import cursors
 from hotline.errors import Forbidden, NotFound
+from hotline.sqlread import fetch, fetch_scan, when
 from identity.principal import Principal
-from models.case import Case
 from models.org import Unit
 
 Light = Literal["red", "yellow", "green"]
@@ -35,30 +35,54 @@ MAX_LIMIT = 100
 
 
 @dataclass(frozen=True)
+class ScopeUnit:
+    """The top unit of a scope."""
+
+    id: int
+    name: str
+    path: str
+
+
+@dataclass(frozen=True)
 class Scope:
     """A unit subtree: its top unit, and its unit paths (None: the whole tree, no filter)."""
 
-    unit: Unit
+    unit: ScopeUnit
     paths: list[str] | None
     names: dict[int, str]  # id -> name of every unit of the subtree
+
+
+# the subtree under a path (LIKE 'path%': paths hold digits and slashes only; escaped anyway)
+# and the size of the whole tree, in one statement
+_SUBTREE_SQL = (
+    "SELECT id, path, name, (SELECT COUNT(*) FROM unit) AS total FROM unit "
+    "WHERE path LIKE ? ESCAPE '!'"
+)
+_UNIT_PATH_SQL = "SELECT path FROM unit WHERE id = ?"
+
+
+def _like_prefix(path: str) -> str:
+    return path.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
 
 
 async def resolve_scope(who: Principal, unit_id: int | None = None) -> Scope:
     """The caller's subtree, or the subtree of ``unit_id`` if it lies inside it (else 404)."""
     if who.kind != "staff" or not who.unit_path:
         raise Forbidden("仅限工作人员")
-    if unit_id is None:
-        unit = await Unit.get_or_none(path=who.unit_path)
-    else:
-        unit = await Unit.get_or_none(id=unit_id)
-        if unit is not None and not who.covers(unit.path):
-            unit = None
-    if unit is None:
+    path: str | None = who.unit_path
+    if unit_id is not None:
+        found = await fetch(_UNIT_PATH_SQL, [unit_id])
+        path = found[0]["path"] if found and who.covers(found[0]["path"]) else None
+    rows = await fetch(_SUBTREE_SQL, [_like_prefix(path)]) if path else []
+    top = next((r for r in rows if r["path"] == path), None)
+    if top is None:
         raise NotFound("未找到该单位")
-    rows = await Unit.filter(path__startswith=unit.path).values_list("id", "path", "name")
-    total = await Unit.all().count()
-    paths = None if len(rows) == total else sorted(p for _, p, _ in rows)
-    return Scope(unit=unit, paths=paths, names={i: n for i, _, n in rows})
+    paths = None if len(rows) == rows[0]["total"] else sorted(r["path"] for r in rows)
+    return Scope(
+        unit=ScopeUnit(top["id"], top["name"], top["path"]),
+        paths=paths,
+        names={r["id"]: r["name"] for r in rows},
+    )
 
 
 def scope_sql(scope: Scope, column: str = "unit_path") -> tuple[str, list[Any]]:
@@ -110,16 +134,17 @@ SUMMARY_FIELDS = (
 )
 
 
-def _light_filter(query: Any, light: Light, now: datetime) -> Any:
+def _light_sql(light: Light, now: Any) -> tuple[str, list[Any]]:
     if light == "red":
-        return query.filter(next_due_at__lt=now)
+        return " AND next_due_at < ?", [now]
     if light == "yellow":
-        return query.filter(warn_at__lte=now, next_due_at__gte=now)
-    return query.filter(next_due_at__gte=now).filter(Q(warn_at__isnull=True) | Q(warn_at__gt=now))
+        return " AND warn_at <= ? AND next_due_at >= ?", [now, now]
+    return " AND next_due_at >= ? AND (warn_at IS NULL OR warn_at > ?)", [now, now]
 
 
 def summary(row: dict[str, Any], names: dict[int, str], now: datetime) -> dict[str, Any]:
-    """A queue item: what staff need to pick a case, without personal data."""
+    """A queue item: what staff need to pick a case, without personal data (``next_due_at``
+    and ``warn_at`` already read as datetimes)."""
     unit_id = row["unit_id"]
     return {
         "tracking_no": row["tracking_no"],
@@ -129,7 +154,7 @@ def summary(row: dict[str, Any], names: dict[int, str], now: datetime) -> dict[s
         "status": row["status"],
         "title": row["title"],
         "unit": {"id": unit_id, "name": names.get(unit_id, "")} if unit_id else None,
-        "created_at": views.iso(row["created_at"]),
+        "created_at": views.iso(when(row["created_at"])),
         "next_due_kind": row["next_due_kind"],
         "next_due_at": views.iso(row["next_due_at"]),
         "light": deadlines.light(now, row["next_due_at"], row["warn_at"]),
@@ -152,45 +177,48 @@ async def list_cases(
     now = (now or datetime.now(UTC)).astimezone(UTC)
     limit = max(1, min(limit, MAX_LIMIT))
     scope = await resolve_scope(who, unit_id)
-    query = Case.all()
-    if scope.paths is not None:
-        query = (
-            query.filter(unit_path=scope.paths[0])
-            if len(scope.paths) == 1
-            else query.filter(unit_path__in=scope.paths)
-        )
+    conn = get_connection("default")
+    at = db_time(conn, now)
+    where, params = scope_sql(scope)
+    if scope.paths is not None and len(scope.paths) == 1:
+        where = " AND unit_path = ?"
     if status:
-        query = query.filter(status=status)
+        where, params = where + " AND status = ?", [*params, status]
     if kind:
-        query = query.filter(kind=kind)
+        where, params = where + " AND kind = ?", [*params, kind]
     if overdue is True and light is None:
         light = "red"
     elif overdue is True:
-        query = _light_filter(query, "red", now)
+        clause, values = _light_sql("red", at)
+        where, params = where + clause, params + values
     elif overdue is False:
-        query = query.filter(Q(next_due_at__isnull=True) | Q(next_due_at__gte=now))
+        where, params = where + " AND (next_due_at IS NULL OR next_due_at >= ?)", [*params, at]
     by_due = light is not None
     if light is not None:
-        query = _light_filter(query, light, now)
+        clause, values = _light_sql(light, at)
+        where, params = where + clause, params + values
     if by_due:
         if cursor:
             micros, last_id = cursors.read(cursor, "d", 2)
-            after = _after(micros)
-            query = query.filter(next_due_at__gte=after).filter(
-                Q(next_due_at__gt=after) | Q(id__gt=last_id)
-            )
-        query = query.order_by("next_due_at", "id")
+            after = db_time(conn, _after(micros))
+            where += " AND next_due_at >= ? AND (next_due_at > ? OR id > ?)"
+            params += [after, after, last_id]
+        order = "next_due_at, id"
     else:
         if cursor:
             (before,) = cursors.read(cursor, "i", 1)
-            query = query.filter(id__lt=before)
-        query = query.order_by("-id")
-    rows = await query.limit(limit + 1).values(*SUMMARY_FIELDS)
+            where, params = where + " AND id < ?", [*params, before]
+        order = "id DESC"
+    sql = (f'SELECT {", ".join(SUMMARY_FIELDS)} FROM "case" WHERE 1 = 1{where} '
+           f"ORDER BY {order} LIMIT ?")
+    rows = await fetch_scan(sql, [*params, limit + 1])
     page = rows[:limit]
+    for row in page:
+        row["next_due_at"], row["warn_at"] = when(row["next_due_at"]), when(row["warn_at"])
     missing = {r["unit_id"] for r in page if r["unit_id"] and r["unit_id"] not in scope.names}
-    names = dict(scope.names)
+    names = scope.names
     if missing:  # a case whose unit moved out of the subtree after the case was routed
-        names |= dict(await Unit.filter(id__in=missing).values_list("id", "name"))
+        names = names | dict(await Unit.filter(id__in=missing).values_list("id", "name"))
     next_cursor = None
     if len(rows) > limit:
         last = page[-1]

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from casework import deadlines
+from casework.reads import CaseRow, EventRow
 from casework.transitions import CALLBACK_ROLES, EVENT_LABELS
 from hotline.crypto import decrypt, mask_name, mask_phone
 from hotline.timefmt import iso
 from identity.principal import Principal
 from models.case import Case, CaseEvent
+
+Event = CaseEvent | EventRow
+AnyCase = Case | CaseRow
 
 CHANNEL_LABELS = {
     "app": "移动客户端",
@@ -51,13 +56,13 @@ OWN_ACTIONS = frozenset({"submit", "rate"})
 SCORE_LABELS = {1: "非常不满意", 2: "不满意", 3: "基本满意", 4: "满意", 5: "非常满意"}
 
 
-def shown_to(viewer: Principal, event: CaseEvent) -> bool:
+def shown_to(viewer: Principal, event: Event) -> bool:
     """Staff see every event; the case's own citizen (or kiosk) its public events and their own
     steps (their ratings); internal records (returns, extensions, 督办, callbacks) stay internal."""
     return viewer.kind == "staff" or event.public or event.action in OWN_ACTIONS
 
 
-def _timeline(events: list[CaseEvent], viewer: Principal) -> list[dict[str, Any]]:
+def _timeline(events: Sequence[Event], viewer: Principal) -> list[dict[str, Any]]:
     return [
         {
             "at": iso(e.at),
@@ -71,7 +76,7 @@ def _timeline(events: list[CaseEvent], viewer: Principal) -> list[dict[str, Any]
     ]
 
 
-def _ratings(events: list[CaseEvent]) -> list[dict[str, Any]]:
+def _ratings(events: Sequence[Event]) -> list[dict[str, Any]]:
     """The citizen's ratings, one per reply round, from the timeline's ``rate`` events."""
     return [
         {
@@ -85,7 +90,7 @@ def _ratings(events: list[CaseEvent]) -> list[dict[str, Any]]:
     ]
 
 
-def _dues(case: Case) -> dict[str, str | None]:
+def _dues(case: AnyCase) -> dict[str, str | None]:
     return {
         "dispatch": iso(case.due_dispatch),
         "sign": iso(case.due_sign),
@@ -95,7 +100,7 @@ def _dues(case: Case) -> dict[str, str | None]:
     }
 
 
-def _contact(case: Case, viewer: Principal) -> dict[str, Any] | None:
+def _contact(case: AnyCase, viewer: Principal) -> dict[str, Any] | None:
     """The contact as ``viewer`` may see it: masked for the citizen and kiosks (a kiosk screen
     is public; the citizen knows their own). Staff:
 
@@ -131,8 +136,8 @@ def hide(phone: str | None) -> str | None:
 
 
 def case_view(
-    case: Case,
-    events: list[CaseEvent],
+    case: AnyCase,
+    events: Sequence[Event],
     *,
     viewer: Principal,
     now: datetime,
@@ -180,7 +185,7 @@ def case_view(
     }
 
 
-def public_view(case: Case, events: list[CaseEvent], reply: str | None) -> dict[str, Any]:
+def public_view(case: AnyCase, events: Sequence[Event], reply: str | None) -> dict[str, Any]:
     """Progress for the no-login tracker: no personal data, no location, no lights."""
     return {
         "tracking_no": case.tracking_no,

@@ -121,6 +121,9 @@ async def init_db(settings: Settings) -> None:
 
 
 async def close_db() -> None:
+    from hotline import sqlread  # it builds on this module
+
+    sqlread.close_readers()
     await Tortoise.close_connections()
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from tortoise.connection import get_connection
 
 from hotline import settings as settings_mod
+from hotline import sqlread
 from hotline.db import placeholders
 from hotline.errors import RateLimited
 
@@ -99,10 +100,9 @@ async def locked_for(*keys: str) -> int:
         values = await client.mget([f"hotline:lock:{k}" for k in keys])
         ends = [float(v) for v in values if v is not None]
     else:
-        conn = get_connection("default")
-        ph = placeholders(conn, len(keys))
-        rows = await conn.execute_query_dict(
-            f"SELECT MAX(\"window\") AS until FROM rate_bucket WHERE key IN ({', '.join(ph)})",
+        marks = ", ".join("?" * len(keys))  # a read on every tracker request: sqlread
+        rows = await sqlread.fetch(
+            f'SELECT MAX("window") AS until FROM rate_bucket WHERE key IN ({marks})',
             [f"lock:{k}" for k in keys],
         )
         ends = [float(rows[0]["until"])] if rows and rows[0]["until"] is not None else []

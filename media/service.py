@@ -372,7 +372,16 @@ async def attach(
     return [case_entry(rows[i], owner) for i in ids]
 
 
-async def case_photos(case: Case, viewer: Principal) -> list[dict[str, Any]]:
+class PhotoHolder(Protocol):
+    """What :func:`case_photos` reads of a case (a model, or a row of ``casework.reads``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def photo_ids(self) -> list[int]: ...
+
+
+async def case_photos(case: Case | PhotoHolder, viewer: Principal) -> list[dict[str, Any]]:
     """Entries for a case reply, in the order they were submitted."""
     rows = await Photo.filter(case_id=case.id).order_by("id")
     order = {pid: n for n, pid in enumerate(case.photo_ids or [])}

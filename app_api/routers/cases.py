@@ -8,7 +8,15 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from app_api import deps
 from app_api.deps import citizen, client_ip, principal
-from app_api.lean import LeanRoute
+from app_api.lean import (
+    PLAIN,
+    FastPathRoute,
+    LeanRoute,
+    fast_path,
+    plain_cursor,
+    plain_limit,
+    plain_query,
+)
 from app_api.responses import JSON
 from app_api.schemas import CaseIn
 from app_api.schemas.cases import CaseOut, MyCasesOut, TrackOut
@@ -52,27 +60,75 @@ async def submit_case(body: CaseIn, request: Request) -> JSON:
     return JSON(reply, status_code=status)
 
 
-@router.get("/cases/mine", response_model=MyCasesOut)
+# The reads citizens repeat most: mounted by app_api.app on the app itself (ahead of the
+# included routers, which FastAPI walks on every request), each as a FastPathRoute
+# (app_api.lean): ordinary requests skip the dependency tree and the reply's re-validation.
+READ_ROUTE: dict[str, Any] = {"route_class_override": FastPathRoute, "methods": ["GET"],
+                              "tags": ["cases"]}
+LIMIT_MAX = 100
+TRACK_CODE_MAX = 12
+
+
+async def _fast_my_cases(request: Request) -> JSON | None:
+    params = plain_query(request, frozenset({"limit", "cursor"}))
+    limit = plain_limit(params, 20, LIMIT_MAX) if params is not None else None
+    ok, cursor = plain_cursor(params or {})
+    if limit is None or not ok:
+        return None
+    who = await citizen(request.headers.get("authorization"))
+    return JSON(await queries.my_cases(who, limit, cursor))
+
+
+@fast_path(_fast_my_cases)
 async def my_cases(
     who: Principal = Depends(citizen),
-    limit: int = Query(default=20, ge=1, le=100),
+    limit: int = Query(default=20, ge=1, le=LIMIT_MAX),
     cursor: CursorQuery = None,
 ) -> dict[str, Any]:
     """The caller's own cases, newest first (cursor pagination)."""
     return await queries.my_cases(who, limit, cursor)
 
 
-@router.get("/cases/{tracking_no}", response_model=CaseOut, responses=problems(401, 404))
+MY_CASES_ROUTE = READ_ROUTE | {"response_model": MyCasesOut}
+
+
+async def _fast_read_case(request: Request) -> JSON | None:
+    no = request.path_params["tracking_no"]
+    if not PLAIN.fullmatch(no):
+        return None
+    headers = request.headers
+    who = await principal(headers.get("authorization"), headers.get("x-device-key"))
+    return JSON(await queries.read_case(who, no))
+
+
+@fast_path(_fast_read_case)
 async def read_case(tracking_no: TrackingNo, who: Principal = Depends(principal)) -> dict[str, Any]:
     """诉求全文和办理经过：提交人本人（及其自助终端）和范围覆盖该诉求的工作人员可见。"""
     return await queries.read_case(who, tracking_no)
 
 
-@router.get("/track/{tracking_no}", response_model=TrackOut, responses=problems(404, 429))
+READ_CASE_ROUTE = READ_ROUTE | {"response_model": CaseOut, "responses": problems(401, 404)}
+
+
+async def _fast_track(request: Request) -> JSON | None:
+    no = request.path_params["tracking_no"]
+    params = plain_query(request, frozenset({"code"}))
+    code = (params or {}).get("code", "")
+    if params is None or not PLAIN.fullmatch(no) or not (code == "" or PLAIN.fullmatch(code)):
+        return None
+    if len(code) > TRACK_CODE_MAX:
+        return None
+    return JSON(await queries.track(no, code, client_ip(request)))
+
+
+@fast_path(_fast_track)
 async def track(
     tracking_no: TrackingNo,
     request: Request,
-    code: Annotated[Line, Query(max_length=12, description="6 位查询码")] = "",
+    code: Annotated[Line, Query(max_length=TRACK_CODE_MAX, description="6 位查询码")] = "",
 ) -> dict[str, Any]:
     """凭诉求编号和查询码查询办理进度（无需登录）：状态、公开的办理经过和答复。"""
     return await queries.track(tracking_no, code, client_ip(request))
+
+
+TRACK_ROUTE = READ_ROUTE | {"response_model": TrackOut, "responses": problems(404, 429)}

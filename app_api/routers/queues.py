@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
 from app_api.deps import require_roles, staff
+from app_api.lean import FastPathRoute, fast_path, plain_cursor, plain_limit, plain_query
+from app_api.responses import JSON
 from app_api.schemas.inputs import CursorQuery, Day, DayQuery, IdQuery, LineQuery
 from app_api.schemas.problem import problems
 from app_api.schemas.staff import QueuePageOut, StatsOut
@@ -19,9 +21,34 @@ from models.case import CaseKind
 router = APIRouter(tags=["staff"])
 
 STATS_ROLES = ("supervisor", "admin")
+LIGHTS: dict[str, queues.Light] = {"red": "red", "yellow": "yellow", "green": "green"}
 
 
-@router.get("/staff/cases", response_model=QueuePageOut, responses=problems(403, 404))
+async def _fast_staff_cases(request: Request) -> JSON | None:
+    """Ordinary queue pages (a light or none, a limit, a cursor) without the dependency tree."""
+    params = plain_query(request, frozenset({"light", "limit", "cursor"}))
+    if params is None:
+        return None
+    light = LIGHTS.get(params.get("light", ""))
+    limit = plain_limit(params, 20, queues.MAX_LIMIT)
+    ok, cursor = plain_cursor(params)
+    if limit is None or not ok or ("light" in params and light is None):
+        return None
+    who = await staff(request.headers.get("authorization"))
+    return JSON(await queues.list_cases(who, light=light, limit=limit, cursor=cursor))
+
+
+# mounted by app_api.app on the app itself, as a FastPathRoute (see app_api.routers.cases)
+QUEUE_ROUTE: dict[str, Any] = {
+    "route_class_override": FastPathRoute,
+    "methods": ["GET"],
+    "tags": ["staff"],
+    "response_model": QueuePageOut,
+    "responses": problems(403, 404),
+}
+
+
+@fast_path(_fast_staff_cases)
 async def staff_cases(
     who: Principal = Depends(staff),
     light: Literal["red", "yellow", "green"] | None = Query(default=None),

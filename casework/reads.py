@@ -1,0 +1,126 @@
+"""Case rows for the read paths, by raw SQL: the columns a reply shows, one statement each.
+
+Reading a case through the ORM built its query anew (pypika) and hydrated all ~60 columns of the
+row, parsing every timestamp, on every request; the unit's name and the timeline cost a query
+and a model per row more. Here the statements are fixed strings (made once per dialect), the
+unit's name comes by a join, and a row becomes a small :class:`CaseRow` / :class:`EventRow`
+holding just what ``casework.views`` reads. Values are read back as the ORM would give them:
+aware UTC datetimes, booleans, parsed JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from hotline.sqlread import fetch, json_value, when
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(slots=True)
+class CaseRow:
+    """What the views of a case read (``casework.views``), plus the unit's name."""
+
+    id: int
+    tracking_no: str
+    query_code_hash: str
+    kind: str
+    category_id: str
+    channel: str
+    status: str
+    procedure: str | None
+    title: str
+    content: str
+    lat: float | None
+    lng: float | None
+    address: str | None
+    region_id: str | None
+    occurred_at: datetime | None
+    anonymous: bool
+    confidential: bool
+    public: bool
+    citizen_id: int | None
+    device_id: int | None
+    contact_phone_enc: str | None
+    contact_name_enc: str | None
+    unit_id: int | None
+    unit_path: str
+    photo_ids: list[int]
+    flags: list[str]
+    created_at: datetime
+    due_dispatch: datetime | None
+    due_sign: datetime | None
+    due_transfer: datetime | None
+    due_notice: datetime | None
+    due_complete: datetime | None
+    next_due_at: datetime | None
+    warn_at: datetime | None
+    provisional_deadline: bool
+    unit_name: str | None
+
+
+_TIMES = frozenset({"occurred_at", "created_at", "due_dispatch", "due_sign", "due_transfer",
+                    "due_notice", "due_complete", "next_due_at", "warn_at"})
+_BOOLS = frozenset({"anonymous", "confidential", "public", "provisional_deadline"})
+_JSON = frozenset({"photo_ids", "flags"})
+_CASE_COLUMNS = tuple(f for f in CaseRow.__dataclass_fields__ if f != "unit_name")
+_CONVERT = tuple(
+    when if f in _TIMES else bool if f in _BOOLS else json_value if f in _JSON else None
+    for f in CaseRow.__dataclass_fields__
+)
+
+
+@dataclass(slots=True)
+class EventRow:
+    """What the views read of a timeline event."""
+
+    seq: int
+    at: datetime
+    action: str
+    actor_role: str
+    note: str
+    public: bool
+    data: dict[str, Any]
+
+
+# the case and its timeline in one statement: a row per event (one with NULL event columns
+# for a case without any), the case's columns repeated
+_EVENT_COLUMNS = ("e.seq AS e_seq, e.at AS e_at, e.action AS e_action, "
+                  "e.actor_role AS e_actor_role, e.note AS e_note, e.public AS e_public, "
+                  "e.data AS e_data")
+_JOINS = 'FROM "case" c LEFT JOIN unit u ON u.id = c.unit_id LEFT JOIN case_event e ON '
+_SELECT = ("SELECT " + ", ".join(f"c.{c}" for c in _CASE_COLUMNS) + ", u.name AS unit_name, "
+           + _EVENT_COLUMNS + " ")
+_WITH_EVENTS_SQL = (_SELECT + _JOINS + "e.case_id = c.id WHERE c.tracking_no = ? ORDER BY e.seq")
+_WITH_PUBLIC_EVENTS_SQL = (_SELECT + _JOINS + "e.case_id = c.id AND e.public = ? "
+                           "WHERE c.tracking_no = ? ORDER BY e.seq")
+_N_CASE = len(CaseRow.__dataclass_fields__)
+
+
+def _case(row: dict[str, Any]) -> CaseRow:
+    values: list[Any] = [
+        v if c is None or v is None else c(v)
+        for c, v in zip(_CONVERT, list(row.values())[:_N_CASE], strict=True)
+    ]
+    return CaseRow(*values)
+
+
+async def case_with_events(
+    tracking_no: str, *, public_only: bool = False
+) -> tuple[CaseRow | None, list[EventRow]]:
+    """The case and its timeline in order (only its public events with ``public_only``)."""
+    if public_only:
+        rows = await fetch(_WITH_PUBLIC_EVENTS_SQL, [True, tracking_no])
+    else:
+        rows = await fetch(_WITH_EVENTS_SQL, [tracking_no])
+    if not rows:
+        return None, []
+    events = [
+        EventRow(r["e_seq"], when(r["e_at"]) or _EPOCH, r["e_action"], r["e_actor_role"],
+                 r["e_note"], bool(r["e_public"]), json_value(r["e_data"]))
+        for r in rows
+        if r["e_seq"] is not None
+    ]
+    return _case(rows[0]), events

@@ -1,0 +1,111 @@
+"""Raw reads for the hot read paths: fixed SQL, converted once per dialect, and row values.
+
+An ORM query is built anew (pypika) and hydrated into a model on every call, which on a short
+read costs more than the database does. The read paths use fixed statements written with ``?``
+markers instead; :func:`fetch` runs one on the default connection. The value helpers read a
+column back as the ORM would give it: aware UTC datetimes (ISO text on SQLite), parsed JSON.
+
+On SQLite the ORM's connection runs each statement on its own thread (aiosqlite): the hand-over
+to that thread and back costs several times what an indexed look-up does. So, outside a
+transaction, :func:`fetch` runs its statement on a second, read-only connection of the same
+file, on the calling thread: WAL lets it read beside the writer, and in autocommit every
+statement sees what was committed before it. Only short indexed reads go through
+:func:`fetch` (a case by number, a page of a citizen's cases, a principal, a unit subtree). A
+reader that is busy (a checkpoint) or failing is not waited for: the statement goes to the
+ORM's connection instead. Inside a transaction, and on PostgreSQL (asyncpg runs on the event
+loop), :func:`fetch` uses the ORM's connection as it is.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import weakref
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
+from tortoise.backends.sqlite.client import SqliteClient
+from tortoise.connection import get_connection
+
+from hotline.db import dialect_sql
+
+_PREPARED: dict[tuple[str, str], str] = {}
+
+
+def prepared(conn: BaseDBAsyncClient, sql: str) -> str:
+    """``sql`` (with ``?`` markers) for ``conn``'s dialect, converted once per dialect."""
+    key = (conn.capabilities.dialect, sql)
+    text = _PREPARED.get(key)
+    if text is None:
+        text = _PREPARED[key] = dialect_sql(conn, sql)
+    return text
+
+
+_READERS: weakref.WeakKeyDictionary[SqliteClient, sqlite3.Connection] = (
+    weakref.WeakKeyDictionary()
+)
+READER_BUSY_MS = 50  # at most this long on the event loop; then the ORM's connection
+
+
+def _reader(conn: BaseDBAsyncClient) -> sqlite3.Connection | None:
+    """The read-only connection beside ``conn`` (SQLite, outside a transaction), else None."""
+    if not isinstance(conn, SqliteClient) or isinstance(conn, TransactionalDBClient):
+        return None
+    reader = _READERS.get(conn)
+    if reader is None:
+        if conn.filename == ":memory:" or conn._connection is None:  # not opened by the ORM yet
+            return None
+        reader = sqlite3.connect(f"file:{conn.filename}?mode=ro", uri=True,
+                                 isolation_level=None, check_same_thread=False)
+        reader.execute(f"PRAGMA busy_timeout = {READER_BUSY_MS}")
+        _READERS[conn] = reader
+    return reader
+
+
+def close_readers() -> None:
+    """Close every read-only connection (the ORM's connections are closing)."""
+    for reader in list(_READERS.values()):
+        reader.close()
+    _READERS.clear()
+
+
+async def fetch(sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    """The rows of ``sql`` (``?`` markers) on the default connection, as dicts (a short,
+    indexed read: on SQLite it may run on the calling thread, see the module docstring)."""
+    conn = get_connection("default")
+    reader = _reader(conn)
+    if reader is not None:
+        try:
+            cursor = reader.execute(sql, params)
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        except sqlite3.Error:
+            pass  # busy or failing: the ORM's connection decides
+    return await conn.execute_query_dict(prepared(conn, sql), params)
+
+
+def when(value: Any) -> datetime | None:
+    """A timestamp column: ISO text on SQLite, a datetime on PostgreSQL; aware, in UTC."""
+    if value is None:
+        return None
+    at = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def time_param(at: datetime) -> Any:
+    """A timestamp parameter compared with stored ones (the ORM stores ISO text on SQLite)."""
+    at = at.astimezone(UTC)
+    return at.isoformat(" ") if get_connection("default").capabilities.dialect == "sqlite" else at
+
+
+def json_value(value: Any) -> Any:
+    """A JSON column: text on SQLite (and asyncpg without a codec), else already parsed."""
+    return orjson.loads(value) if isinstance(value, str | bytes) else value
+
+
+async def fetch_scan(sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    """The rows of ``sql`` (``?`` markers, made per call: it may vary) on the ORM's connection,
+    never on the event loop's thread: for a read that may scan many rows (a queue's filters)."""
+    conn = get_connection("default")
+    return await conn.execute_query_dict(dialect_sql(conn, sql), params)
