@@ -1,6 +1,6 @@
 """The knowledge base's demo data (knowledge/data/): the items seed-demo loads, the labelled
 questions the relevance benchmark scores (MRR@5, recall@5), and the synonym list. Checked with
-the standard library only, so a broken data file fails here before it fails a seed or a benchmark."""
+the standard library only, so a broken data file fails here before a seed or a benchmark does."""
 
 from __future__ import annotations
 
@@ -12,8 +12,17 @@ from pathlib import Path
 DATA = Path(__file__).resolve().parents[2] / "knowledge" / "data"
 
 COMMON = ("key", "kind", "title", "department", "body")
-SERVICE = ("applicable", "materials", "steps", "time_limit_legal", "time_limit_promised", "fee",
-           "online", "location", "legal_basis")
+SERVICE = (
+    "applicable",
+    "materials",
+    "steps",
+    "time_limit_legal",
+    "time_limit_promised",
+    "fee",
+    "online",
+    "location",
+    "legal_basis",
+)
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 HALF_WIDTH_PUNCT = re.compile(r"[,;:?!()]")  # Chinese text uses ，；：？！（）
 
@@ -54,20 +63,23 @@ def test_items_counts_and_kinds() -> None:
 def test_items_fields() -> None:
     for item in _items():
         for field in COMMON:
-            assert isinstance(item.get(field), str) and item[field].strip(), (item.get("key"), field)
+            value = item.get(field)
+            assert isinstance(value, str) and value.strip(), (item.get("key"), field)
         assert SLUG.match(item["key"]), item["key"]
         if item["kind"] == "service":
             for field in SERVICE:
                 value = item.get(field)
                 if field in ("materials", "steps"):
                     assert isinstance(value, list) and value, (item["key"], field)
-                    assert all(isinstance(v, str) and v.strip() for v in value), (item["key"], field)
+                    ok = all(isinstance(v, str) and v.strip() for v in value)
+                    assert ok, (item["key"], field)
                 else:
                     assert isinstance(value, str) and value.strip(), (item["key"], field)
         else:
             for field in SERVICE:
                 value = item.get(field)
-                assert value is None or (isinstance(value, str) and value.strip()), (item["key"], field)
+                ok = value is None or (isinstance(value, str) and value.strip())
+                assert ok, (item["key"], field)
         for field, value in item.items():
             if field == "key":
                 continue
@@ -111,7 +123,13 @@ def test_synonyms() -> None:
     for group in groups:
         assert len(group) >= 2, group
         assert len(set(group)) == len(group), group
-    required = [("身份证", "居民身份证"), ("社保", "社会保险"), ("公积金", "住房公积金"),
-                ("营业执照", "执照"), ("医保", "医疗保险"), ("驾照", "驾驶证")]
+    required = [
+        ("身份证", "居民身份证"),
+        ("社保", "社会保险"),
+        ("公积金", "住房公积金"),
+        ("营业执照", "执照"),
+        ("医保", "医疗保险"),
+        ("驾照", "驾驶证"),
+    ]
     for a, b in required:
         assert any(a in g and b in g for g in groups), (a, b)
