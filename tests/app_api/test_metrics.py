@@ -170,7 +170,9 @@ def test_several_processes_are_summed_in_multiprocess_mode(tmp_path: Path) -> No
     """)
     for _ in range(2):
         subprocess.run([sys.executable, "-c", count], env=env, check=True, cwd=ROOT)
-    show = "import sys; from hotline import metrics; sys.stdout.write(metrics.exposition().decode())"
+    show = (
+        "import sys; from hotline import metrics; sys.stdout.write(metrics.exposition().decode())"
+    )
     out = subprocess.run(
         [sys.executable, "-c", show], env=env, check=True, cwd=ROOT, capture_output=True,
         text=True,

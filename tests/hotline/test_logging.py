@@ -16,7 +16,7 @@ from app_api.observe import Observe
 from hotline import logs
 from hotline.settings import Settings
 from notify.worker import Worker
-from tests.conftest import COMPLAINT, bearer, login_citizen
+from tests.conftest import login_citizen
 
 PHONE = "13800138000"
 
