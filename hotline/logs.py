@@ -112,7 +112,7 @@ def setup(settings: Settings) -> str:
         # what a JSON line does not show need not be gathered for every record (the logging
         # HOWTO's "Optimization"): an access line costs about half as much without it
         logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
-        logging._srcfile = None  # type: ignore[attr-defined]  # no caller's file and line
+        logging._srcfile = None  # no caller's file and line
         # uvicorn's own loggers go through this handler (``hotline serve`` gives uvicorn no
         # log config of its own); its access lines are replaced by app_api.observe's
         for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
