@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from app_api import errors, openapi
 from app_api.limits import BodyLimit
+from app_api.observe import Observe
 from app_api.responses import JSON
 from app_api.routers import (
     admin_audit,
@@ -20,6 +21,7 @@ from app_api.routers import (
     cases,
     health,
     intake,
+    metrics,
     photos,
     queues,
     reference,
@@ -88,6 +90,8 @@ def create_app(
         default_max=settings.max_json_body_bytes,
         overrides={"/api/v1/photos": settings.upload_max_body_bytes},
     )
+    # outermost (added last): request id, metrics by route template, access line
+    app.add_middleware(Observe, settings=settings)
     api = "/api/v1"
     # The busiest route sits on the app itself, ahead of the included routers, which FastAPI
     # resolves anew on every request: that lookup cost it more than its own authentication.
@@ -102,6 +106,7 @@ def create_app(
     app.router.add_api_route(api + "/track/{tracking_no}", cases.track, **cases.TRACK_ROUTE)
     app.router.add_api_route(api + "/staff/cases", queues.staff_cases, **queues.QUEUE_ROUTE)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     for router in (
         cases.router, auth.router, intake.router, photos.router, reference.router, staff.router,
         queues.router,

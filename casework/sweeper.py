@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time as clock
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -40,6 +41,7 @@ from casework.calendar_store import load_calendar
 from casework.queues import db_time, from_db_time
 from casework.timeline import new_event
 from casework.transitions import HANDLING, OPEN_STATES
+from hotline import metrics
 from hotline.db import dialect_sql
 from hotline.timefmt import SHANGHAI
 from models.org import Unit
@@ -335,14 +337,29 @@ async def sweep(
     lookback: timedelta = DEFAULT_LOOKBACK,
 ) -> SweepResult:
     """One pass: remind of yellow and red lights, and supervise overdue completions, once."""
+    started = clock.monotonic()
     now = (now or datetime.now(UTC)).astimezone(UTC)
-    cal = await load_calendar()
-    units = await _load_units()
-    threshold = supervise_threshold(cal, now)
     result = SweepResult()
-    for colour in ("red", "yellow", "supervise"):
-        await _pass(colour, now, now - lookback, threshold, units, result, batch_size)
+    try:
+        cal = await load_calendar()
+        units = await _load_units()
+        threshold = supervise_threshold(cal, now)
+        for colour in ("red", "yellow", "supervise"):
+            await _pass(colour, now, now - lookback, threshold, units, result, batch_size)
+    except Exception:
+        metrics.SWEEPS.labels("error").inc()
+        raise
+    _count(result, clock.monotonic() - started)
     return result
+
+
+def _count(result: SweepResult, seconds: float) -> None:
+    metrics.SWEEPS.labels("ok").inc()
+    metrics.SWEEP_DURATION.observe(seconds)
+    metrics.SWEEP_LAST_OK.set_to_current_time()
+    for kind in ("yellow", "red", "supervised"):
+        if getattr(result, kind):
+            metrics.SWEEP_ALERTS.labels(kind).inc(getattr(result, kind))
 
 
 async def run_forever(interval_s: float = 60.0) -> None:

@@ -198,6 +198,11 @@ class Settings(BaseSettings):
     outbox_lease_s: float = 120.0  # a claimed row not finished by then is recovered
     outbox_flush_s: float = 0.05  # results are written in batches at least this often
 
+    # observability (hotline/logs.py, hotline/metrics.py, docs/DEPLOYMENT.md)
+    log_format: Literal["", "console", "json"] = ""  # "": json in production, else console
+    access_log: Literal["all", "errors", "off"] = "errors"  # JSON access lines: 5xx and slow
+    metrics_token: str = ""  # GET /metrics: Bearer this token; unset, loopback clients only
+
     public_base_url: str = "http://127.0.0.1:8000"
     # proxies whose X-Forwarded-For is believed (IPs or CIDRs; JSON list or comma-separated).
     # Default none: the peer address is the client, whatever headers it sends.

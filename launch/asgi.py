@@ -8,6 +8,9 @@ this itself): `--no-proxy-headers` without a proxy, or
 """
 
 from app_api.app import create_app
+from hotline import logs
+from hotline import settings as settings_mod
 from launch.workers import start_workers
 
 app = create_app(start_workers=start_workers)
+logs.setup(settings_mod.current())  # JSON lines in production, also in uvicorn's workers

@@ -196,9 +196,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # of the cyclic collector's full passes, which otherwise stall requests under load.
     gc.freeze()
     from app_api.deps import uvicorn_proxy_options  # X-Forwarded-For only from trusted proxies
+    from hotline import logs
 
+    # JSON logs: uvicorn's loggers go through ours (hotline.logs.setup), not its own config
+    json_logs = logs.setup(settings) == "json"
     uvicorn.run(
         app, host=args.host, port=args.port, log_level="info", access_log=args.access_log,
+        log_config=None if json_logs else uvicorn.config.LOGGING_CONFIG,
         **uvicorn_proxy_options(settings.trusted_proxies),
     )
     return 0
@@ -266,9 +270,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _setup_logging() -> None:
+    """JSON lines in production (or HOTLINE_LOG_FORMAT=json), readable lines otherwise."""
+    from hotline import logs
+
+    try:
+        logs.setup(settings_mod.Settings())
+    except Exception:  # an invalid setting: the command reports it when it reads them
+        logging.basicConfig(level=logging.INFO)
+
+
 def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("tortoise").setLevel(logging.WARNING)  # "Tortoise-ORM shutdown" each run
+    _setup_logging()
     args = build_parser().parse_args(argv)
     try:
         code = args.func(args)

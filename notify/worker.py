@@ -40,6 +40,7 @@ from typing import Any
 
 from tortoise.connection import get_connection
 
+from hotline import metrics
 from hotline import settings as settings_mod
 from hotline.crypto import decrypt
 from hotline.db import dialect_sql
@@ -268,16 +269,19 @@ class Worker:
     def _sent(self, base: Outcome, sent: Sent) -> Outcome:
         base.status, base.channel, base.sent_at = "sent", sent.channel, self.clock()
         base.provider_id, base.provider_status = sent.provider_id, sent.provider_status
+        metrics.delivery(base.channel, "sent")
         return base
 
     def _dead(self, base: Outcome, detail: str, code: str | None) -> Outcome:
         log.error("outbox row %s is dead: %s", base.id, detail)
         base.status, base.last_error, base.provider_status = "dead", detail, code
+        metrics.delivery(base.channel, "dead")
         return base
 
     def _suppressed(self, base: Outcome, detail: str) -> Outcome:
         log.info("outbox row %s suppressed: %s", base.id, detail)
         base.status, base.last_error = "suppressed", detail
+        metrics.delivery(base.channel, "suppressed")
         return base
 
     def backoff(self, attempts: int) -> float:
@@ -298,6 +302,7 @@ class Worker:
         still_unconfirmed = msg is not None and msg.unconfirmed and msg.channel == channel
         base.provider_status = UNCONFIRMED if exc.ambiguous or still_unconfirmed else exc.code
         base.last_error = exc.detail
+        metrics.delivery(channel, "failed")  # to be retried
         return base
 
     # -- the loop -------------------------------------------------------------------------

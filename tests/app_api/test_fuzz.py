@@ -262,8 +262,9 @@ def _request(
         body = body.encode()
     if not isinstance(body, bytes | None):
         raise TypeError(f"unexpected request body {type(body).__name__}")
+    # as bytes, latin-1 as requests sends them: a generated header may hold "Bearer \x86§³"
     headers = {
-        name: value.decode("latin-1") if isinstance(value, bytes) else value
+        name: value if isinstance(value, bytes) else value.encode("latin-1")
         for name, value in prepared.headers.items()
     }
     return client.build_request(
