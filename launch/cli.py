@@ -177,6 +177,9 @@ async def _ready_to_serve() -> bool:
     return await Staff.filter(username__in=[name for name, _, _ in STAFF]).exists()
 
 
+GRACEFUL_SHUTDOWN_S = 30
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -189,17 +192,30 @@ def cmd_serve(args: argparse.Namespace) -> int:
         args.access_log = settings.env == "development"
     print(startup_summary(settings, args.host, args.port, demo=demo, access_log=args.access_log))
     sys.stdout.flush()
+    from app_api.deps import uvicorn_proxy_options  # X-Forwarded-For only from trusted proxies
+
+    options = uvicorn_proxy_options(settings.trusted_proxies)
+    # SIGTERM: stop accepting, let requests in flight finish (then the lifespan lets the
+    # outbox batch in flight finish: HOTLINE_OUTBOX_SHUTDOWN_GRACE_S)
+    options["timeout_graceful_shutdown"] = GRACEFUL_SHUTDOWN_S
+    if args.workers > 1:
+        # N processes, each importing launch.asgi (its settings from the same environment);
+        # each runs the outbox worker, the periodic jobs run once under leases
+        # (launch.workers). uvicorn restarts a process that dies.
+        uvicorn.run(
+            "launch.asgi:app", host=args.host, port=args.port, workers=args.workers,
+            log_level="info", access_log=args.access_log, **options,
+        )
+        return 0
     from launch.workers import start_workers
 
     app = create_app(settings, start_workers=start_workers)
     # What start-up built (modules, routes, schemas) lives as long as the process: keep it out
     # of the cyclic collector's full passes, which otherwise stall requests under load.
     gc.freeze()
-    from app_api.deps import uvicorn_proxy_options  # X-Forwarded-For only from trusted proxies
-
     uvicorn.run(
         app, host=args.host, port=args.port, log_level="info", access_log=args.access_log,
-        **uvicorn_proxy_options(settings.trusted_proxies),
+        **options,
     )
     return 0
 
@@ -237,6 +253,11 @@ def build_parser() -> argparse.ArgumentParser:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="log every request (default: in development only)",
+    )
+    p.add_argument(
+        "--workers", type=int, default=1,
+        help="API processes (each also runs the outbox worker unless HOTLINE_RUN_WORKERS=false; "
+        "periodic jobs run in one of them at a time)",
     )
     p.set_defaults(func=cmd_serve)
     sub.add_parser("worker", help="workers only").set_defaults(func=cmd_worker)
