@@ -137,8 +137,8 @@ def fake_gateway(log_path: Path) -> Iterator[str]:
                 break
             except OSError as exc:
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    log = log_path.read_text()
-                    raise RuntimeError(f"fake gateway did not start:\n{log}") from exc
+                    text = log_path.read_text()
+                    raise RuntimeError(f"fake gateway did not start:\n{text}") from exc
                 time.sleep(0.1)
         yield url
     finally:

@@ -7,6 +7,7 @@ import asyncio
 import gc
 import getpass
 import logging
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -228,8 +229,18 @@ def cmd_worker(_: argparse.Namespace) -> int:
         from launch.workers import start_workers
 
         await db.check_schema()
-        listener = asyncio.create_task(generations.listen_forever(settings))
-        await asyncio.gather(listener, *start_workers(settings))
+        tasks = [asyncio.create_task(generations.listen_forever(settings))]
+        tasks += start_workers(settings)
+        # SIGTERM / SIGINT: the jobs are cancelled, so the outbox batch in flight finishes
+        # (HOTLINE_OUTBOX_SHUTDOWN_GRACE_S) and the leases are handed on
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         return 0
 
     return _run(job)
