@@ -115,6 +115,9 @@ def sms_env(env: dict[str, str], gateway: str) -> dict[str, str]:
         "HOTLINE_SMS_TEMPLATE_CODES": json.dumps(codes),
         "HOTLINE_SMS_CONNECT_TIMEOUT_S": "1",
         "HOTLINE_SMS_TIMEOUT_S": "3",
+        # no quiet hours (21:00-08:00 China time holds citizens' SMS until morning)
+        "HOTLINE_QUIET_HOURS_START": "00:00",
+        "HOTLINE_QUIET_HOURS_END": "00:00",
     }
 
 
