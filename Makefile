@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test bench lint migrate seed clean venv
+.PHONY: serve test bench fault lint migrate seed clean venv
 
 # Installed once (again only when pyproject.toml changes), quietly.
 $(STAMP): pyproject.toml
@@ -32,6 +32,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# faults survived on a private PostgreSQL cluster and Redis (bench/fault.py, about 90 s)
+fault: $(STAMP)
+	$(BIN)/python -m bench.fault
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

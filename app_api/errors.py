@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from asyncpg.exceptions import DataError as PgDataError
+from asyncpg.exceptions import InterfaceError as PgInterfaceError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -63,6 +64,28 @@ def _invalid_value(request: Request, exc: BaseException) -> ProblemJSON:
     return problem(422, "invalid_value", "Invalid input", detail)
 
 
+def _database_away(exc: BaseException) -> bool:
+    """The database cannot be reached or is restarting (not a fault of this request):
+    a refused or lost connection, SQLSTATE class 08 or 57P (admin shutdown, starting up)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        state = str(getattr(seen, "sqlstate", "") or "")
+        if state.startswith(("08", "57P")):
+            return True
+        if isinstance(seen, (ConnectionError, PgInterfaceError, TimeoutError)):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _unavailable(request: Request, exc: BaseException) -> ProblemJSON:
+    log.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
+    detail = "服务暂时不可用，请稍后重试"
+    return problem(
+        503, "service_unavailable", "Service unavailable", detail, {"Retry-After": "2"}
+    )
+
+
 def _internal(request: Request) -> ProblemJSON:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem(500, "internal_error", "Internal error", "服务器内部错误，请稍后再试")
@@ -105,10 +128,14 @@ def install(app: FastAPI) -> None:
     async def _database(request: Request, exc: OperationalError) -> ProblemJSON:
         if _data_exception(exc):  # Tortoise wraps asyncpg's DataError in OperationalError
             return _invalid_value(request, exc)
+        if _database_away(exc):
+            return _unavailable(request, exc)
         return _internal(request)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> ProblemJSON:
+        if _database_away(exc):  # e.g. PostgreSQL restarting: the client retries (Idempotency-Key)
+            return _unavailable(request, exc)
         return _internal(request)
 
     @app.exception_handler(IntegrityError)

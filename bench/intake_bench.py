@@ -182,13 +182,16 @@ def _request(
 
 
 @contextlib.contextmanager
-def serve(env: dict[str, str], cwd: Path, log_path: Path) -> Iterator[tuple[str, int]]:
-    """Start ``hotline serve`` and yield (base URL, server PID); always stop it afterwards."""
+def serve(
+    env: dict[str, str], cwd: Path, log_path: Path, extra: tuple[str, ...] = ()
+) -> Iterator[tuple[str, int]]:
+    """Start ``hotline serve`` (``extra``: more arguments, e.g. ``--workers 2``) and yield
+    (base URL, server PID); always stop it afterwards."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [*_hotline_cmd(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [*_hotline_cmd(), "serve", "--host", "127.0.0.1", "--port", str(port), *extra],
             env=env,
             cwd=cwd,
             stdout=log,

@@ -7,7 +7,8 @@
   (up to ``max_s``). The caller asks :func:`locked_for` first and answers every request the
   same 429 while a lock lasts, whatever the request carries.
 
-Without Redis both live in ``rate_bucket``: a counter is the row (key, window) and its count; a
+Without Redis (or while it cannot be reached: ``hotline.redis_link``) both live in
+``rate_bucket``: a counter is the row (key, window) and its count; a
 lock is a row ``lock:<key>`` whose window column holds the second it ends.
 """
 
@@ -19,31 +20,17 @@ from typing import Any
 
 from tortoise.connection import get_connection
 
-from hotline import settings as settings_mod
-from hotline import sqlread
+from hotline import redis_link, sqlread
 from hotline.db import placeholders
 from hotline.errors import RateLimited
 
-_redis: Any = None
-
 
 def _redis_client() -> Any:
-    global _redis
-    url = settings_mod.current().redis_url
-    if not url:
-        return None
-    if _redis is None:
-        import redis.asyncio as redis
-
-        _redis = redis.from_url(url)
-    return _redis
+    return redis_link.client()
 
 
 async def reset_redis() -> None:
-    global _redis
-    if _redis is not None:
-        await _redis.aclose()
-    _redis = None
+    await redis_link.reset()
 
 
 async def _count(key: str, window: int, ttl_s: int) -> int:
@@ -54,8 +41,12 @@ async def _count(key: str, window: int, ttl_s: int) -> int:
         pipe = client.pipeline()
         pipe.incr(rkey)
         pipe.expire(rkey, ttl_s)
-        count, _ = await pipe.execute()
-        return int(count)
+        try:
+            count, _ = await pipe.execute()
+            return int(count)
+        except Exception as exc:
+            if not redis_link.unavailable(exc):
+                raise
     conn = get_connection("default")
     ph = placeholders(conn, 2)
     rows = await conn.execute_query_dict(
@@ -96,8 +87,14 @@ async def locked_for(*keys: str) -> int:
     """Seconds left of the longest lock on any of ``keys`` (0 if none is locked)."""
     now = time.time()
     client = _redis_client()
+    values = None
     if client is not None:
-        values = await client.mget([f"hotline:lock:{k}" for k in keys])
+        try:
+            values = await client.mget([f"hotline:lock:{k}" for k in keys])
+        except Exception as exc:
+            if not redis_link.unavailable(exc):
+                raise
+    if values is not None:
         ends = [float(v) for v in values if v is not None]
     else:
         marks = ", ".join("?" * len(keys))  # a read on every tracker request: sqlread
@@ -114,8 +111,12 @@ async def _lock(key: str, seconds: int) -> None:
     until = int(time.time()) + seconds
     client = _redis_client()
     if client is not None:
-        await client.set(f"hotline:lock:{key}", until, ex=seconds + 1)
-        return
+        try:
+            await client.set(f"hotline:lock:{key}", until, ex=seconds + 1)
+            return
+        except Exception as exc:
+            if not redis_link.unavailable(exc):
+                raise
     conn = get_connection("default")
     ph = placeholders(conn, 2)
     await conn.execute_query(
@@ -140,8 +141,12 @@ async def forget(key: str, policy: Lockout) -> None:
     window = int(time.time() // policy.memory_s)
     client = _redis_client()
     if client is not None:
-        await client.delete(f"hotline:rl:fail:{key}:{window}")
-        return
+        try:
+            await client.delete(f"hotline:rl:fail:{key}:{window}")
+            return
+        except Exception as exc:
+            if not redis_link.unavailable(exc):
+                raise
     conn = get_connection("default")
     ph = placeholders(conn, 1)
     await conn.execute_query(f"DELETE FROM rate_bucket WHERE key = {ph[0]}", [f"fail:{key}"])

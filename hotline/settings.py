@@ -197,6 +197,12 @@ class Settings(BaseSettings):
     outbox_backoff_max_s: float = 3600.0
     outbox_lease_s: float = 120.0  # a claimed row not finished by then is recovered
     outbox_flush_s: float = 0.05  # results are written in batches at least this often
+    # on shutdown (SIGTERM) the messages in flight get this long to finish and be recorded
+    outbox_shutdown_grace_s: float = 10.0
+    # periodic jobs run in one process at a time (hotline.leases): the lease lives in the
+    # database, or in Redis with "redis"; a dead holder's jobs move on after lease_ttl_s
+    lease_backend: Literal["database", "redis"] = "database"
+    lease_ttl_s: float = 30.0
 
     # observability (hotline/logs.py, hotline/metrics.py, docs/DEPLOYMENT.md)
     log_format: Literal["", "console", "json"] = ""  # "": json in production, else console

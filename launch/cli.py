@@ -7,6 +7,7 @@ import asyncio
 import gc
 import getpass
 import logging
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -177,6 +178,9 @@ async def _ready_to_serve() -> bool:
     return await Staff.filter(username__in=[name for name, _, _ in STAFF]).exists()
 
 
+GRACEFUL_SHUTDOWN_S = 30
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -189,21 +193,34 @@ def cmd_serve(args: argparse.Namespace) -> int:
         args.access_log = settings.env == "development"
     print(startup_summary(settings, args.host, args.port, demo=demo, access_log=args.access_log))
     sys.stdout.flush()
+    from app_api.deps import uvicorn_proxy_options  # X-Forwarded-For only from trusted proxies
+    from hotline import logs
+
+    options = uvicorn_proxy_options(settings.trusted_proxies)
+    # JSON logs: uvicorn's loggers go through ours (hotline.logs.setup), not its own config
+    if logs.setup(settings) == "json":
+        options["log_config"] = None
+    # SIGTERM: stop accepting, let requests in flight finish (then the lifespan lets the
+    # outbox batch in flight finish: HOTLINE_OUTBOX_SHUTDOWN_GRACE_S)
+    options["timeout_graceful_shutdown"] = GRACEFUL_SHUTDOWN_S
+    if args.workers > 1:
+        # N processes, each importing launch.asgi (its settings from the same environment);
+        # each runs the outbox worker, the periodic jobs run once under leases
+        # (launch.workers). uvicorn restarts a process that dies.
+        uvicorn.run(
+            "launch.asgi:app", host=args.host, port=args.port, workers=args.workers,
+            log_level="info", access_log=args.access_log, **options,
+        )
+        return 0
     from launch.workers import start_workers
 
     app = create_app(settings, start_workers=start_workers)
     # What start-up built (modules, routes, schemas) lives as long as the process: keep it out
     # of the cyclic collector's full passes, which otherwise stall requests under load.
     gc.freeze()
-    from app_api.deps import uvicorn_proxy_options  # X-Forwarded-For only from trusted proxies
-    from hotline import logs
-
-    # JSON logs: uvicorn's loggers go through ours (hotline.logs.setup), not its own config
-    json_logs = logs.setup(settings) == "json"
     uvicorn.run(
         app, host=args.host, port=args.port, log_level="info", access_log=args.access_log,
-        log_config=None if json_logs else uvicorn.config.LOGGING_CONFIG,
-        **uvicorn_proxy_options(settings.trusted_proxies),
+        **options,
     )
     return 0
 
@@ -216,8 +233,18 @@ def cmd_worker(_: argparse.Namespace) -> int:
         from launch.workers import start_workers
 
         await db.check_schema()
-        listener = asyncio.create_task(generations.listen_forever(settings))
-        await asyncio.gather(listener, *start_workers(settings))
+        tasks = [asyncio.create_task(generations.listen_forever(settings))]
+        tasks += start_workers(settings)
+        # SIGTERM / SIGINT: the jobs are cancelled, so the outbox batch in flight finishes
+        # (HOTLINE_OUTBOX_SHUTDOWN_GRACE_S) and the leases are handed on
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         return 0
 
     return _run(job)
@@ -241,6 +268,11 @@ def build_parser() -> argparse.ArgumentParser:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="log every request (default: in development only)",
+    )
+    p.add_argument(
+        "--workers", type=int, default=1,
+        help="API processes (each also runs the outbox worker unless HOTLINE_RUN_WORKERS=false; "
+        "periodic jobs run in one of them at a time)",
     )
     p.set_defaults(func=cmd_serve)
     sub.add_parser("worker", help="workers only").set_defaults(func=cmd_worker)

@@ -51,3 +51,14 @@ class DailyCounter(Model):
 
     class Meta:
         table = "daily_counter"
+
+
+class JobLease(Model):
+    """Who runs a periodic job (``hotline.leases``): one holder until ``until`` (epoch ms)."""
+
+    name = fields.CharField(max_length=64, primary_key=True)
+    holder = fields.CharField(max_length=128, default="")
+    until = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "job_lease"

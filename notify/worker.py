@@ -17,6 +17,8 @@ what happened, retries with backoff, dead-letters, and recovers rows a dead work
   sending such a row again over SMS, the worker looks for its ``OutId`` with
   ``QuerySendDetails``, so the citizen does not get it twice. After
   ``HOTLINE_OUTBOX_MAX_ATTEMPTS`` attempts a row is ``dead`` with its last error.
+* **Shutdown** — a cancelled worker (SIGTERM) claims nothing more, gives the messages in flight
+  ``HOTLINE_OUTBOX_SHUTDOWN_GRACE_S`` to finish and records them before it stops.
 * **Preferences** — the claim also returns, for a row addressed to a citizen account, that
   citizen's ``notify_sms``/``notify_wechat`` (a primary-key subquery inside the same
   statement: no query per message); routing drops the channels turned off, and a row left with
@@ -342,9 +344,17 @@ class Worker:
                 if len(self.outcomes) >= max(1, self.batch // 2) or stale:
                     await self.flush()
         except asyncio.CancelledError:
+            # shutting down: no new claims; the messages in flight get a grace period to
+            # finish and be recorded. What still has not finished is cancelled and stays
+            # "sending" until its lease ends, then is looked up (OutId) before a resend.
+            if inflight:
+                with contextlib.suppress(BaseException):
+                    done, inflight = await asyncio.wait(inflight, timeout=s.outbox_shutdown_grace_s)
+                    self.outcomes.extend(
+                        o for o in (t.result() for t in done) if o is not None
+                    )
             for task in inflight:
                 task.cancel()
-            # what finished is recorded; what was in flight stays "sending" until its lease ends
             with contextlib.suppress(Exception):
                 await self.flush()
             raise

@@ -1,8 +1,9 @@
 """WeChat access tokens shared by every replica.
 
 The token lives in Redis (``hotline:wx:token:<appid>``) when HOTLINE_REDIS_URL is set, else in the
-``wechat_access_token`` table; either way encrypted like other secrets at rest. Each process also
-keeps it in memory until HOTLINE_WECHAT_TOKEN_MARGIN_S before it expires. Tokens come from
+``wechat_access_token`` table (also while Redis cannot be reached: ``hotline.redis_link``);
+either way encrypted like other secrets at rest. Each process also keeps it in memory until
+HOTLINE_WECHAT_TOKEN_MARGIN_S before it expires. Tokens come from
 ``cgi-bin/stable_token`` (through the ``fetch`` callable the client passes in), which hands every
 caller the same token while it is valid, so replicas refreshing at once do no harm.
 
@@ -22,6 +23,7 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
+from hotline import redis_link
 from hotline import settings as settings_mod
 from hotline.crypto import decrypt, encrypt
 from models.wechat import AccessToken
@@ -32,8 +34,6 @@ Fetch = Callable[[bool], Awaitable[tuple[str, int]]]  # force_refresh -> (token,
 
 _cache: dict[str, tuple[str, float]] = {}
 _locks: dict[str, tuple[asyncio.AbstractEventLoop, asyncio.Lock]] = {}
-_redis: Any = None
-_redis_url = ""
 
 
 def _lock(appid: str) -> asyncio.Lock:
@@ -49,26 +49,23 @@ def _usable(expires_at: float) -> bool:
 
 
 def _redis_client() -> Any:
-    global _redis, _redis_url
-    url = settings_mod.current().redis_url
-    if not url:
-        return None
-    if _redis is None or _redis_url != url:
-        import redis.asyncio as redis
-
-        _redis, _redis_url = redis.from_url(url), url
-    return _redis
+    return redis_link.client()
 
 
 async def load(appid: str) -> tuple[str, float] | None:
     """The shared token and its expiry (epoch seconds), if any."""
     r = _redis_client()
     if r is not None:
-        raw = await r.get(f"hotline:wx:token:{appid}")
-        if not raw:
-            return None
-        data = json.loads(raw)
-        return decrypt(data["t"]) or "", float(data["e"])
+        try:
+            raw = await r.get(f"hotline:wx:token:{appid}")
+        except Exception as exc:
+            if not redis_link.unavailable(exc):
+                raise
+        else:
+            if not raw:
+                return None
+            data = json.loads(raw)
+            return decrypt(data["t"]) or "", float(data["e"])
     row = await AccessToken.get_or_none(appid=appid)
     if row is None:
         return None
@@ -80,8 +77,12 @@ async def save(appid: str, token: str, expires_at: float) -> None:
     r = _redis_client()
     if r is not None:
         value = json.dumps({"t": sealed, "e": expires_at})
-        await r.set(f"hotline:wx:token:{appid}", value, exat=int(expires_at) + 1)
-        return
+        try:
+            await r.set(f"hotline:wx:token:{appid}", value, exat=int(expires_at) + 1)
+            return
+        except Exception as exc:
+            if not redis_link.unavailable(exc):
+                raise
     when = datetime.fromtimestamp(expires_at, UTC)
     if await AccessToken.filter(appid=appid).update(token_enc=sealed, expires_at=when):
         return
@@ -138,8 +139,5 @@ def forget() -> None:
 
 async def reset() -> None:
     """Forget tokens and close the Redis connection (tests, shutdown)."""
-    global _redis
     forget()
-    if _redis is not None:
-        await _redis.aclose()
-    _redis = None
+    await redis_link.reset()

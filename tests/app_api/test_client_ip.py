@@ -104,7 +104,7 @@ def test_serve_hands_uvicorn_the_trusted_proxies(monkeypatch, settings):
     monkeypatch.setattr("app_api.app.create_app", lambda s, **kw: object())
     monkeypatch.setenv("HOTLINE_SECRET_KEY", "k" * 32)
     monkeypatch.setenv("HOTLINE_DATA_KEY", "d" * 32)
-    args = argparse.Namespace(host="127.0.0.1", port=8000, access_log=False)
+    args = argparse.Namespace(host="127.0.0.1", port=8000, access_log=False, workers=1)
     monkeypatch.delenv("HOTLINE_TRUSTED_PROXIES", raising=False)
     cli.cmd_serve(args)
     assert seen["proxy_headers"] is False  # uvicorn's default would believe loopback

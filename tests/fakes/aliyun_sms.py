@@ -275,6 +275,9 @@ class FakeAliyunSms:
     def admin(self, path: str, method: str, body: bytes) -> Reply:
         if path == "/_fake/ping":  # the plainest request, for the benchmark's baseline
             return 200, {"Code": "OK", "Message": "OK"}
+        if path == "/_fake/sends":  # acceptances by OutId (the fault script checks "once")
+            with self.lock:
+                return 200, {"sends": dict(self.sends)}
         if path == "/_fake/config" and method == "POST":
             self.configure(**json.loads(body or b"{}"))
         return 200, self.stats()

@@ -122,3 +122,57 @@ def test_serve_starts_with_a_summary_and_logs_requests(cli_env):
     assert "console sink" in head and "hotline-demo-2026" in head
     assert '"GET /healthz HTTP/1.1" 200' in output  # requests are logged in development
     assert "WARNING" not in output and "Tortoise-ORM shutdown" not in output
+
+
+def test_serve_with_two_workers_runs_each_periodic_job_once(cli_env):
+    """Two API processes each run the outbox worker; every periodic job is held by one."""
+    import asyncio
+    import contextlib
+    import socket
+    import time
+
+    import httpx
+
+    assert run(cli_env, "migrate").returncode == 0
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([*HOTLINE, "serve", "--port", str(port), "--workers", "2"],
+                            env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+
+    def leases() -> list[dict[str, object]]:  # straight from the database
+        url = cli_env.get("HOTLINE_DATABASE_URL")
+        if not url:
+            import sqlite3
+
+            path = Path(cli_env["HOTLINE_VAR_DIR"]) / "hotline.sqlite3"
+            with contextlib.closing(sqlite3.connect(path, timeout=10)) as conn:
+                rows = conn.execute("SELECT name, holder FROM job_lease").fetchall()
+            return [{"name": n, "holder": h} for n, h in rows]
+
+        async def fetch() -> list[dict[str, object]]:
+            import asyncpg
+
+            conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+            try:
+                return [dict(r) for r in await conn.fetch("SELECT name, holder FROM job_lease")]
+            finally:
+                await conn.close()
+
+        return asyncio.run(fetch())
+
+    try:
+        deadline = time.monotonic() + 60
+        held: list[dict[str, object]] = []
+        while len(held) < 5:
+            assert proc.poll() is None and time.monotonic() < deadline, "jobs not started"
+            time.sleep(0.5)
+            held = [r for r in leases() if r["holder"]]
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=60)[0]
+    names = {r["name"] for r in held}
+    assert names == {"digests", "photo_cleanup", "sweeper", "close_unrated", "reward_jobs"}
+    assert output.count("Application startup complete") == 2

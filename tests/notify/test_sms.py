@@ -123,7 +123,8 @@ async def test_killed_worker_mid_batch_every_row_once_after_restart(
     fake_sms.latency_s = 0.03
     ids = await add_rows(400)
     s = sms_settings(settings, fake_sms, tls_files, outbox_concurrency=24)
-    first = Worker(s)
+    # no grace on shutdown: as good as killed
+    first = Worker(s.model_copy(update={"outbox_shutdown_grace_s": 0.0}))
     task = asyncio.create_task(first.run_forever())
     for _ in range(3000):
         if sum(fake_sms.sends.values()) >= 60:
@@ -140,6 +141,25 @@ async def test_killed_worker_mid_batch_every_row_once_after_restart(
     assert await statuses() == {"sent": 400}
     assert fake_sms.duplicates == {}
     assert set(fake_sms.messages) == {f"hl{i}" for i in ids}
+
+
+async def test_a_stopped_worker_finishes_and_records_what_it_was_sending(
+    settings, fake_sms, tls_files
+):
+    fake_sms.latency_s = 0.03
+    await add_rows(200)
+    worker = Worker(sms_settings(settings, fake_sms, tls_files, outbox_concurrency=24))
+    task = asyncio.create_task(worker.run_forever())
+    for _ in range(3000):
+        if sum(fake_sms.sends.values()) >= 30:
+            break
+        await asyncio.sleep(0.01)
+    task.cancel()  # SIGTERM: no new claims, the messages in flight finish and are recorded
+    await asyncio.gather(task, return_exceptions=True)
+    await worker.close()
+    assert await OutboxMessage.filter(status="sending").count() == 0
+    assert await OutboxMessage.filter(status="sent").count() == sum(fake_sms.sends.values())
+    assert await OutboxMessage.filter(status="pending").count() > 0  # the rest waits
 
 
 async def test_two_workers_share_the_queue_without_duplicates(settings, fake_sms, tls_files):
