@@ -81,10 +81,11 @@ def build(groups: list[list[str]], typos: list[list[str]]) -> Lexicon:
 async def lexicon() -> Lexicon:
     hit = _cache.get("lexicon")
     if hit and hit[0] > time.monotonic():
-        return hit[1]  # type: ignore[no-any-return]
+        return hit[1]
     from models.knowledge import KbSynonym
 
-    editors = [list(g) for g in await KbSynonym.all().order_by("id").values_list("terms", flat=True)]
+    rows = await KbSynonym.all().order_by("id").values_list("terms", flat=True)
+    editors = [list(g) for g in rows]
     lex = build(builtin_synonyms() + editors, _read_lines("typos.txt"))
     _cache["lexicon"] = (time.monotonic() + TTL_S, lex)
     return lex
@@ -111,7 +112,7 @@ class Figures:
 async def figures() -> Figures:
     hit = _cache.get("figures")
     if hit and hit[0] > time.monotonic():
-        return hit[1]  # type: ignore[no-any-return]
+        return hit[1]
     conn = get_connection("default")
     published = "WHERE state = 'published'"
     rows = await conn.execute_query_dict(

@@ -99,7 +99,7 @@ async def _candidates(conn: Any, phrases: list[str], kind: str | None) -> list[d
     else:
         where = " AND k.kind = $2" if kind else ""
         sql = (f"SELECT {columns} FROM kb_item k WHERE k.tsv @@ $1::tsquery{where} "
-               "ORDER BY ts_rank(k.tsv, $1::tsquery, '{0.1, 0.2, 0.33, 1.0}') DESC, k.id "
+               "ORDER BY ts_rank('{0.1, 0.2, 0.33, 1.0}', k.tsv, $1::tsquery) DESC, k.id "
                f"LIMIT {CANDIDATES}")
         args = [" | ".join(_tsquery(p) for p in phrases)]
     if kind:
@@ -135,6 +135,8 @@ async def search(q: str, *, limit: int = 10, kind: str | None = None) -> list[di
     """The published items answering ``q``, best first: ``{id, kind, title, snippet, score,
     department}``. Any text is a query (an empty or meaningless one finds nothing)."""
     limit = max(1, min(limit, MAX_LIMIT))
+    # controls, lone surrogates and the like are spaces: the segmenter sees plain text
+    q = "".join(ch if ch.isprintable() else " " for ch in q[:MAX_QUERY_CHARS])
     lex = await lexicon.lexicon()
     concepts = concepts_of(q, lex)
     if not concepts:

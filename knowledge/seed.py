@@ -51,7 +51,7 @@ async def load(entries: list[dict[str, Any]]) -> list[str]:
 async def seed_knowledge(path: Path = ITEMS, *, required: bool = True) -> list[str]:
     """The demo items of ``path``. A missing file is an error unless ``required`` is false
     (the test harness, before the demo data exists)."""
-    if not path.exists():
+    if not path.exists():  # noqa: ASYNC240 - one stat at start-up
         if required:
             raise FileNotFoundError(f"knowledge base demo data missing: {path}")
         return []

@@ -18,7 +18,8 @@ import rjieba
 MAX_QUERY_CHARS = 200  # a 2,000-character query is cut, not refused
 # words a question is made of that say nothing about what it asks
 STOPWORDS = frozenset(
-    "的 了 吗 呢 吧 啊 呀 嘛 么 我 你 他 她 它 我们 你们 想 问 问问 一下 请问 请 怎么 怎样 如何 什么 "
+    "的 了 吗 呢 吧 啊 呀 嘛 么 我 你 他 她 它 我们 你们 想 问 问问 一下 请问 请 "
+    "怎么 怎样 如何 什么 "
     "哪里 哪儿 在哪 可以 能 能否 是否 是不是 需要 要 办 办理 还 和 与 及 或 就 都 也 在 有 没有 "
     "吗？ 一个 这个 那个 这 那 是 不 会 给 让 被 把 从 到 对 为 为了 时候 现在".split()
 )
