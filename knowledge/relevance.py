@@ -59,7 +59,7 @@ async def _ask(items_path: Path, questions_path: Path) -> dict[str, Any]:
     await seed_reference_data()
     await seed.load(seed.read_items(items_path))
     keys = dict(await KbItem.all().values_list("id", "key"))
-    questions = json.loads(questions_path.read_text(encoding="utf-8"))
+    questions = json.loads(questions_path.read_text(encoding="utf-8"))  # noqa: ASYNC240
     ranked = []
     for question in questions:
         hits = await search.search(question["q"], limit=5)

@@ -7,16 +7,18 @@
    are added as concepts of weight :data:`CORRECTION_WEIGHT`.
 2. Per phrase, the number of published items holding it (one query, each count capped at
    :data:`DF_CAP`); phrases no item holds are dropped.
-3. Candidates: the published items holding any phrase, at most :data:`CANDIDATES` of them, in
-   the database's own order (SQLite FTS5 ``bm25()`` with the title weighing 3, PostgreSQL
-   ``ts_rank`` with weights A 1.0 / B 0.33).
+3. Candidates, lowest ids first on both databases: the items holding every concept (at most
+   :data:`CANDIDATES`); when they are fewer, the items holding each concept, the rarest
+   concepts first, :data:`PER_CONCEPT` per concept. No database-side ranking: ranking every
+   match of a common word costs more than the whole search may take.
 4. Python scores every candidate with BM25F (k1 1.2, b 0.75; a title hit counts
    :data:`TITLE_WEIGHT` body hits; lengths in characters of the segmented text): a concept
    scores its best phrase, a document the sum of its concepts. Ties go to the lower id.
 
-Steps 2 and 4 read the same figures on both databases and step 4 is the same code, so SQLite
-and PostgreSQL return the same items in the same order whenever a query has at most
-:data:`CANDIDATES` candidates (beyond that, each database's own ranking picks them).
+Every step reads the same figures and the same rows on both databases and the ranking is the
+same Python code, so SQLite and PostgreSQL return the same items in the same order. The price
+of the cheap candidate step: when a common word is all a query has, only the lowest ids of the
+items holding it compete.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from knowledge.segment import MAX_QUERY_CHARS, index_text, normalise, query_term
 
 MAX_CONCEPTS = 16
 CANDIDATES = 200
-DF_CAP = 5000
+DF_CAP = 1000
+PER_CONCEPT = 100
 TITLE_WEIGHT = 3.0
 K1, B = 1.2, 0.75
 CORRECTION_WEIGHT = 0.8
@@ -88,23 +91,43 @@ async def _document_frequencies(conn: Any, phrases: list[str]) -> dict[str, int]
     return {p: int(row[i]) for i, p in enumerate(phrases)}
 
 
-async def _candidates(conn: Any, phrases: list[str], kind: str | None) -> list[dict[str, Any]]:
+def _match(conn: Any, groups: list[list[str]]) -> str:
+    """The index query for items holding a phrase of every group."""
+    if _sqlite(conn):
+        return " AND ".join("(" + " OR ".join(_fts5(p) for p in g) + ")" for g in groups)
+    return " & ".join("(" + " | ".join(_tsquery(p) for p in g) + ")" for g in groups)
+
+
+async def _fetch(conn: Any, groups: list[list[str]], kind: str | None,
+                 limit: int) -> list[dict[str, Any]]:
+    """Items holding a phrase of every group, lowest ids first (the same on both databases)."""
     columns = "k.id, k.kind, k.title, k.department, k.title_terms, k.body_terms"
     if _sqlite(conn):
         where = " AND k.kind = ?" if kind else ""
         sql = (f"SELECT {columns} FROM kb_fts JOIN kb_item k ON k.id = kb_fts.rowid "
-               f"WHERE kb_fts MATCH ?{where} "
-               f"ORDER BY bm25(kb_fts, {TITLE_WEIGHT}, 1.0), k.id LIMIT {CANDIDATES}")
-        args: list[Any] = [" OR ".join(_fts5(p) for p in phrases)]
+               f"WHERE kb_fts MATCH ?{where} ORDER BY kb_fts.rowid LIMIT {limit}")
     else:
         where = " AND k.kind = $2" if kind else ""
         sql = (f"SELECT {columns} FROM kb_item k WHERE k.tsv @@ $1::tsquery{where} "
-               "ORDER BY ts_rank('{0.1, 0.2, 0.33, 1.0}', k.tsv, $1::tsquery) DESC, k.id "
-               f"LIMIT {CANDIDATES}")
-        args = [" | ".join(_tsquery(p) for p in phrases)]
-    if kind:
-        args.append(kind)
+               f"ORDER BY k.id LIMIT {limit}")
+    args: list[Any] = [_match(conn, groups)] + ([kind] if kind else [])
     return list(await conn.execute_query_dict(sql, args))
+
+
+async def _candidates(conn: Any, concepts: list[Concept], df: dict[str, int],
+                      kind: str | None) -> list[dict[str, Any]]:
+    """The items holding every concept; when they are fewer than :data:`CANDIDATES`, those
+    holding each concept, the rarest concepts first, :data:`PER_CONCEPT` each."""
+    groups = [[p for p in c.phrases if df.get(p)] for c in concepts]
+    groups = [g for g in groups if g]
+    found = {r["id"]: r for r in await _fetch(conn, groups, kind, CANDIDATES)}
+    if len(found) < CANDIDATES and len(groups) > 1:
+        for group in sorted(groups, key=lambda g: (sum(df[p] for p in g), g)):
+            for row in await _fetch(conn, [group], kind, PER_CONCEPT):
+                found.setdefault(row["id"], row)
+            if len(found) >= CANDIDATES:
+                break
+    return list(found.values())
 
 
 def _tf(padded: str, phrase: str) -> int:
@@ -156,7 +179,7 @@ async def search(q: str, *, limit: int = 10, kind: str | None = None) -> list[di
     idf = {p: math.log(1 + (n - min(f, n) + 0.5) / (min(f, n) + 0.5)) for p, f in df.items() if f}
     if not idf:
         return []
-    rows = await _candidates(conn, list(idf), kind)
+    rows = await _candidates(conn, concepts, df, kind)
     ranked = sorted(((score(r, concepts, idf, figs), r["id"], r) for r in rows),
                     key=lambda x: (-x[0], x[1]))[:limit]
     if not ranked:
