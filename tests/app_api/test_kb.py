@@ -24,7 +24,7 @@ async def editor(client: httpx.AsyncClient, username: str = "kb_editor") -> dict
 
 
 async def create(client: httpx.AsyncClient, headers: dict[str, str], **fields: Any) -> dict:
-    body = {"kind": "service", "title": "居住证申领", "body": "办理居住证需要身份证。"} | fields
+    body = {"kind": "service", "title": "测试条目", "body": "测试用的正文。"} | fields
     r = await client.post(f"{API}/admin/kb/items", json=body, headers=headers)
     assert r.status_code == 201, r.text
     return dict(r.json())
@@ -38,7 +38,7 @@ async def found(client: httpx.AsyncClient, q: str, **params: Any) -> list[int]:
 
 async def test_a_published_item_is_found_and_read_by_anyone(client: httpx.AsyncClient) -> None:
     w = word()
-    item = await create(client, await editor(client), title=f"{w} 居住证申领",
+    item = await create(client, await editor(client), title=f"{w} 测试条目",
                         materials=["居民身份证"], fee="不收费")
     assert item["state"] == "published" and item["version"] == 1
     assert await found(client, w) == [item["id"]]

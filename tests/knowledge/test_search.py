@@ -49,7 +49,7 @@ async def test_typos_of_pinyin_input_are_forgiven(sample: dict[str, int]) -> Non
 
 
 async def test_title_hits_weigh_more_than_body_hits(sample: dict[str, int]) -> None:
-    hits = await top("居住证")
+    hits = await top("居住证", 50)
     assert hits.index(sample["t-residence-permit"]) < hits.index(sample["t-policy-school"])
 
 
