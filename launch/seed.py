@@ -173,8 +173,11 @@ async def seed_reference_data() -> None:
     reference.invalidate()
 
 
-async def seed_demo() -> list[str]:
-    """Reference data plus one staff account per role; returns the usernames created."""
+async def seed_demo(*, knowledge_required: bool = True) -> list[str]:
+    """Reference data, one staff account per role, the reward programme and the knowledge
+    base's demo items; returns the usernames created. ``knowledge_required=False`` (the test
+    harness only) lets the knowledge base's data file be missing."""
+    from knowledge.seed import seed_knowledge
     from models.org import Staff
 
     await seed_reference_data()
@@ -187,4 +190,5 @@ async def seed_demo() -> list[str]:
                                        roles=roles, unit_id=unit.id)
         created.append(username)
     await seed_demo_program()  # the 五水共治 reward programme
+    await seed_knowledge(required=knowledge_required)
     return created

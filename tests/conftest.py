@@ -98,7 +98,7 @@ async def app(settings: Settings) -> AsyncIterator[Any]:
     await db.close_db()
     await db.init_db(settings)
     await seed_from_chinese_calendar()
-    await seed_demo()
+    await seed_demo(knowledge_required=False)  # the demo items may not exist yet
     yield application
     await ratelimit.reset_redis()
     await db.close_db()
