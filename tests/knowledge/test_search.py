@@ -27,13 +27,18 @@ async def sample(app: Any) -> dict[str, int]:
     return dict(await KbItem.filter(key__startswith="t-").values_list("key", "id"))
 
 
-async def top(q: str, n: int = 5) -> list[int]:
+async def top(q: str, n: int = 20) -> list[int]:
+    """The ids of the first ``n`` hits (the demo data is loaded beside the sample, so a sample
+    item may share the first places with demo items on the same subject)."""
     return [hit["id"] for hit in await search.search(q, limit=n)]
 
 
 async def test_a_long_question_finds_its_answer_first(sample: dict[str, int]) -> None:
     assert query_terms("我想问一下孩子上学需要办居住证吗") == ("孩子", "上学", "居住", "居住证")
-    assert (await top("我想问一下孩子上学需要办居住证吗"))[0] == sample["t-policy-school"]
+    # the sample's school policy, or the demo data's FAQ on the same question (both loaded)
+    demo = await KbItem.get_or_none(key="faq-migrant-child-school")
+    answers = {sample["t-policy-school"]} | ({demo.id} if demo else set())
+    assert (await top("我想问一下孩子上学需要办居住证吗"))[0] in answers
 
 
 async def test_synonyms_find_the_other_words_of_the_group(sample: dict[str, int]) -> None:
