@@ -23,6 +23,7 @@ from app_api.routers import (
     photos,
     queues,
     reference,
+    search,
     staff,
 )
 from app_api.routers import data_rights as data_rights_routes
@@ -94,8 +95,10 @@ def create_app(
     # It is a LeanRoute (app_api.lean): its body is decoded and validated in one pass.
     app.router.add_api_route(api + "/cases", cases.submit_case, **cases.SUBMIT_ROUTE)
     app.include_router(health.router)
+    # search first: /cases/similar and /cases/following before /cases/{tracking_no}
     for router in (
-        cases.router, auth.router, intake.router, photos.router, reference.router, staff.router,
+        search.router, cases.router, auth.router, intake.router, photos.router,
+        reference.router, staff.router,
         queues.router,
     ):
         app.include_router(router, prefix=api)

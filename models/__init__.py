@@ -11,4 +11,5 @@ MODEL_MODULES = [
     "models.wechat",
     "models.reward",
     "models.audit",
+    "models.follow",
 ]
