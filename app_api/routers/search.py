@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
 from app_api.deps import citizen, principal, staff
@@ -56,19 +56,11 @@ async def following(
 
 
 @router.post(
-    "/cases/{tracking_no}/follow",
-    response_model=FollowOut,
-    status_code=201,
-    responses={200: {"description": "已关注过（不重复关注）", "model": FollowOut},
-               **problems(401, 404, 409)},
+    "/cases/{tracking_no}/follow", response_model=FollowOut, responses=problems(401, 404, 409)
 )
-async def follow_case(
-    tracking_no: TrackingNo, response: Response, who: Principal = Depends(citizen)
-) -> dict[str, Any]:
-    """“我也遇到”：关注他人提交的诉求，接收办理进展并可评价；重复关注只算一次（200）。"""
-    created, reply = await follow.follow(who, tracking_no)
-    if not created:
-        response.status_code = 200
+async def follow_case(tracking_no: TrackingNo, who: Principal = Depends(citizen)) -> dict[str, Any]:
+    """“我也遇到”：关注他人提交的诉求，接收办理进展并可评价；重复关注只算一次。"""
+    _, reply = await follow.follow(who, tracking_no)
     return reply
 
 
