@@ -24,7 +24,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -34,12 +34,13 @@ from tortoise.connection import get_connection
 from casework import queues, search_index, views
 from hotline import cursors
 from hotline.crypto import decrypt, lookup_hash, mask_name, mask_phone
-from hotline.db import dialect_sql
+from hotline.db import dialect_sql, flat_values
 from hotline.errors import ValidationProblem
 from hotline.timefmt import SHANGHAI
 from identity.phones import normalize_contact_phone
 from identity.principal import Principal
 from knowledge.segment import query_terms
+from models.citizen import Citizen
 
 MAX_LIMIT = 100
 MAX_TERMS = 8
@@ -63,6 +64,18 @@ class Filters:
     status: str | None = None
     unit_id: int | None = None
     channel: str | None = None
+    # resolved from ``phone`` before the query (:func:`resolve_phone`)
+    phone_hash: str | None = None
+    citizen_ids: tuple[int, ...] = ()
+
+
+async def resolve_phone(f: Filters) -> Filters:
+    """The phone's lookup hash, and the citizens signed in with it (one indexed look-up)."""
+    if not f.phone:
+        return f
+    h = lookup_hash(normalize_contact_phone(f.phone))
+    ids: list[int] = await flat_values(Citizen.filter(phone_hash=h), "id")
+    return replace(f, phone_hash=h, citizen_ids=tuple(ids))
 
 
 def _where(conn: BaseDBAsyncClient, f: Filters, scope: queues.Scope) -> tuple[str, str, list[Any]]:
@@ -85,13 +98,14 @@ def _where(conn: BaseDBAsyncClient, f: Filters, scope: queues.Scope) -> tuple[st
     if f.tracking_no:
         conds.append("c.tracking_no = ?")
         params.append(f.tracking_no)
-    if f.phone:
-        h = lookup_hash(normalize_contact_phone(f.phone))
-        conds.append(
-            "(c.contact_phone_hash = ? OR c.citizen_id IN "
-            "(SELECT id FROM citizen WHERE phone_hash = ?))"
-        )
-        params += [h, h]
+    if f.phone_hash:
+        if f.citizen_ids:
+            marks = ", ".join("?" * len(f.citizen_ids))
+            conds.append(f"(c.contact_phone_hash = ? OR c.citizen_id IN ({marks}))")
+            params += [f.phone_hash, *f.citizen_ids]
+        else:
+            conds.append("c.contact_phone_hash = ?")
+            params.append(f.phone_hash)
     if f.from_ or f.to:
         if f.from_ and f.to and f.from_ > f.to:
             raise ValidationProblem("起始日期不能晚于截止日期", code="invalid_period")
@@ -143,6 +157,7 @@ async def search(
     now = (now or datetime.now(UTC)).astimezone(UTC)
     limit = max(1, min(limit, MAX_LIMIT))
     scope = await queues.resolve_scope(who, f.unit_id)
+    f = await resolve_phone(f)
     before = cursors.read(cursor, "s", 1)[0] if cursor else None
     conn = get_connection("default")
     rows = await _rows(conn, f, scope, before=before, limit=limit + 1)
@@ -179,6 +194,7 @@ async def csv_chunks(who: Principal, f: Filters) -> AsyncIterator[str]:
 
     The scope is checked before the first chunk, so a refusal is an ordinary error reply."""
     scope = await queues.resolve_scope(who, f.unit_id)
+    f = await resolve_phone(f)
     conn = get_connection("default")
     _where(conn, f, scope)  # a bad filter fails here, not mid-stream
 
