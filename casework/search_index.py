@@ -33,6 +33,8 @@ from models.case import Case
 TABLE = "case_search"
 SQLITE_DDL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS case_search USING fts5(title, body, state)",
+    # documents per term (similar cases pick their query's rarest terms)
+    "CREATE VIRTUAL TABLE IF NOT EXISTS case_search_vocab USING fts5vocab(case_search, 'row')",
 )
 POSTGRES_DDL = (
     "CREATE TABLE IF NOT EXISTS case_search (case_id BIGINT PRIMARY KEY "
@@ -70,6 +72,8 @@ async def install(conn: BaseDBAsyncClient) -> None:
 
 
 async def uninstall(conn: BaseDBAsyncClient) -> None:
+    if is_sqlite(conn):
+        await conn.execute_query("DROP TABLE IF EXISTS case_search_vocab")
     await conn.execute_query("DROP TABLE IF EXISTS case_search")
 
 
