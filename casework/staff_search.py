@@ -128,8 +128,11 @@ def _where(conn: BaseDBAsyncClient, f: Filters, scope: queues.Scope) -> tuple[st
 
 
 def _order_column(conn: BaseDBAsyncClient, source: str) -> str:
-    # FTS5 hands out matches in rowid order: ordering by it stops at the page's last row
-    return "case_search.rowid" if source.startswith("FROM case_search JOIN") else "c.id"
+    # FTS5 hands out matches in rowid order: ordering by it stops at the page's last row; on
+    # PostgreSQL the index's own key lets a common term walk case_search newest first
+    if source.startswith("FROM case_search JOIN"):
+        return "case_search.rowid"
+    return "s.case_id" if source.startswith("FROM case_search s") else "c.id"
 
 
 async def _rows(
