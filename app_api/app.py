@@ -25,6 +25,7 @@ from app_api.routers import (
     photos,
     queues,
     reference,
+    search,
     staff,
 )
 from app_api.routers import data_rights as data_rights_routes
@@ -108,8 +109,10 @@ def create_app(
     app.router.add_api_route(api + "/staff/cases", queues.staff_cases, **queues.QUEUE_ROUTE)
     app.include_router(health.router)
     app.include_router(metrics.router)
+    # search first: /cases/similar and /cases/following before /cases/{tracking_no}
     for router in (
-        cases.router, auth.router, intake.router, photos.router, reference.router, staff.router,
+        search.router, cases.router, auth.router, intake.router, photos.router,
+        reference.router, staff.router,
         queues.router,
     ):
         app.include_router(router, prefix=api)

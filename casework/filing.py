@@ -33,7 +33,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClie
 from tortoise.transactions import in_transaction
 
 from audit import log as audit_log
-from casework import hooks, views
+from casework import hooks, search_index, views
 from casework.timeline import new_event
 from hotline import rows
 from hotline.crypto import encrypt, lookup_hash
@@ -67,6 +67,8 @@ class Filing:
     reply: dict[str, Any] = field(default_factory=dict)
     # the case being filed, rebuilt from ``row`` by every attempt (a retry starts afresh)
     case: SimpleNamespace = field(default_factory=SimpleNamespace)
+    # segmented title and body for the search index (computed once, before the transaction)
+    search_texts: tuple[str, str] | None = None
 
 
 class _Writer:
@@ -221,6 +223,8 @@ async def _fill_citizen_phones(conn: BaseDBAsyncClient, filings: list[Filing]) -
 async def _commit(filings: list[Filing]) -> None:
     for f in filings:
         f.case = SimpleNamespace(**f.row)
+        if f.search_texts is None:
+            f.search_texts = search_index.texts(f.row["title"], f.row["content"], f.row["address"])
     async with in_transaction() as conn:
         await _reserve_numbers(conn, filings)
         await _fill_citizen_phones(conn, filings)
@@ -249,6 +253,14 @@ async def _commit(filings: list[Filing]) -> None:
                 keyed.append(_idempotency_row(f))
         await rows.insert(conn, IdempotencyRecord, keyed)
         await audit_log.record_many(conn, [_filed(f) for f in filings if _by_staff(f)])
+        # last: on SQLite the FTS5 rows are flushed by the next write statement, whose count
+        # of changed rows (``.update()``'s answer) they would inflate; here that is the commit
+        await search_index.write(conn, [_doc(f) for f in filings])
+
+
+def _doc(f: Filing) -> search_index.Doc:
+    title, body = f.search_texts or ("", "")
+    return search_index.Doc(f.case.id, title, body, open=True)
 
 
 def _by_staff(f: Filing) -> bool:

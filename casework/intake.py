@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from tortoise.exceptions import IntegrityError
 
-from casework import filing, reference, schedule, views
+from casework import filing, reference, schedule, search_index, views
 from casework.calendar_store import load_calendar
 from hotline import rows
 from hotline.crypto import decrypt, encrypt, lookup_hash
@@ -183,6 +183,7 @@ async def prepare(
         now=now,
         idempotency_key=idempotency_key,
         fingerprint=fingerprint,
+        search_texts=search_index.texts(sub.title, sub.content, sub.address),
     )
 
 

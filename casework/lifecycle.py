@@ -16,6 +16,8 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+import casework.follow  # noqa: F401  (its step hook: followers hear of progress)
+import casework.search_index  # noqa: F401  (its step hook: the open marker)
 import casework.steps  # noqa: F401  (registers every step in casework.stepkit)
 from audit import log as audit_log
 from casework import hooks, queries, reference, schedule, views

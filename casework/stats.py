@@ -14,8 +14,12 @@ subtree of ``unit_id``; a case belongs to the unit responsible for it now, ``uni
 * ``avg_handling_days``: mean calendar days from receipt to (latest) reply of completed cases,
   by channel group: ``letters_visits_online`` (letter, visit, app, wechat_mini, wechat_oa,
   kiosk, web) and ``calls`` (phone), and ``all``.
-* ``satisfaction_rate`` = cases whose latest rating is 3-5 / cases rated (a reply closed as
-  unrated is not rated, so it counts neither way).
+* ``satisfaction_rate`` = (cases whose latest rating is 3-5 + followers' ratings of 3-5) /
+  (cases rated + followers' ratings), followers' ratings being those of the case's current
+  reply round (a reply closed as unrated is not rated, so it counts neither way). ``rated`` and
+  ``satisfied`` stay the cases' own (their reporters'); ``follower_rated`` and
+  ``follower_satisfied`` are the followers' ("me too", ``casework.follow``).
+* ``followers``: citizens following the cohort's cases (FixMyStreet's duplicate subscriptions).
 * ``return_rate`` = cases returned at least once / cases dispatched at least once.
 * ``reopen_rate`` = cases reopened at least once / cases replied at least once.
 * ``overdue_now``: a snapshot, not limited to the period — open cases of the scope whose
@@ -123,7 +127,33 @@ async def compute(
         sql, [db_time(conn, start), db_time(conn, end), *scope_params]
     )
     overdue = await overdue_now(scope, now)
-    return _shape(rows, scope, from_, to, now, overdue)
+    shaped = _shape(rows, scope, from_, to, now, overdue)
+    return shaped | await _followers(conn, clause, [db_time(conn, start), db_time(conn, end),
+                                                    *scope_params], shaped)
+
+
+async def _followers(
+    conn: Any, clause: str, params: list[Any], shaped: dict[str, Any]
+) -> dict[str, Any]:
+    """Followers of the cohort's cases and their ratings of the current reply round; the
+    satisfaction rate counts both the reporters' and the followers' ratings."""
+    scoped = clause.replace("unit_path", "c.unit_path")
+    where = f"WHERE c.created_at >= ? AND c.created_at < ?{scoped}"
+    follows = await conn.execute_query_dict(dialect_sql(
+        conn, f'SELECT COUNT(*) AS n FROM case_follow f JOIN "case" c ON c.id = f.case_id {where}'
+    ), params)
+    ratings = await conn.execute_query_dict(dialect_sql(
+        conn, "SELECT COUNT(*) AS n, SUM(CASE WHEN r.score >= 3 THEN 1 ELSE 0 END) AS ok "
+        'FROM follower_rating r JOIN "case" c ON c.id = r.case_id AND r.round = c.reply_round '
+        f"{where}"
+    ), params)
+    rated, ok = int(ratings[0]["n"] or 0), int(ratings[0]["ok"] or 0)
+    return {
+        "followers": int(follows[0]["n"] or 0),
+        "follower_rated": rated,
+        "follower_satisfied": ok,
+        "satisfaction_rate": _rate(shaped["satisfied"] + ok, shaped["rated"] + rated),
+    }
 
 
 async def overdue_now(scope: Scope, now: datetime) -> int:

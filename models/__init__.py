@@ -12,4 +12,5 @@ MODEL_MODULES = [
     "models.reward",
     "models.audit",
     "models.knowledge",
+    "models.follow",
 ]

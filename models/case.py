@@ -122,6 +122,8 @@ class Case(Model):
             ("unit_path", "next_due_at"),
             ("citizen_id", "id"),
             ("next_due_at", "warn_at"),
+            # similar cases before filing: a bounding box within a category
+            ("category_id", "lat", "lng"),
         )
 
 

@@ -72,6 +72,15 @@ TEMPLATES: dict[str, Template] = {
             "case_merged",
             "您的诉求{tracking_no}与{parent_no}为同一事项，将合并办理并一并答复。",
         ),
+        # to citizens who follow a case someone else filed ("me too"): no personal data
+        Template(
+            "case_follow_progress",
+            "您关注的诉求{tracking_no}有新进展：{status_label}。",
+        ),
+        Template(
+            "case_follow_replied",
+            "您关注的诉求{tracking_no}已答复，可查看并评价：{rating_url}",
+        ),
         # reward decisions (五水共治 and other rewarded reports)
         Template(
             "reward_approved",

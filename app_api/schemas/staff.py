@@ -79,7 +79,13 @@ class StatsOut(Out):
     by_channel_group: ChannelGroupsOut = Field(description="按渠道分组")
     rated: int = Field(description="已评价量", examples=[100])
     satisfied: int = Field(description="满意量（评分 3–5）", examples=[92])
-    satisfaction_rate: float | None = Field(description="满意率", examples=[0.92])
+    satisfaction_rate: float | None = Field(
+        description="满意率 = (满意量 + 关注人满意评价数) / (已评价量 + 关注人评价数)",
+        examples=[0.92],
+    )
+    followers: int = Field(description="关注人数（“我也遇到”）", examples=[12])
+    follower_rated: int = Field(description="关注人对本轮答复的评价数", examples=[5])
+    follower_satisfied: int = Field(description="关注人满意评价数（评分 3–5）", examples=[4])
     dispatched: int = Field(description="转办量", examples=[180])
     returned: int = Field(description="被退回量", examples=[9])
     return_rate: float | None = Field(description="退回率", examples=[0.05])

@@ -30,6 +30,7 @@ NOT_JSON = {
     ("get", "/api/v1/admin/rewards/export.csv"),
     ("get", "/api/v1/admin/audit.csv"),
     ("get", "/metrics"),
+    ("get", "/api/v1/staff/search.csv"),
     ("get", "/wechat/official-account"),
     ("post", "/wechat/official-account"),
 }

@@ -26,6 +26,8 @@ SAMPLES: dict[str, dict[str, object]] = {
     "case_reopened": {"tracking_no": NO},
     "case_rejected": {"tracking_no": NO, "reason": REASON * 3},
     "case_merged": {"tracking_no": NO, "parent_no": "20261126-000042"},
+    "case_follow_progress": {"tracking_no": NO, "status_label": "已转办"},
+    "case_follow_replied": {"tracking_no": NO, "rating_url": f"https://12345.zj.gov.cn/rate/{NO}"},
     "reward_approved": {"tracking_no": NO, "amount": "200.00", "pay_days": 5},
     "reward_denied": {
         "tracking_no": NO,
