@@ -99,9 +99,11 @@ def create_app(
     # resolves anew on every request: that lookup cost it more than its own authentication.
     # It is a LeanRoute (app_api.lean): its body is decoded and validated in one pass.
     app.router.add_api_route(api + "/cases", cases.submit_case, **cases.SUBMIT_ROUTE)
-    # The busiest reads likewise, as FastPathRoutes (app_api.lean); /cases/mine before
-    # /cases/{tracking_no}, which would take it.
+    # The busiest reads likewise, as FastPathRoutes (app_api.lean); /cases/mine, and the
+    # search router's /cases/similar and /cases/following, before /cases/{tracking_no}, which
+    # would take them.
     app.router.add_api_route(api + "/cases/mine", cases.my_cases, **cases.MY_CASES_ROUTE)
+    app.include_router(search.router, prefix=api)
     app.router.add_api_route(
         api + "/cases/{tracking_no}", cases.read_case, **cases.READ_CASE_ROUTE
     )
@@ -109,9 +111,8 @@ def create_app(
     app.router.add_api_route(api + "/staff/cases", queues.staff_cases, **queues.QUEUE_ROUTE)
     app.include_router(health.router)
     app.include_router(metrics.router)
-    # search first: /cases/similar and /cases/following before /cases/{tracking_no}
     for router in (
-        search.router, cases.router, auth.router, intake.router, photos.router,
+        cases.router, auth.router, intake.router, photos.router,
         reference.router, staff.router,
         queues.router,
     ):
