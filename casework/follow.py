@@ -25,7 +25,7 @@ from tortoise.connection import get_connection
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from casework import hooks, queries, views
+from casework import queries, views
 from casework.transitions import AWAITING_RATING, TERMINAL_STATES, State
 from hotline import rows
 from hotline import settings as settings_mod
@@ -162,10 +162,10 @@ def _message(action: str, case: Case) -> tuple[str, dict[str, Any]] | None:
     return None
 
 
-@hooks.on_step
-async def _notify_followers(
+async def notify_followers(
     action: str, case: Case, payload: dict[str, Any], now: datetime, conn: BaseDBAsyncClient
 ) -> None:
+    """After a step (called by ``casework.lifecycle``): the followers' progress messages."""
     message = _message(action, case)
     if message is None:
         return

@@ -16,11 +16,9 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-import casework.follow  # noqa: F401  (its step hook: followers hear of progress)
-import casework.search_index  # noqa: F401  (its step hook: the open marker)
 import casework.steps  # noqa: F401  (registers every step in casework.stepkit)
 from audit import log as audit_log
-from casework import hooks, queries, reference, schedule, views
+from casework import follow, hooks, queries, reference, schedule, search_index, views
 from casework.calendar_store import load_calendar
 from casework.stepkit import HANDLERS, PREPARERS, Message, Outcome, Step
 from casework.timeline import new_event
@@ -166,6 +164,9 @@ async def perform(
         )
         for write in outcome.writes:
             await write(conn)
+        # casework's own followers of a step, then what other packages installed (rewards)
+        await search_index.track_open(action, case, payload, now, conn)
+        await follow.notify_followers(action, case, payload, now, conn)
         await hooks.stepped(action, case, payload, now, conn)
         for msg in outcome.messages:
             await _deliver(conn, case, msg)

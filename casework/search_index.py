@@ -24,7 +24,6 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from casework import hooks
 from casework.transitions import OPEN_STATES
 from hotline.db import placeholders
 from knowledge.segment import index_text
@@ -112,10 +111,10 @@ async def set_open(conn: BaseDBAsyncClient, case_id: int, is_open: bool) -> None
         )
 
 
-@hooks.on_step
-async def _track_open(
+async def track_open(
     action: str, case: Case, payload: dict[str, Any], now: datetime, conn: BaseDBAsyncClient
 ) -> None:
+    """After a step (called by ``casework.lifecycle``): keep the index's open marker true."""
     if action in CROSSING:
         await set_open(conn, case.id, case.status in OPEN_STATES)
 

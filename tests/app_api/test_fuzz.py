@@ -289,7 +289,10 @@ async def test_operation(
     found: dict[tuple[str, int], str] = {}  # (failure kind, status) -> how to reproduce it
 
     def check(case: schemathesis.Case[Any], caller: str) -> None:
-        request = _request(client, case, callers[caller])
+        try:
+            request = _request(client, case, callers[caller])
+        except httpx.InvalidURL:  # past 64 KiB: no HTTP client sends it, no server sees it
+            return
         response = run(client.send(request))
         try:
             case.validate_response(response, checks=CHECKS)

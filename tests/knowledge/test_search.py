@@ -35,10 +35,12 @@ async def top(q: str, n: int = 20) -> list[int]:
 
 async def test_a_long_question_finds_its_answer_first(sample: dict[str, int]) -> None:
     assert query_terms("我想问一下孩子上学需要办居住证吗") == ("孩子", "上学", "居住", "居住证")
-    # the sample's school policy, or the demo data's FAQ on the same question (both loaded)
-    demo = await KbItem.get_or_none(key="faq-migrant-child-school")
-    answers = {sample["t-policy-school"]} | ({demo.id} if demo else set())
-    assert (await top("我想问一下孩子上学需要办居住证吗"))[0] in answers
+    # the answer is about school: the sample's policy, or the demo data's FAQ or enrolment
+    # item on the same question (all loaded; their scores are close)
+    demo = await KbItem.filter(key__in=["faq-migrant-child-school", "school-enrollment"])
+    answers = {sample["t-policy-school"]} | {item.id for item in demo}
+    hits = await top("我想问一下孩子上学需要办居住证吗")
+    assert hits[0] in answers and sample["t-policy-school"] in hits[:5]
 
 
 async def test_synonyms_find_the_other_words_of_the_group(sample: dict[str, int]) -> None:

@@ -43,8 +43,7 @@ def test_the_app_and_the_workers_install_them(bare_registry, monkeypatch):
     create_app(workers_settings(), manage_db=False)
     assert hooks._on_step == [reward_hooks.on_step]
     monkeypatch.setattr(hooks, "_on_step", [])
-    monkeypatch.setattr(workers, "_notify_tasks", lambda settings: [])
-    monkeypatch.setattr(workers.asyncio, "create_task", lambda coro: coro.close())
+    monkeypatch.setattr(workers.asyncio, "create_task", lambda coro, **_: coro.close())
     workers.start_workers(workers_settings())
     assert hooks._on_step == [reward_hooks.on_step]
 
