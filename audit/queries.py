@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -21,7 +20,7 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from audit.log import CHAIN_KEY, link_fields
-from hotline import chain, cursors
+from hotline import chain, csvcell, cursors
 from hotline.errors import ValidationProblem
 from hotline.timefmt import day_start, iso
 from identity.principal import Principal
@@ -105,15 +104,6 @@ async def page(
     }
 
 
-def csv_cell(value: Any) -> str:
-    """A CSV cell, defused against formula injection in spreadsheets (JSON for mappings)."""
-    if isinstance(value, dict | list):
-        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    else:
-        text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 async def _head_count() -> int:
     head = await AuditHead.get_or_none(id=1)
     return head.count if head else 0
@@ -139,7 +129,7 @@ async def csv_chunks(who: Principal, f: AuditFilter) -> AsyncIterator[str]:
                 .values(*CSV_COLUMNS)
             )
             for r in rows:
-                writer.writerow([csv_cell(iso(r["at"]) if c == "at" else r[c])
+                writer.writerow([csvcell.cell(iso(r["at"]) if c == "at" else r[c])
                                  for c in CSV_COLUMNS])
             yield buf.getvalue()
             buf.seek(0)

@@ -34,6 +34,7 @@ from tortoise.connection import get_connection
 from casework import queues, search_index, views
 from hotline import cursors
 from hotline.crypto import decrypt, lookup_hash, mask_name, mask_phone
+from hotline.csvcell import cell
 from hotline.db import dialect_sql, flat_values
 from hotline.errors import ValidationProblem
 from hotline.timefmt import SHANGHAI
@@ -187,11 +188,6 @@ def _contact(r: dict[str, Any]) -> tuple[str, str]:
     return mask_name(name) or "", mask_phone(phone) or ""
 
 
-def _cell(value: Any) -> Any:
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 async def csv_chunks(who: Principal, f: Filters) -> AsyncIterator[str]:
     """The whole result (at most :data:`CSV_MAX_ROWS`) as CSV, newest first, streamed.
 
@@ -212,7 +208,7 @@ async def csv_chunks(who: Principal, f: Filters) -> AsyncIterator[str]:
             names = await _names(scope, rows)
             for r in rows:
                 name, phone = _contact(r)
-                writer.writerow([_cell(v) for v in (
+                writer.writerow([cell(v) for v in (
                     r["tracking_no"], views.iso(r["created_at"]), r["kind"], r["category_id"],
                     r["channel"], r["status"], names.get(r["unit_id"], "") if r["unit_id"] else "",
                     r["title"], name, phone,

@@ -6,9 +6,9 @@ import csv
 import io
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from hotline.crypto import decrypt, mask_phone
+from hotline.csvcell import cell
 from hotline.timefmt import SHANGHAI, day_start, iso
 from models.case import Case
 from models.citizen import Citizen
@@ -38,12 +38,6 @@ COLUMNS = [
 ]
 DECIDED = (ClaimStatus.approved, ClaimStatus.paid, ClaimStatus.expired)
 BATCH = 500
-
-
-def _cell(value: Any) -> str:
-    """A CSV cell, defused against formula injection in spreadsheets."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 async def _rows(start: datetime, end: datetime) -> Iterator[list[str]]:
@@ -100,7 +94,7 @@ async def _rows(start: datetime, end: datetime) -> Iterator[list[str]]:
                     if p is not None
                     else [""] * 7
                 )
-                out.append([_cell(v) for v in base + tail])
+                out.append([cell(v) for v in base + tail])
     return iter(out)
 
 
