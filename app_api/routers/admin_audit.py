@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from app_api.deps import staff
+from app_api.responses import csv_doc, csv_download
 from app_api.schemas.audit import AuditPageOut, AuditVerifyOut
 from app_api.schemas.inputs import CursorQuery, Day, DayQuery, Line
 from app_api.schemas.problem import problems
@@ -51,25 +52,15 @@ async def audit_list(
 @router.get(
     "/admin/audit.csv",
     response_class=StreamingResponse,
-    responses={
-        200: {
-            "content": {"text/csv": {"schema": {"type": "string"}}},
-            "description": "CSV（UTF-8）：按序号从旧到新的审计日志",
-        },
-        **problems(403),
-    },
+    responses={**csv_doc("CSV（UTF-8）：按序号从旧到新的审计日志"), **problems(403)},
 )
 async def audit_csv(
     who: Principal = Depends(staff), f: queries.AuditFilter = Depends(_filter)
-) -> StreamingResponse:
+) -> Response:
     """The same entries as ``GET /admin/audit`` as CSV, oldest first, streamed."""
     chunks = await queries.csv_chunks(who, f)
     name = f"audit-{datetime.now(SHANGHAI):%Y%m%d-%H%M%S}.csv"
-    return StreamingResponse(
-        chunks,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return csv_download(chunks, name)
 
 
 @router.get("/admin/audit/verify", response_model=AuditVerifyOut, responses=problems(403))

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app_api.deps import citizen, require_roles, staff
+from app_api.responses import csv_doc, csv_download
 from app_api.schemas.inputs import (
     Amount,
     BigId,
@@ -226,13 +227,7 @@ async def redeem(body: RedeemIn, who: Principal = Depends(reward_admin)) -> dict
 @router.get(
     f"{ADMIN}/export.csv",
     response_class=Response,
-    responses={
-        200: {
-            "content": {"text/csv": {"schema": {"type": "string"}}},
-            "description": "CSV（UTF-8）：已决定的奖励申请及其发放",
-        },
-        **problems(403),
-    },
+    responses={**csv_doc("CSV（UTF-8）：已决定的奖励申请及其发放"), **problems(403)},
 )
 async def export_csv(
     _: Principal = Depends(reward_admin),
@@ -242,8 +237,4 @@ async def export_csv(
     """Decided claims and payouts for the finance office (decision dates, inclusive)."""
     body = await export.claims_csv(from_, to)
     name = f"rewards-{(from_ or 'month')}-{(to or 'today')}.csv"
-    return Response(
-        content=body.encode("utf-8"),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return csv_download(body, name)

@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from app_api.deps import citizen, principal, staff
+from app_api.responses import csv_doc, csv_download
 from app_api.schemas.actions import RatingIn
 from app_api.schemas.inputs import CursorQuery, Day, DayQuery, IdQuery, Line, LineQuery, TrackingNo
 from app_api.schemas.problem import problems
@@ -121,22 +122,12 @@ async def search_cases(
 @router.get(
     "/staff/search.csv",
     response_class=StreamingResponse,
-    responses={
-        200: {
-            "content": {"text/csv": {"schema": {"type": "string"}}},
-            "description": "CSV（UTF-8）：检索结果，联系人信息已脱敏",
-        },
-        **problems(401, 403, 404),
-    },
+    responses={**csv_doc("CSV（UTF-8）：检索结果，联系人信息已脱敏"), **problems(401, 403, 404)},
 )
 async def search_csv(
     who: Principal = Depends(staff), f: staff_search.Filters = Depends(_filters)
-) -> StreamingResponse:
+) -> Response:
     """与 GET /staff/search 相同的条件，导出 CSV（至多 10000 行，新的在前）。"""
     chunks = await staff_search.csv_chunks(who, f)
     name = f"cases-{datetime.now(SHANGHAI):%Y%m%d-%H%M%S}.csv"
-    return StreamingResponse(
-        chunks,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return csv_download(chunks, name)
