@@ -99,6 +99,11 @@ FINISH_SQL = (
     "sent_at = COALESCE(?, sent_at) WHERE id = ? AND status = 'sending' AND attempts = ?"
 )
 
+RELEASE_SQL = (
+    "UPDATE outbox_message SET status = 'pending', attempts = attempts - 1, "
+    "claimed_until = NULL WHERE id = ? AND status = 'sending' AND attempts = ?"
+)
+
 
 @dataclass
 class Outcome:
@@ -167,6 +172,29 @@ class Worker:
             row["lease_end"] = now + self.lease
         return sorted(rows, key=lambda r: r["id"])
 
+    async def claim_whole(self, limit: int) -> list[dict[str, Any]]:
+        """:meth:`claim`, never cut short: a worker cancelled while its claim runs would leave
+        the claimed rows ``sending`` until their lease ends. Cancelled, it waits for the claim
+        and hands the rows back (never attempted) before it stops."""
+        claim = asyncio.ensure_future(self.claim(limit))
+        try:
+            return await asyncio.shield(claim)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await self.release(await claim)
+            raise
+
+    async def release(self, rows: list[dict[str, Any]]) -> int:
+        """Hand claimed rows that were never attempted back to the queue, as they were."""
+        if not rows:
+            return 0
+        conn = get_connection("default")
+        write = conn.execute_many(
+            dialect_sql(conn, RELEASE_SQL), [[r["id"], r["attempts"]] for r in rows]
+        )
+        await asyncio.shield(write)
+        return len(rows)
+
     async def flush(self) -> int:
         """Write the finished rows' results, in one batch."""
         self._last_flush = time.monotonic()
@@ -174,13 +202,18 @@ class Worker:
             return 0
         batch, self.outcomes = self.outcomes, []
         conn = get_connection("default")
-        write = conn.execute_many(
-            dialect_sql(conn, FINISH_SQL), [o.values() for o in batch]
+        write = asyncio.ensure_future(
+            conn.execute_many(dialect_sql(conn, FINISH_SQL), [o.values() for o in batch])
         )
         try:
             # shielded: a cancelled worker must not leave a half-done batch (or, on SQLite,
-            # an open transaction on the shared connection)
+            # an open transaction on the shared connection); cancelled, it still waits for
+            # the write, so the process does not exit with the batch unrecorded
             await asyncio.shield(write)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await write
+            raise
         except Exception:
             self.outcomes[:0] = batch  # try again at the next flush; the lease still holds
             raise
@@ -326,7 +359,7 @@ class Worker:
                 free = self.concurrency - len(inflight)
                 if free > 0 and (not inflight or (free >= refill and tick >= dry_until)):
                     limit = min(free, self.batch)
-                    rows = await self.claim(limit)
+                    rows = await self.claim_whole(limit)
                     dry_until = tick + s.outbox_poll_s if len(rows) < limit else 0.0
                     inflight.update(asyncio.create_task(self.process(r)) for r in rows)
                 if not inflight:

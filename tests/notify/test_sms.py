@@ -162,6 +162,33 @@ async def test_a_stopped_worker_finishes_and_records_what_it_was_sending(
     assert await OutboxMessage.filter(status="pending").count() > 0  # the rest waits
 
 
+async def test_a_worker_stopped_while_it_claims_hands_the_rows_back(settings):
+    # SIGTERM may land while the claim's UPDATE ... RETURNING is on its way back: the rows are
+    # "sending" in the database but the worker never saw them
+    await add_rows(20)
+    claimed = asyncio.Event()
+    hold = asyncio.Event()
+
+    class SlowClaim(Worker):
+        async def claim(self, limit, now=None):  # type: ignore[no-untyped-def]
+            rows = await super().claim(limit, now)
+            claimed.set()
+            await hold.wait()  # the reply still on the wire when the worker is cancelled
+            return rows
+
+    worker = SlowClaim(settings)
+    task = asyncio.create_task(worker.run_forever())
+    await asyncio.wait_for(claimed.wait(), 10)
+    assert await OutboxMessage.filter(status="sending").count() == 20
+    task.cancel()
+    await asyncio.sleep(0)
+    hold.set()
+    await asyncio.gather(task, return_exceptions=True)
+    await worker.close()
+    assert await OutboxMessage.filter(status="sending").count() == 0
+    assert {(r.status, r.attempts) for r in await OutboxMessage.all()} == {("pending", 0)}
+
+
 async def test_two_workers_share_the_queue_without_duplicates(settings, fake_sms, tls_files):
     fake_sms.fail_rate = 0.1
     await add_rows(1000)
