@@ -35,7 +35,11 @@ async def answer(client: httpx.AsyncClient, no: str, body: dict) -> httpx.Respon
 
 async def test_an_answer_citing_an_item_shows_it_and_links_it(client) -> None:
     no, citizen = await file(client)
-    item = await KbItem.get(key="residence-permit")
+    editor = bearer(await login_staff(client, "kb_editor"))  # an item of its own
+    r = await client.post(f"{API}/admin/kb/items", headers=editor,
+                          json={"kind": "service", "title": "居住证申领（答复引用测试）"})
+    assert r.status_code == 201, r.text
+    item = await KbItem.get(id=r.json()["id"])
     r = await answer(client, no, {"content": "需要，请参阅居住证申领指南。", "kb_item_id": item.id})
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "answered"
