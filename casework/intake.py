@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from tortoise.exceptions import IntegrityError
 
-from casework import filing, reference, schedule, search_index, views
+from casework import filing, precheck, reference, schedule, search_index, views
 from casework.calendar_store import load_calendar
 from hotline import rows
 from hotline.crypto import decrypt, encrypt, lookup_hash
@@ -48,6 +48,7 @@ class Submission:
     contact_phone: str | None = None
     contact_name: str | None = None
     flags: list[str] = field(default_factory=list)  # e.g. content checks: stored in Case.flags
+    precheck_id: str | None = None  # POST /cases/precheck before it: marked filed (after commit)
 
 
 def request_fingerprint(path: str, body: Any) -> str:
@@ -125,6 +126,7 @@ async def submit(
                 return replayed
         raise
     await _auto_dispatch(sub, reply["tracking_no"])
+    await precheck.mark_filed(principal, sub.precheck_id, reply["id"])
     return 201, reply
 
 

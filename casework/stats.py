@@ -22,6 +22,10 @@ subtree of ``unit_id``; a case belongs to the unit responsible for it now, ``uni
 * ``followers``: citizens following the cohort's cases (FixMyStreet's duplicate subscriptions).
 * ``return_rate`` = cases returned at least once / cases dispatched at least once.
 * ``reopen_rate`` = cases reopened at least once / cases replied at least once.
+* ``knowledge``: answers before filing (``casework.precheck``) — consultations prechecked in
+  the period within the scope (a kiosk's by its unit, the others' by the root unit),
+  ``offered`` a knowledge item, ``deflected`` (solved by it and not filed), ``filed`` anyway;
+  ``deflection_rate`` = deflected / prechecks.
 * ``overdue_now``: a snapshot, not limited to the period — open cases of the scope whose
   earliest unmet deadline has passed (the red queue).
 
@@ -35,6 +39,7 @@ from typing import Any
 
 from tortoise.connection import get_connection
 
+from casework import precheck
 from casework.queues import Scope, db_time, resolve_scope, scope_sql
 from casework.transitions import OPEN_STATES
 from hotline.db import dialect_sql
@@ -128,8 +133,10 @@ async def compute(
     )
     overdue = await overdue_now(scope, now)
     shaped = _shape(rows, scope, from_, to, now, overdue)
-    return shaped | await _followers(conn, clause, [db_time(conn, start), db_time(conn, end),
-                                                    *scope_params], shaped)
+    followers = await _followers(conn, clause, [db_time(conn, start), db_time(conn, end),
+                                                *scope_params], shaped)
+    return shaped | followers | {"knowledge": await precheck.stats(start, end, clause,
+                                                                   scope_params)}
 
 
 async def _followers(

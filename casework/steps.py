@@ -16,10 +16,12 @@ from casework.stepkit import Message, Outcome, Step, Write, prepare, step
 from casework.transitions import State
 from casework.views import SCORE_LABELS
 from hotline import settings as settings_mod
-from hotline.errors import NotFound, ValidationProblem
+from hotline.errors import NotFound, ValidationProblem, field_problem
 from hotline.timefmt import iso
 from identity.principal import Principal
+from knowledge import links
 from models.case import Case, CaseTask, Rating
+from models.knowledge import KbItem, KbState
 from models.org import Unit
 
 SATISFIED_MIN = 3  # 1-2 unsatisfied, 3-5 satisfied (基本满意 and above)
@@ -65,6 +67,20 @@ def _close(case: Case, s: Step, reason: str) -> None:
 # -- the 12345 centre --------------------------------------------------------------------
 
 
+@prepare("answer")
+async def find_kb_item(viewer: Principal, payload: dict[str, Any]) -> dict[str, Any]:
+    """The published knowledge item the answer cites (``kb_item_id``), if it names one."""
+    item_id = payload.get("kb_item_id")
+    if item_id is None:
+        return {}
+    item = await KbItem.get_or_none(id=item_id) if isinstance(item_id, int) else None
+    if item is None:
+        raise field_problem("kb_item_id", "引用的知识条目不存在", "unknown_kb_item")
+    if item.state != KbState.published:
+        raise field_problem("kb_item_id", "引用的知识条目未发布", "kb_item_not_published")
+    return {"kb_item": item}
+
+
 @step("answer")
 async def answer(s: Step) -> Outcome:
     content = _text(s.payload, "content", "答复内容")
@@ -74,12 +90,15 @@ async def answer(s: Step) -> Outcome:
     case.reply_round += 1
     case.completed_on_time = case.due_dispatch is None or s.now <= case.due_dispatch
     schedule.clear_all(case)
-    msg = Message(
-        "case_answered",
-        {"tracking_no": case.tracking_no, "rating_url": _rating_url(case)},
-        "citizen",
-    )
-    return Outcome(note=content, messages=[msg])
+    params = {"tracking_no": case.tracking_no, "rating_url": _rating_url(case)}
+    item: KbItem | None = s.prepared.get("kb_item")
+    if item is None:
+        return Outcome(note=content, messages=[Message("case_answered", params, "citizen")])
+    # the citation is on the event (the timeline shows it) and in the citizen's message
+    cited = {"kb_item_id": item.id, "kb_item_title": item.title}
+    kb = {"kb_title": links.short_title(item.title), "kb_url": links.item_url(item.id)}
+    return Outcome(note=content, data=cited,
+                   messages=[Message("case_answered_kb", params | kb, "citizen")])
 
 
 @prepare("dispatch")

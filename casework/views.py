@@ -12,6 +12,7 @@ from casework.transitions import CALLBACK_ROLES, EVENT_LABELS
 from hotline.crypto import decrypt, mask_name, mask_phone
 from hotline.timefmt import iso
 from identity.principal import Principal
+from knowledge import links
 from models.case import Case, CaseEvent
 
 Event = CaseEvent | EventRow
@@ -70,10 +71,20 @@ def _timeline(events: Sequence[Event], viewer: Principal) -> list[dict[str, Any]
             "label": EVENT_LABELS.get(e.action, e.action),
             "actor_role": e.actor_role,
             "note": e.note,
+            "kb_item": _cited(e),
         }
         for e in sorted(events, key=lambda e: e.seq)
         if shown_to(viewer, e)
     ]
+
+
+def _cited(e: Event) -> dict[str, Any] | None:
+    """The knowledge item an answer cites (``kb_item_id`` on the event), with its page."""
+    data = e.data if isinstance(e.data, dict) else {}
+    item_id = data.get("kb_item_id")
+    if not isinstance(item_id, int):
+        return None
+    return {"id": item_id, "title": data.get("kb_item_title", ""), "url": links.item_url(item_id)}
 
 
 def _ratings(events: Sequence[Event]) -> list[dict[str, Any]]:

@@ -90,3 +90,32 @@ class KbSynonym(Model):
 
     class Meta:
         table = "kb_synonym"
+
+
+class KbPrecheck(Model):
+    """A draft shown the knowledge base before filing (``POST /cases/precheck``).
+
+    ``token`` is the ``precheck_id`` the client holds. The draft's text is not kept: only what
+    the statistics count. ``unit_path`` scopes it like a case: a kiosk's unit, else the
+    platform's root unit. A deflection (the citizen read ``deflected_item_id`` and did not
+    file) is recorded once, a filing with the same ``precheck_id`` sets ``case_id``.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    token = fields.CharField(max_length=32, unique=True)
+    owner = fields.CharField(max_length=40)  # Principal.scope_key of the caller
+    channel = fields.CharField(max_length=16)
+    kind = fields.CharField(max_length=16)
+    category_code = fields.CharField(max_length=32)
+    unit_path = fields.CharField(max_length=255)
+    kb_item_ids: fields.JSONField[list[int]] = fields.JSONField(default=list)
+    similar_count = fields.IntField(default=0)
+    created_at = fields.DatetimeField()
+    deflected_item_id = fields.IntField(null=True)
+    deflected_at = fields.DatetimeField(null=True)
+    case_id = fields.BigIntField(null=True)
+    filed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "kb_precheck"
+        indexes = (("created_at", "unit_path"),)

@@ -60,6 +60,11 @@ TEMPLATES: dict[str, Template] = {
             "case_answered",
             "您的诉求{tracking_no}已答复，请查看并评价：{rating_url}",
         ),
+        # an answer citing a knowledge item (POST /staff/cases/{no}/answer with kb_item_id)
+        Template(
+            "case_answered_kb",
+            "您的诉求{tracking_no}已答复，详见《{kb_title}》：{kb_url} 请查看并评价：{rating_url}",
+        ),
         Template(
             "case_reopened",
             "您的诉求{tracking_no}经核实将重新办理，请耐心等待。",

@@ -45,6 +45,7 @@ TRANSACTIONAL_TABLES = [
     "case_search",
     "follower_rating",
     "case_follow",
+    "kb_precheck",
     'UPDATE "case" SET parent_id = NULL',
     '"case"',
     "idempotency_record",

@@ -21,11 +21,13 @@ Conversation:
 - 随手拍: ``随手拍 [描述]`` opens a draft; while it is open, text adds to it; images and
   locations add to it (and open one); ``提交`` files it, ``取消`` drops it (``wechat.chat``).
 - ``subscribe``/``unsubscribe`` keep ``Citizen.oa_follower`` (used to pick WeChat delivery).
+- any other text: a question, answered with the knowledge base's top items and their links
+  (``wechat.answers``; read-only, like ``查询``); when nothing matches, the help text.
 - anything else: the help text with the menu.
 
-Within WeChat's 5 s: every path touches only the database, except ``提交`` (msg_sec_check, at most
-HOTLINE_WECHAT_CHAT_BUDGET_S = 2 s, then filed flagged ``content_unchecked``); photos are fetched
-in the background after the acknowledgement.
+Within WeChat's 5 s: every path touches only the database (a question: one knowledge search),
+except ``提交`` (msg_sec_check, at most HOTLINE_WECHAT_CHAT_BUDGET_S = 2 s, then filed flagged
+``content_unchecked``); photos are fetched in the background after the acknowledgement.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from wechatpy.crypto import WeChatCrypto
 
 from hotline import settings as settings_mod
 from models.citizen import Citizen
-from wechat import chat, identities, oa_xml, progress, seen
+from wechat import answers, chat, identities, oa_xml, progress, seen
 from wechat.oa_xml import BadMessage, BadSignature, Incoming
 
 log = logging.getLogger("hotline.wechat")
@@ -165,4 +167,5 @@ async def on_text(key: str, msg: Incoming) -> str:
         return HELP
     if text and await chat.has_draft(msg.source):
         return await chat.add_text(key, msg.source, text)
-    return HELP
+    # a question: the knowledge base's top items with links, else the menu
+    return (await answers.answer(text) if text else None) or HELP

@@ -52,7 +52,7 @@ async def submit_case(body: CaseIn, request: Request) -> JSON:
         raise Forbidden("工作人员请通过 /intake/cases 登记", code="use_intake")
     channel = who.channel or "app"
     fingerprint = (
-        intake.request_fingerprint(request.url.path, body.model_dump(mode="json")) if key else ""
+        intake.request_fingerprint(request.url.path, body.fingerprint_body()) if key else ""
     )
     sub = body.to_submission(channel)
     await wechat_security.screen_submission(who, sub)  # msg_sec_check for WeChat channels

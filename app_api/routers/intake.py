@@ -30,7 +30,7 @@ async def record_case(
     if contact and contact.phone and not sub.contact_phone:
         sub.contact_phone = contact.phone
     fingerprint = (
-        intake.request_fingerprint(request.url.path, body.model_dump(mode="json")) if key else ""
+        intake.request_fingerprint(request.url.path, body.fingerprint_body()) if key else ""
     )
     status, reply = await intake.submit(who, sub, idempotency_key=key, fingerprint=fingerprint)
     return JSON(reply, status_code=status)

@@ -6,9 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
-from app_api.deps import require_roles, staff
+from app_api.deps import principal, require_roles, staff
 from app_api.schemas.inputs import CursorQuery, Id, LineQuery
 from app_api.schemas.kb import (
+    DeflectionIn,
+    DeflectionOut,
     KbAdminItemOut,
     KbItemIn,
     KbItemOut,
@@ -23,6 +25,7 @@ from app_api.schemas.kb import (
     KbVersionsOut,
 )
 from app_api.schemas.problem import problems
+from casework import precheck
 from identity.principal import Principal
 from knowledge import items, search, synonyms
 from models.knowledge import KbState as State
@@ -54,6 +57,18 @@ async def search_kb(q: SearchText = "", limit: SearchLimit = 10,
 async def read_item(id: ItemId) -> dict[str, Any]:
     """A published item (a draft or an archived item is a 404)."""
     return await items.published_item(id)
+
+
+@router.post("/kb/deflections", status_code=201, response_model=DeflectionOut,
+             responses={200: {"model": DeflectionOut, "description": "已记录过（重试），不再计数"},
+                        **problems(401, 404, 409, 422)})
+async def deflection(body: DeflectionIn, response: Response,
+                     who: Principal = Depends(principal)) -> dict[str, Any]:
+    """“这解决了我的问题”：提交前查询后看了知识条目、不再提交。每次查询只记一次（重试为 200）。"""
+    created, reply = await precheck.deflect(who, body.precheck_id, body.kb_item_id)
+    if not created:
+        response.status_code = 200
+    return reply
 
 
 @router.get("/admin/kb/items", response_model=KbItemPageOut, responses=problems(403))

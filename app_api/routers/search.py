@@ -12,6 +12,7 @@ from app_api.deps import citizen, principal, staff
 from app_api.responses import csv_doc, csv_download
 from app_api.schemas.actions import RatingIn
 from app_api.schemas.inputs import CursorQuery, Day, DayQuery, IdQuery, Line, LineQuery, TrackingNo
+from app_api.schemas.kb import PrecheckIn, PrecheckOut
 from app_api.schemas.problem import problems
 from app_api.schemas.search import (
     FollowerRatingOut,
@@ -20,7 +21,7 @@ from app_api.schemas.search import (
     SimilarOut,
     StaffSearchOut,
 )
-from casework import follow, similar, staff_search
+from casework import follow, precheck, similar, staff_search
 from casework.transitions import STATES
 from hotline.errors import Forbidden, ValidationProblem
 from hotline.timefmt import SHANGHAI
@@ -44,6 +45,18 @@ async def similar_cases(
     if who.kind not in ("citizen", "device"):
         raise Forbidden("仅限市民和自助终端")
     return await similar.similar(category_code=category_code, lat=lat, lng=lng, q=q)
+
+
+@router.post("/cases/precheck", response_model=PrecheckOut, responses=problems(401, 403, 422))
+async def precheck_case(body: PrecheckIn, who: Principal = Depends(principal)) -> dict[str, Any]:
+    """提交前查询：咨询类先给出知识库答案，并列出相似的未办结诉求；是否仍提交由市民决定。"""
+    if who.kind not in ("citizen", "device"):
+        raise Forbidden("仅限市民和自助终端")
+    loc = body.location
+    return await precheck.precheck(
+        who, kind=body.kind, category_code=body.category_code, title=body.title,
+        content=body.content, lat=loc.lat if loc else None, lng=loc.lng if loc else None,
+    )
 
 
 @router.get("/cases/following", response_model=FollowingOut, responses=problems(401, 422))

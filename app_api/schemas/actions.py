@@ -33,8 +33,14 @@ def _text(description: str, max_length: int) -> Any:
 class AnswerIn(BaseModel):
     """直接答复（12345 中心当场答复，不再转办）。"""
 
-    model_config = _example_config({"content": "夜间施工须办理夜间施工许可，可向城管部门举报。"})
+    model_config = _example_config(
+        {"content": "夜间施工须办理夜间施工许可，可向城管部门举报。", "kb_item_id": 12}
+    )
     content: Text = _text("答复内容", 5000)
+    kb_item_id: Id | None = Field(
+        default=None,
+        description="引用的知识条目（须已发布）：办理经过记下它，给市民的消息附上其标题和链接",
+    )
 
 
 class DispatchIn(BaseModel):

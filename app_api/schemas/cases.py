@@ -59,6 +59,12 @@ class ContactOut(Exact):
     )
 
 
+class CitedKbItemOut(Exact):
+    id: int = Field(description="知识条目 ID", examples=[12])
+    title: str = Field(description="答复时的条目标题", examples=["居住证申领"])
+    url: str = Field(description="条目页面链接", examples=["https://12345.zj.gov.cn/kb/items/12"])
+
+
 class TimelineEventOut(Exact):
     at: IsoTime = Field(description="发生时间", examples=[TIME_EXAMPLE])
     action: str = Field(
@@ -74,6 +80,9 @@ class TimelineEventOut(Exact):
     )
     note: str = Field(
         description="记录内容（答复、告知、理由等）", examples=["转办至西湖区城市管理局"]
+    )
+    kb_item: CitedKbItemOut | None = Field(
+        default=None, description="答复引用的知识条目（直接答复可引用；其他步骤为 null）"
     )
 
 

@@ -8,8 +8,9 @@ from pydantic import BaseModel, Field
 
 from app_api.schemas.admin_reference import NoNulls
 from app_api.schemas.base import TIME_EXAMPLE, IsoTime, Out
-from app_api.schemas.inputs import Line, Text
-from app_api.schemas.requests import example
+from app_api.schemas.inputs import Id, Line, Text
+from app_api.schemas.requests import Kind, LocationIn, example
+from app_api.schemas.search import SimilarItemOut
 
 KbKind = Literal["service", "faq", "policy"]
 KbState = Literal["draft", "published", "archived"]
@@ -171,3 +172,55 @@ class KbSynonymIn(BaseModel):
 
     terms: list[Term] = Field(min_length=2, max_length=20,
                               description="互为同义的词（2–20 个，每个最长 32 字）")
+
+
+# -- answers before filing -------------------------------------------------------------------
+class PrecheckIn(BaseModel):
+    """提交前查询：诉求草稿（不保存其文字）。"""
+
+    model_config = example(
+        {"kind": "consultation", "category_code": "GENERAL-POLICY", "title": "孩子上学要居住证吗",
+         "content": "我想问一下孩子在杭州上学需要办居住证吗？", "location": None},
+        "提交前查询：先看知识库答案和相似诉求",
+    )
+
+    kind: Kind = Field(description="诉求类型（咨询类才匹配知识库）")
+    category_code: Line = Field(min_length=1, max_length=32, description="诉求类别代码")
+    title: Text | None = Field(default=None, max_length=200, description="标题（可选）")
+    content: Text = Field(min_length=1, max_length=5000, description="诉求内容（草稿）")
+    location: LocationIn | None = Field(default=None,
+                                        description="发生地点（用于查找附近相似诉求）")
+
+
+class KbSuggestionOut(KbHitOut):
+    url: str = Field(description="条目页面链接", examples=["https://12345.zj.gov.cn/kb/items/12"])
+
+
+class PrecheckOut(Out):
+    """The knowledge items answering the draft and the open cases like it."""
+
+    precheck_id: str = Field(
+        description=("本次查询的编号：仍提交时随 POST /cases 带上，"
+                     "已解决时用于 POST /kb/deflections"),
+        examples=["q3Xb0v1mXK9yQ2a7LwqP4g"],
+    )
+    kb: list[KbSuggestionOut] = Field(description="可能解答该问题的知识条目（仅咨询类，至多 3 条）")
+    similar: list[SimilarItemOut] = Field(description="相似的未办结诉求（同 GET /cases/similar）")
+
+
+class DeflectionIn(BaseModel):
+    """“这解决了我的问题”：看了知识条目，不再提交。"""
+
+    model_config = example({"precheck_id": "q3Xb0v1mXK9yQ2a7LwqP4g", "kb_item_id": 12},
+                           "记录知识库已解决问题（每次提交前查询只记一次）")
+
+    precheck_id: Line = Field(min_length=1, max_length=64,
+                              description="POST /cases/precheck 返回的编号")
+    kb_item_id: Id = Field(description="解决了问题的知识条目 ID")
+
+
+class DeflectionOut(Out):
+    precheck_id: str = Field(description="提交前查询编号", examples=["q3Xb0v1mXK9yQ2a7LwqP4g"])
+    kb_item_id: int = Field(description="记下的知识条目（首次记录的那一条）", examples=[12])
+    deflected: bool = Field(description="已记为“已解决，未提交”", examples=[True])
+    at: IsoTime = Field(description="记录时间", examples=[TIME_EXAMPLE])

@@ -137,6 +137,16 @@ class CaseIn(Strict):
     channel: Line | None = Field(
         default=None, max_length=16, description="由服务器按客户端类型确定，提交的值被忽略"
     )
+    precheck_id: Line | None = Field(
+        default=None, max_length=64,
+        description="提交前查询（POST /cases/precheck）返回的 precheck_id：记为“看过答案仍提交”",
+    )
+
+    def fingerprint_body(self) -> dict[str, Any]:
+        """The body as the Idempotency-Key compares it: the precheck link is not the case."""
+        body = self.model_dump(mode="json")
+        body.pop("precheck_id", None)
+        return body
 
     def to_submission(self, channel: str, contact_name: str | None = None) -> Submission:
         loc = self.location
@@ -157,6 +167,7 @@ class CaseIn(Strict):
             public=self.public,
             contact_phone=self.contact_phone,
             contact_name=contact_name,
+            precheck_id=self.precheck_id,
         )
 
 

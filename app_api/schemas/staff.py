@@ -59,6 +59,18 @@ class ChannelGroupsOut(Out):
     calls: ChannelGroupOut = Field(description="电话渠道")
 
 
+class KbStatsOut(Out):
+    """Answers before filing: consultations checked against the knowledge base first."""
+
+    prechecks: int = Field(description="提交前查询的咨询量", examples=[80])
+    offered: int = Field(description="其中给出了知识条目的", examples=[64])
+    deflected: int = Field(description="知识库已解决、未再提交的", examples=[20])
+    filed: int = Field(description="看过后仍提交的", examples=[30])
+    deflection_rate: float | None = Field(
+        description="知识库解决率 = 已解决未提交 / 提交前查询量", examples=[0.25]
+    )
+
+
 class StatsOut(Out):
     """Statistics of the caller's scope (or of ``unit_id``'s subtree) for the period."""
 
@@ -93,6 +105,7 @@ class StatsOut(Out):
     reopened: int = Field(description="重新办理量", examples=[4])
     reopen_rate: float | None = Field(description="重办率", examples=[0.0267])
     overdue_now: int = Field(description="当前超时未办结的诉求数（不限统计期）", examples=[5])
+    knowledge: KbStatsOut = Field(description="提交前查询知识库（咨询类）")
 
 
 class RoutingUnitOut(UnitRef):

@@ -23,6 +23,10 @@ SAMPLES: dict[str, dict[str, object]] = {
     "case_noticed": {"tracking_no": NO, "content": NOTICE},
     "case_replied": {"tracking_no": NO, "rating_url": f"https://12345.zj.gov.cn/rate/{NO}"},
     "case_answered": {"tracking_no": NO, "rating_url": f"https://12345.zj.gov.cn/rate/{NO}"},
+    "case_answered_kb": {
+        "tracking_no": NO, "rating_url": f"https://12345.zj.gov.cn/rate/{NO}",
+        "kb_title": "居住证申领", "kb_url": "https://12345.zj.gov.cn/kb/items/12",
+    },
     "case_reopened": {"tracking_no": NO},
     "case_rejected": {"tracking_no": NO, "reason": REASON * 3},
     "case_merged": {"tracking_no": NO, "parent_no": "20261126-000042"},

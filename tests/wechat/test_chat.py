@@ -115,8 +115,9 @@ async def test_cancel_and_expiry(oa: OAChannel) -> None:
         updated_at=datetime.now(UTC) - timedelta(minutes=31))
     assert "没有待提交" in await oa.say(OPENID, "提交")
     assert await Case.all().count() == 0
-    # without an open draft, plain text is answered with help, not a draft
-    assert "查询" in await oa.say(OPENID, "公交站牌被撞倒了")
+    # without an open draft, plain text is a question (knowledge items or the menu, both
+    # pointing to 随手拍), not a draft
+    assert "随手拍" in await oa.say(OPENID, "公交站牌被撞倒了")
     assert await draft() is None
 
 

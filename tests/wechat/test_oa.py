@@ -206,3 +206,26 @@ def test_xmltodict_under_wechatpy_refuses_entities_too() -> None:
 
     with pytest.raises(ValueError, match="entities are disabled"):
         parse_message(BOMB)
+
+
+async def test_a_question_gets_the_knowledge_bases_top_items_with_links(oa: OAChannel) -> None:
+    from knowledge import search
+
+    reply = await oa.say("o-asker", "孩子上学需要办居住证吗")
+    hits = await search.search("孩子上学需要办居住证吗", limit=3)
+    assert len(hits) == 3 and reply.startswith("为您找到")
+    for n, hit in enumerate(hits, 1):  # best first, each with its page
+        link = f"https://hotline.example.gov.cn/kb/items/{hit['id']}"
+        assert f"{n}. {hit['title']}\n{link}" in reply
+    assert reply.count("https://hotline.example.gov.cn/kb/items/") == 3
+    assert len(reply.encode()) < 2048  # WeChat's limit for a passive text reply
+    # a retry is answered again, and nothing is recorded for a read
+    assert await oa.say("o-asker", "孩子上学需要办居住证吗") == reply
+    assert not await SeenMessage.exists()
+    # commands keep working, and what matches nothing still gets the menu
+    assert "查询" in await oa.say("o-asker", "查询")
+    assert "随手拍" in await oa.say("o-asker", "你好")
+    started = await oa.say("o-asker", "随手拍 文三路路灯坏了")
+    assert "已开始随手拍" in started
+    # while a draft is open, text is part of it, not a question
+    assert "已记录文字描述" in await oa.say("o-asker", "居住证")
