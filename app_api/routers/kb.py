@@ -60,14 +60,10 @@ async def read_item(id: ItemId) -> dict[str, Any]:
 
 
 @router.post("/kb/deflections", status_code=201, response_model=DeflectionOut,
-             responses={200: {"model": DeflectionOut, "description": "已记录过（重试），不再计数"},
-                        **problems(401, 404, 409, 422)})
-async def deflection(body: DeflectionIn, response: Response,
-                     who: Principal = Depends(principal)) -> dict[str, Any]:
-    """“这解决了我的问题”：提交前查询后看了知识条目、不再提交。每次查询只记一次（重试为 200）。"""
-    created, reply = await precheck.deflect(who, body.precheck_id, body.kb_item_id)
-    if not created:
-        response.status_code = 200
+             responses=problems(401, 404, 409, 422))
+async def deflection(body: DeflectionIn, who: Principal = Depends(principal)) -> dict[str, Any]:
+    """“这解决了我的问题”：提交前查询后看了知识条目、不再提交。每次查询只记一次（重试得到同一记录）。"""
+    _, reply = await precheck.deflect(who, body.precheck_id, body.kb_item_id)
     return reply
 
 

@@ -99,9 +99,9 @@ async def test_a_deflection_counts_once_per_precheck(client, citizen, other) -> 
     assert r.status_code == 201, r.text
     assert r.json()["kb_item_id"] == first and r.json()["deflected"] is True
     again = await deflect(client, citizen, reply["precheck_id"], first)
-    assert again.status_code == 200 and again.json() == r.json()
+    assert again.status_code == 201 and again.json() == r.json()
     later = await deflect(client, citizen, reply["precheck_id"], second)
-    assert later.status_code == 200 and later.json()["kb_item_id"] == first
+    assert later.status_code == 201 and later.json()["kb_item_id"] == first
     # someone else's precheck is unknown to them, an unknown one too
     assert (await deflect(client, other, reply["precheck_id"], first)).status_code == 404
     missing = await deflect(client, citizen, "no-such-precheck", first)
