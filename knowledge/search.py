@@ -110,9 +110,12 @@ _PG_SETTINGS = (
 )
 
 
-async def _pg_rows(sql: str, args: list[Any]) -> list[dict[str, Any]]:
+async def _pg_rows(sql: str, args: list[Any], *, walk: bool = False) -> list[dict[str, Any]]:
+    """Rows through the GIN index only; with ``walk``, the primary key may be walked too."""
+    settings = _PG_SETTINGS.replace("SET LOCAL enable_indexscan = off; ", "") if walk else (
+        _PG_SETTINGS)
     async with in_transaction("default") as conn:
-        await conn.execute_script(_PG_SETTINGS)
+        await conn.execute_script(settings)
         return list(await conn.execute_query_dict(sql, args))
 
 
@@ -124,8 +127,12 @@ def _match(conn: Any, groups: list[list[str]]) -> str:
 
 
 async def _fetch(conn: Any, groups: list[list[str]], kind: str | None,
-                 limit: int) -> list[dict[str, Any]]:
-    """Items holding a phrase of every group, lowest ids first (the same on both databases)."""
+                 limit: int, df: dict[str, int]) -> list[dict[str, Any]]:
+    """Items holding a phrase of every group, lowest ids first (the same on both databases).
+
+    On PostgreSQL, when every group is held by at least :data:`DF_CAP` items the planner may
+    walk the primary key (it knows a word's frequency: one held by most items is found in the
+    first rows); otherwise the GIN index reads the few matches."""
     columns = "k.id, k.kind, k.title, k.department, k.title_terms, k.body_terms"
     if _sqlite(conn):
         where = " AND k.kind = ?" if kind else ""
@@ -138,7 +145,8 @@ async def _fetch(conn: Any, groups: list[list[str]], kind: str | None,
     args: list[Any] = [_match(conn, groups)] + ([kind] if kind else [])
     if _sqlite(conn):
         return list(await conn.execute_query_dict(sql, args))
-    return await _pg_rows(sql, args)
+    common = all(sum(df.get(p, 0) for p in g) >= DF_CAP for g in groups)
+    return await _pg_rows(sql, args, walk=common)
 
 
 async def _candidates(conn: Any, concepts: list[Concept], df: dict[str, int],
@@ -147,10 +155,10 @@ async def _candidates(conn: Any, concepts: list[Concept], df: dict[str, int],
     holding each concept, the rarest concepts first, :data:`PER_CONCEPT` each."""
     groups = [[p for p in c.phrases if df.get(p)] for c in concepts]
     groups = [g for g in groups if g]
-    found = {r["id"]: r for r in await _fetch(conn, groups, kind, CANDIDATES)}
+    found = {r["id"]: r for r in await _fetch(conn, groups, kind, CANDIDATES, df)}
     if len(found) < CANDIDATES and len(groups) > 1:
         for group in sorted(groups, key=lambda g: (sum(df[p] for p in g), g)):
-            for row in await _fetch(conn, [group], kind, PER_CONCEPT):
+            for row in await _fetch(conn, [group], kind, PER_CONCEPT, df):
                 found.setdefault(row["id"], row)
             if len(found) >= CANDIDATES:
                 break
