@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
 
 from casework.transitions import OPEN_STATES
 from hotline.db import placeholders
@@ -41,6 +42,17 @@ POSTGRES_DDL = (
     "open BOOLEAN NOT NULL DEFAULT TRUE)",
     "CREATE INDEX IF NOT EXISTS case_search_tsv ON case_search USING GIN (tsv)",
     "CREATE INDEX IF NOT EXISTS case_search_open_tsv ON case_search USING GIN (tsv) WHERE open",
+    # the open cases newest first (similar cases walk them; migration 0017)
+    "CREATE INDEX IF NOT EXISTS case_search_open_id ON case_search (case_id) WHERE open",
+)
+# A page of matches is a few milliseconds of work when planned for the query's own terms. The
+# driver's statements are prepared, and after five runs PostgreSQL may keep a generic plan,
+# made without the terms: the GIN index, every match read and sorted (150 ms instead of 0.4 ms
+# for three common terms); so plans are custom. A parallel worker takes longer to start than
+# the page takes, and JIT compiling a plan misjudged as costly far longer.
+PG_PAGE_SETTINGS = (
+    "SET LOCAL plan_cache_mode = force_custom_plan; "
+    "SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off"
 )
 PG_TSV = "setweight(to_tsvector('simple', {t}), 'A') || setweight(to_tsvector('simple', {b}), 'B')"
 # the steps after which a case may have become open or closed
@@ -144,6 +156,14 @@ class _Row:
     def __init__(self, row: dict[str, Any]) -> None:
         self.id, self.title, self.content = row["id"], row["title"], row["content"]
         self.address, self.status = row["address"], row["status"]
+
+
+async def pg_page(sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    """Rows of a PostgreSQL search statement, run without parallel workers or JIT
+    (:data:`PG_PAGE_SETTINGS`, for its own transaction only)."""
+    async with in_transaction("default") as conn:
+        await conn.execute_script(PG_PAGE_SETTINGS)
+        return list(await conn.execute_query_dict(sql, params))
 
 
 def quote_fts(term: str) -> str:

@@ -83,7 +83,7 @@ async def doc_freq(conn: BaseDBAsyncClient, terms: tuple[str, ...]) -> dict[str,
                 f"SELECT term, doc AS n FROM case_search_vocab WHERE term IN ({marks})", missing
             )
         else:
-            rows = await conn.execute_query_dict(
+            rows = await search_index.pg_page(
                 "SELECT x.term, (SELECT COUNT(*) FROM (SELECT 1 FROM case_search WHERE open "
                 "AND tsv @@ plainto_tsquery('simple', x.term) LIMIT "
                 f"{DF_CAP}) s) AS n FROM unnest($1::text[]) AS x(term)",
@@ -126,7 +126,7 @@ async def _candidates(conn: BaseDBAsyncClient, terms: tuple[str, ...]) -> list[d
         f"WHERE s.open AND s.tsv @@ {q} AND c.status IN ({states}) AND NOT c.confidential "
         f"ORDER BY s.case_id DESC LIMIT {TEXT_CANDIDATES}"
     )
-    return await conn.execute_query_dict(sql, list(chosen))
+    return await search_index.pg_page(sql, list(chosen))
 
 
 def _shared(terms: tuple[str, ...], row: dict[str, Any]) -> int:

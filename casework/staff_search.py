@@ -45,6 +45,11 @@ from models.citizen import Citizen
 
 MAX_LIMIT = 100
 MAX_TERMS = 8
+# PostgreSQL full text: id windows walked newest first (each WINDOW_GROWTH times the last) up to
+# WALK_MAX ids, then the GIN index for whatever lies below
+FIRST_WINDOW = 8192
+WINDOW_GROWTH = 4
+WALK_MAX = 180_000
 CSV_MAX_ROWS = 10_000
 CSV_CHUNK = 500
 ROW_FIELDS = queues.SUMMARY_FIELDS + ("contact_phone_enc", "contact_name_enc", "anonymous")
@@ -92,9 +97,10 @@ def _where(conn: BaseDBAsyncClient, f: Filters, scope: queues.Scope) -> tuple[st
             conds.append("case_search MATCH ?")
             params.append(search_index.sqlite_match(terms))
         else:
-            source = 'FROM case_search s JOIN "case" c ON c.id = s.case_id'
             q = " && ".join(["plainto_tsquery('simple', ?)"] * len(terms))
-            conds.append(f"s.tsv @@ ({q})")
+            # TS_MATCH is a placeholder: _walk puts the walk's ts_match_vq or the GIN's @@
+            conds.append("EXISTS (SELECT 1 FROM case_search s WHERE s.case_id = c.id AND "
+                         f"{TS_MATCH}(s.tsv, ({q})))")
             params += list(terms)
     if f.tracking_no:
         conds.append("c.tracking_no = ?")
@@ -128,12 +134,12 @@ def _where(conn: BaseDBAsyncClient, f: Filters, scope: queues.Scope) -> tuple[st
     return source, " AND ".join(conds) or "1 = 1", params
 
 
+TS_MATCH = "__ts_match__"
+
+
 def _order_column(conn: BaseDBAsyncClient, source: str) -> str:
-    # FTS5 hands out matches in rowid order: ordering by it stops at the page's last row; on
-    # PostgreSQL the index's own key lets a common term walk case_search newest first
-    if source.startswith("FROM case_search JOIN"):
-        return "case_search.rowid"
-    return "s.case_id" if source.startswith("FROM case_search s") else "c.id"
+    # FTS5 hands out matches in rowid order: ordering by it stops at the page's last row
+    return "case_search.rowid" if source.startswith("FROM case_search JOIN") else "c.id"
 
 
 async def _rows(
@@ -141,15 +147,66 @@ async def _rows(
 ) -> list[dict[str, Any]]:
     source, where, params = _where(conn, f, scope)
     order = _order_column(conn, source)
-    if before is not None:
-        where += f" AND {order} < ?"
-        params.append(before)
-    cols = ", ".join(f"c.{c}" for c in ROW_FIELDS)
-    sql = f"SELECT {cols} {source} WHERE {where} ORDER BY {order} DESC LIMIT {int(limit)}"
-    rows = await conn.execute_query_dict(dialect_sql(conn, sql), params)
+    if TS_MATCH in where:
+        rows = await _walk(conn, source, where, params, before=before, limit=limit)
+    else:
+        rows = await _select(conn, source, where, params, order, before=before, limit=limit)
     for r in rows:
         for k in ("created_at", "next_due_at", "warn_at"):
             r[k] = queues.from_db_time(r[k])
+    return rows
+
+
+async def _select(
+    conn: BaseDBAsyncClient, source: str, where: str, params: list[Any], order: str, *,
+    before: int | None, limit: int, after: int | None = None, page: bool = False,
+) -> list[dict[str, Any]]:
+    params = list(params)
+    if before is not None:
+        where += f" AND {order} < ?"
+        params.append(before)
+    if after is not None:
+        where += f" AND {order} >= ?"
+        params.append(after)
+    cols = ", ".join(f"c.{c}" for c in ROW_FIELDS)
+    sql = dialect_sql(conn, f"SELECT {cols} {source} WHERE {where} ORDER BY {order} DESC "
+                      f"LIMIT {int(limit)}")
+    if page:
+        return await search_index.pg_page(sql, params)
+    return list(await conn.execute_query_dict(sql, params))
+
+
+async def _walk(
+    conn: BaseDBAsyncClient, source: str, where: str, params: list[Any], *,
+    before: int | None, limit: int,
+) -> list[dict[str, Any]]:
+    """Full text on PostgreSQL, newest first, stopping at the page's last row.
+
+    The GIN index hands out every match of a term before anything can be sorted (a common
+    term: tens of thousands of rows), and the planner, taking the terms of a query as
+    independent, expects a conjunction of common terms to be rare and picks that index. So the
+    newest ids are read first in windows (the case key backwards, or a scope's cases through
+    ``(unit_path, id)``, each case's terms checked with ``ts_match_vq``, which no index serves),
+    each window :data:`WINDOW_GROWTH` times the last, up to :data:`WALK_MAX` ids; the rest, rare
+    matches by then, comes through the GIN index. Each statement is planned for its own values
+    (``search_index.pg_page``)."""
+    top = before
+    if top is None:
+        found = await conn.execute_query_dict('SELECT max(id) AS m FROM "case"')
+        top = int(found[0]["m"] or 0) + 1
+    walked, window = 0, FIRST_WINDOW
+    rows: list[dict[str, Any]] = []
+    walk_where = where.replace(TS_MATCH, "ts_match_vq")
+    while len(rows) < limit and top > 0 and walked < WALK_MAX:
+        low = max(0, top - window)
+        rows += await _select(conn, source, walk_where, params, "c.id", before=top,
+                              limit=limit - len(rows), after=low, page=True)
+        walked += top - low
+        top, window = low, window * WINDOW_GROWTH
+    if len(rows) < limit and top > 0:
+        gin_where = where.replace(f"{TS_MATCH}(s.tsv, ", "s.tsv @@ (")
+        rows += await _select(conn, source, gin_where, params, "c.id", before=top,
+                              limit=limit - len(rows), page=True)
     return rows
 
 

@@ -30,8 +30,34 @@ TTL_S = 30.0
 _cache: dict[str, tuple[float, Any]] = {}
 
 
+# phrase -> (expiry, published items holding it, capped): knowledge.search's counts
+_counts: dict[str, tuple[float, int]] = {}
+MAX_COUNTS = 50_000
+
+
 def invalidate() -> None:
     _cache.clear()
+    _counts.clear()
+
+
+def cached_counts(phrases: list[str]) -> tuple[dict[str, int], list[str]]:
+    """The counts still fresh (as long as the figures: :data:`TTL_S`), and the phrases without."""
+    now = time.monotonic()
+    found, missing = {}, []
+    for p in dict.fromkeys(phrases):
+        hit = _counts.get(p)
+        if hit and hit[0] > now:
+            found[p] = hit[1]
+        else:
+            missing.append(p)
+    return found, missing
+
+
+def keep_counts(counts: dict[str, int]) -> None:
+    if len(_counts) + len(counts) > MAX_COUNTS:
+        _counts.clear()
+    expires = time.monotonic() + TTL_S
+    _counts.update((p, (expires, n)) for p, n in counts.items())
 
 
 def _read_lines(name: str) -> list[list[str]]:
