@@ -32,7 +32,7 @@ import re
 import ssl
 import time
 import uuid
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote, urlencode
 
 import aliyunsdkcore
@@ -121,8 +121,8 @@ class _Connection(asyncio.Protocol):
 
     # -- asyncio.Protocol -----------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # uvloop's transports are not subclasses of asyncio.Transport, but behave as one
+        self.transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
         if self.reply is None or self.reply.done():

@@ -101,6 +101,17 @@ async def test_no_reply_in_time_and_a_hang_up_may_have_gone_through():
 
 
 async def test_keep_alive_reuses_the_connection_and_reads_the_status():
+    assert await _keep_alive() == 1
+
+
+def test_on_uvloop_as_in_production():
+    """``hotline serve`` runs on uvloop, whose transports are not asyncio's classes."""
+    import uvloop
+
+    assert uvloop.run(_keep_alive()) == 1
+
+
+async def _keep_alive() -> int:
     body = b'{"Code":"isv.MOBILE_NUMBER_ILLEGAL","Message":"x"}'
     head = b"HTTP/1.1 400 Bad Request\r\nContent-Length: %d\r\n\r\n" % len(body)
     connections = 0
@@ -123,4 +134,4 @@ async def test_keep_alive_reuses_the_connection_and_reads_the_status():
         for _ in range(3):
             assert await rpc.call(sms_request()) == (400, body)
         await rpc.close()
-    assert connections == 1
+    return connections
