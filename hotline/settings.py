@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     sms_endpoint: str = "dysmsapi.aliyuncs.com"  # host[:port], or https://host:port
     sms_protocol: Literal["https", "http"] = "https"
     sms_region_id: str = "cn-hangzhou"
-    sms_ca_bundle: str = ""  # CA file to verify the endpoint with (default: the system's)
+    sms_ca_bundle: str = ""  # CA file (PEM) to verify the endpoint with (default: certifi's)
     # our template name -> Aliyun template code (JSON in HOTLINE_SMS_TEMPLATE_CODES)
     sms_template_codes: dict[str, str] = Field(default_factory=dict)
     sms_out_id_prefix: str = "hl"  # OutId = prefix + outbox row id

@@ -1,12 +1,13 @@
 """Aliyun SMS: requests defined by the official SDK (``aliyun-python-sdk-dysmsapi``), sent from
 the event loop.
 
-Each call is the SDK's own ``SendSmsRequest`` / ``QuerySendDetailsRequest``, signed by the SDK's
-RPC signature composer, and sent by :mod:`notify.aliyun_rpc`'s HTTP/1.1 client on the event loop
-(keep-alive, at most ``HOTLINE_SMS_POOL_SIZE`` connections and calls at once) with explicit
-connect/read timeouts — not by the SDK's vendored ``requests`` in threads,
-which cost milliseconds of CPU per call and fought the event loop for the GIL. No automatic
-retries: the outbox retries, so a retry is visible and bounded.
+Each call is the SDK's own ``SendSmsRequest`` / ``QuerySendDetailsRequest``, signed with the
+documented RPC signature (byte for byte what the SDK's composer computes) and sent by
+:mod:`notify.aliyun_rpc`'s HTTP/1.1 client on the event loop (keep-alive, at most
+``HOTLINE_SMS_POOL_SIZE`` connections and calls at once, explicit connect/read timeouts) — not by
+the SDK's vendored ``requests`` in threads, which cost milliseconds of CPU per call and fought the
+event loop for the GIL. No automatic retries: the outbox retries, so a retry is visible and
+bounded.
 
 Requests go to ``HOTLINE_SMS_ENDPOINT`` (``host``, ``host:port`` or ``scheme://host:port``)
 over HTTPS, verified against ``HOTLINE_SMS_CA_BUNDLE`` (default: certifi's bundle, as the SDK),
