@@ -1,4 +1,4 @@
-"""Outbox benchmark: SMS rows drained through the real Aliyun SDK, next to plain HTTP requests.
+"""Outbox benchmark: SMS rows drained through the real SMS channel, next to plain HTTP requests.
 
 In a temporary directory (SQLite, as ``make serve`` runs; ``BENCH_DATABASE_URL`` for another
 database) it migrates a database, writes ``BENCH_OUTBOX_ROWS`` (10,000) ``case_received`` SMS rows
@@ -10,7 +10,8 @@ process, and measures:
   per thread) to the same server's ``/_fake/ping``, from a thread pool of the worker's SMS pool
   size (``BENCH_OUTBOX_POOL``, 32);
 - ``outbox_drain_per_s``: ``notify.worker.Worker`` draining every row — claim, decrypt, render,
-  route, SendSms through ``aliyun-python-sdk-core`` (signed, HTTPS, in the same thread-pool size),
+  route, the SDK's SendSmsRequest signed and sent over HTTPS from the event loop
+  (``notify/aliyun_rpc.py``, as many connections as the thread pool above),
   record the results — until none is left; every row must end ``sent`` and the fake must have
   accepted each OutId exactly once;
 - ``outbox_to_raw_ratio``: drain / raw. Targets: ratio >= 0.5, drain >= 500 messages/s.

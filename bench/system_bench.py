@@ -1,7 +1,8 @@
 """The whole system under load: cases acknowledged AND their "received" SMS sent.
 
 As production runs it on one box: ``hotline serve`` with its in-process workers
-(``HOTLINE_RUN_WORKERS=true``), the SMS channel configured (the Aliyun SDK, in its thread pool)
+(``HOTLINE_RUN_WORKERS=true``), the SMS channel configured (the SDK's requests, sent from the
+event loop by ``notify/aliyun_rpc.py``)
 against the fake Aliyun gateway (``tests/fakes/aliyun_sms.py``, a real HTTP server checking
 signatures) in its own process. wrk posts cases with 32 connections for 30 s while a sampler reads
 the outbox every second (``count(*)`` and ``min(created_at)`` of the rows not yet sent). Figures:

@@ -1,15 +1,20 @@
-"""Aliyun SMS through the official SDK (``aliyun-python-sdk-core`` + ``-dysmsapi``).
+"""Aliyun SMS: requests defined by the official SDK (``aliyun-python-sdk-dysmsapi``), sent from
+the event loop.
 
-The SDK is synchronous (a vendored ``requests``): every call runs in this channel's own thread
-pool (``HOTLINE_SMS_POOL_SIZE`` threads, one ``AcsClient`` and keep-alive connection pool per
-thread) with explicit connect/read timeouts, and the event loop gives up on it a little after.
-The SDK's own retries are off — the outbox retries, so a retry is visible and bounded.
+Each call is the SDK's own ``SendSmsRequest`` / ``QuerySendDetailsRequest``, signed with the
+documented RPC signature (byte for byte what the SDK's composer computes) and sent by
+:mod:`notify.aliyun_rpc`'s HTTP/1.1 client on the event loop (keep-alive, at most
+``HOTLINE_SMS_POOL_SIZE`` connections and calls at once, explicit connect/read timeouts) — not by
+the SDK's vendored ``requests`` in threads, which cost milliseconds of CPU per call and fought the
+event loop for the GIL. No automatic retries: the outbox retries, so a retry is visible and
+bounded.
 
 Requests go to ``HOTLINE_SMS_ENDPOINT`` (``host``, ``host:port`` or ``scheme://host:port``)
-over HTTPS (the SDK's default is plain HTTP), or plain HTTP when the endpoint says
-``http://``. ``OutId`` is ``HOTLINE_SMS_OUT_ID_PREFIX`` +
-the outbox row id, so an attempt that may have gone through (a timeout, a 5xx, a worker that
-died mid-send) is looked up with ``QuerySendDetails`` before sending again.
+over HTTPS, verified against ``HOTLINE_SMS_CA_BUNDLE`` (default: certifi's bundle, as the SDK),
+or plain HTTP when the endpoint says ``http://``. ``OutId`` is ``HOTLINE_SMS_OUT_ID_PREFIX`` +
+the outbox row id, so an attempt that may have gone through (a timeout, a 5xx, a broken
+connection, a worker that died mid-send) is looked up with ``QuerySendDetails`` before sending
+again. A connection refused means nothing was sent.
 
 Business results come back on HTTP 200 with ``Code != "OK"``: throttling is retried later,
 invalid number / template / sign / parameters kill the row, account problems are retried.
@@ -20,26 +25,20 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
-from aliyunsdkcore.acs_exception.exceptions import ClientException, ServerException
-from aliyunsdkcore.client import AcsClient
-from aliyunsdkcore.http import protocol_type
 from aliyunsdkdysmsapi.request.v20170525.QuerySendDetailsRequest import QuerySendDetailsRequest
 from aliyunsdkdysmsapi.request.v20170525.SendSmsRequest import SendSmsRequest
 
 from hotline.settings import Settings
 from hotline.timefmt import SHANGHAI
+from notify.aliyun_rpc import Broken, RpcTransport, Unreachable
 from notify.delivery import Message, Permanent, Route, Sent, Transient
 from notify.templates import TEMPLATES, placeholders
 
 log = logging.getLogger("hotline.notify.sms")
-T = TypeVar("T")
 
 PARAM_MAX_CHARS = 35  # Aliyun's default limit for one template variable
 QUERY_PAGE_SIZE = 50
@@ -79,6 +78,19 @@ def classify(
     return Transient(text, code=code, ambiguous=True)
 
 
+def error_info(body: bytes) -> tuple[str, str]:
+    """(Code, Message) of an error reply, as the SDK reads them (``ServerException``)."""
+    code, detail = "SDK.UnknownServerError", f"ServerResponseBody: {body[:500]!r}"
+    try:
+        reply = json.loads(body)
+    except ValueError:
+        return code, detail
+    if isinstance(reply, dict):
+        code = str(reply.get("Code", code))
+        detail = str(reply.get("Message", detail))
+    return code, detail
+
+
 def parse_endpoint(endpoint: str, protocol: str) -> tuple[str, int, str]:
     """``host``, ``host:port`` or ``scheme://host:port`` -> (host, port, scheme).
 
@@ -111,22 +123,26 @@ class AliyunSms:
     name = "sms"
 
     def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.host, self.port, scheme = parse_endpoint(
-            settings.sms_endpoint, settings.sms_protocol
+        self.settings = s = settings
+        self.host, self.port, scheme = parse_endpoint(s.sms_endpoint, s.sms_protocol)
+        self.rpc = RpcTransport(
+            scheme, self.host, self.port,
+            region_id=s.sms_region_id,
+            access_key_id=s.sms_access_key_id,
+            access_key_secret=s.sms_access_key_secret,
+            ca_bundle=s.sms_ca_bundle,
+            connect_timeout_s=s.sms_connect_timeout_s,
+            read_timeout_s=s.sms_timeout_s,
+            max_connections=s.sms_pool_size,
         )
-        self.protocol = protocol_type.HTTPS if scheme == "https" else protocol_type.HTTP
-        self.pool = ThreadPoolExecutor(settings.sms_pool_size, thread_name_prefix="aliyun-sms")
-        self.slots = asyncio.Semaphore(settings.sms_pool_size)
-        self._local = threading.local()
-        self.call_timeout = settings.sms_connect_timeout_s + settings.sms_timeout_s + 0.5
-        self.throttle = settings.sms_throttle_delay_s
+        self.call_timeout = s.sms_connect_timeout_s + s.sms_timeout_s + 0.5
+        self.throttle = s.sms_throttle_delay_s
         # after a timeout, give a request stalled on the way time to land before looking it up
-        self.settle = 2 * settings.sms_timeout_s
+        self.settle = 2 * s.sms_timeout_s
         missing = sorted(
             name for name, t in TEMPLATES.items()
             if not t.email_only and not name.startswith(("unit_", "supervisor_"))
-            and name not in settings.sms_template_codes
+            and name not in s.sms_template_codes
         )
         if missing:
             log.warning("no Aliyun template code (HOTLINE_SMS_TEMPLATE_CODES) for: %s; "
@@ -135,43 +151,19 @@ class AliyunSms:
     def out_id(self, row_id: int) -> str:
         return f"{self.settings.sms_out_id_prefix}{row_id}"
 
-    # -- the synchronous side, run in the pool --------------------------------------------
-    def _client(self) -> AcsClient:
-        client = getattr(self._local, "client", None)
-        if client is None:
-            s = self.settings
-            client = AcsClient(
-                s.sms_access_key_id,
-                s.sms_access_key_secret,
-                s.sms_region_id,
-                auto_retry=False,
-                max_retry_time=0,
-                port=self.port,
-                connect_timeout=s.sms_connect_timeout_s,
-                timeout=s.sms_timeout_s,
-                verify=s.sms_ca_bundle or None,
-                pool_size=2,
-            )
-            self._local.client = client
-        return client
-
-    def _do(self, request: Any) -> dict[str, Any]:
-        request.set_endpoint(self.host)
-        request.set_protocol_type(self.protocol)
-        request.set_accept_format("JSON")
-        body = self._client().do_action_with_exception(request)
-        return json.loads(body)
-
-    def _send_sync(self, phone: str, code: str, params: str, out_id: str) -> dict[str, Any]:
+    # -- the requests, as the SDK defines them ---------------------------------------------
+    def send_request(self, phone: str, code: str, params: str, out_id: str) -> SendSmsRequest:
         request = SendSmsRequest()
         request.set_PhoneNumbers(phone)
         request.set_SignName(self.settings.sms_sign_name)
         request.set_TemplateCode(code)
         request.set_TemplateParam(params)
         request.set_OutId(out_id)
-        return self._do(request)
+        return request
 
-    def _query_sync(self, phone: str, date: str, biz_id: str | None, page: int) -> dict[str, Any]:
+    def query_request(
+        self, phone: str, date: str, biz_id: str | None, page: int
+    ) -> QuerySendDetailsRequest:
         request = QuerySendDetailsRequest()
         request.set_PhoneNumber(phone)
         request.set_SendDate(date)
@@ -179,32 +171,41 @@ class AliyunSms:
         request.set_CurrentPage(page)
         if biz_id:
             request.set_BizId(biz_id)
-        return self._do(request)
+        return request
 
-    # -- the async side -------------------------------------------------------------------
-    async def _call(self, fn: Callable[..., T], *args: Any) -> T:
-        loop = asyncio.get_running_loop()
+    # -- one call ---------------------------------------------------------------------------
+    async def _call(self, request: Any) -> dict[str, Any]:
+        """The JSON reply of one call on HTTP 2xx; else the outbox's view of the failure."""
         try:
-            async with self.slots, asyncio.timeout(self.call_timeout):
-                # a free thread for each call, so its timeout is its own (the SDK's connect and
-                # read timeouts bound the thread; this bounds the wait, should they not)
-                return await loop.run_in_executor(self.pool, fn, *args)
-        except ServerException as exc:
-            raise classify(
-                exc.get_error_code(), exc.get_error_msg(), exc.get_http_status(), self.throttle
-            ) from None
-        except ClientException as exc:
-            detail = f"{exc.get_error_code()}: {exc.get_error_msg()}"
-            refused = "NewConnectionError" in detail or "Connection refused" in detail
-            code = exc.get_error_code()
+            async with asyncio.timeout(self.call_timeout):
+                # the connect and read timeouts bound the call; this bounds the wait for a free
+                # connection and the call, should they not
+                status, body = await self.rpc.call(request)
+        except Unreachable as exc:  # refused, unresolvable, TLS refused: never sent
+            raise Transient(f"SMS endpoint unreachable: {exc}"[:500], code="connect") from None
+        except TimeoutError as exc:  # a connect timeout too: a SYN on its way may yet arrive
             raise Transient(
-                detail[:500], code=code, ambiguous=not refused,
-                retry_after=None if refused else self.settle,
+                f"SMS call timed out: {exc}"[:500], code="timeout", ambiguous=True,
+                retry_after=self.settle,
             ) from None
-        except TimeoutError:
+        except (Broken, OSError) as exc:  # the connection broke: it may have gone through
             raise Transient(
-                "SMS call timed out", code="timeout", ambiguous=True, retry_after=self.settle
+                f"SMS call failed: {exc}"[:500], code="http_error", ambiguous=True,
+                retry_after=self.settle,
             ) from None
+        if not 200 <= status < 300:
+            code, detail = error_info(body)
+            raise classify(code, detail, status, self.throttle)
+        try:
+            reply = json.loads(body)
+        except ValueError:
+            raise Transient(
+                f"SMS reply is not JSON: {body[:200]!r}", code="bad_reply", ambiguous=True,
+                retry_after=self.settle,
+            ) from None
+        if not isinstance(reply, dict):
+            raise Transient("SMS reply is not an object", code="bad_reply", ambiguous=True)
+        return reply
 
     async def send(self, msg: Message, route: Route) -> Sent:
         code = self.settings.sms_template_codes.get(msg.template)
@@ -213,7 +214,7 @@ class AliyunSms:
         if not route.address:
             raise Permanent("no phone number", code="no_address")
         reply = await self._call(
-            self._send_sync, route.address, code, template_param(msg), self.out_id(msg.id)
+            self.send_request(route.address, code, template_param(msg), self.out_id(msg.id))
         )
         result = str(reply.get("Code", ""))
         if result == "OK":
@@ -226,7 +227,7 @@ class AliyunSms:
         """Every record of ``QuerySendDetails`` for a phone and a day (``yyyyMMdd``)."""
         records: list[dict[str, Any]] = []
         for page in range(1, QUERY_MAX_PAGES + 1):
-            reply = await self._call(self._query_sync, phone, date, biz_id, page)
+            reply = await self._call(self.query_request(phone, date, biz_id, page))
             if reply.get("Code") != "OK":
                 raise classify(
                     str(reply.get("Code")), str(reply.get("Message", "")), 200, self.throttle
@@ -263,4 +264,4 @@ class AliyunSms:
         return Sent("sms", f"out:{self.out_id(msg.id)}", "OK")
 
     async def close(self) -> None:
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        await self.rpc.close()
