@@ -18,6 +18,8 @@ loop), :func:`fetch` uses the ORM's connection as it is.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import sqlite3
 import weakref
 from datetime import UTC, datetime
@@ -29,6 +31,8 @@ from tortoise.backends.sqlite.client import SqliteClient
 from tortoise.connection import get_connection
 
 from hotline.db import dialect_sql
+
+log = logging.getLogger("hotline.sqlread")
 
 _PREPARED: dict[tuple[str, str], str] = {}
 
@@ -91,8 +95,36 @@ def _writer(conn: BaseDBAsyncClient) -> sqlite3.Connection | None:
             if pragma != "busy_timeout":
                 writer.execute(f"PRAGMA {pragma}={value}")
         writer.execute("PRAGMA busy_timeout = 0")
+        # its commits never checkpoint: that copies pages into the file and syncs it, which
+        # must not stall the event loop; _checkpoint has the ORM's thread do it instead
+        writer.execute("PRAGMA wal_autocheckpoint = 0")
         _WRITERS[conn] = writer
     return writer
+
+
+CHECKPOINT_EVERY = 500  # side writes between two checkpoints (each adds a page or two)
+_side_writes = 0
+_checkpointing: set[asyncio.Task[None]] = set()
+
+
+def _wrote(conn: BaseDBAsyncClient) -> None:
+    """Count a side write; every CHECKPOINT_EVERY, a passive checkpoint on the ORM's
+    connection (its own thread), as its own commits would have run (``wal_autocheckpoint``)."""
+    global _side_writes
+    _side_writes += 1
+    if _side_writes < CHECKPOINT_EVERY or _checkpointing:
+        return
+    _side_writes = 0
+    task = asyncio.get_running_loop().create_task(_checkpoint(conn))
+    _checkpointing.add(task)
+    task.add_done_callback(_checkpointing.discard)
+
+
+async def _checkpoint(conn: BaseDBAsyncClient) -> None:
+    try:
+        await conn.execute_query("PRAGMA wal_checkpoint(PASSIVE)")
+    except Exception:  # the next commit of the ORM's connection checkpoints anyway
+        log.warning("WAL checkpoint after side writes failed", exc_info=True)
 
 
 async def write_returning(sql: str, params: list[Any]) -> list[dict[str, Any]]:
@@ -111,10 +143,13 @@ async def write_returning(sql: str, params: list[Any]) -> list[dict[str, Any]]:
         try:
             cursor = writer.execute(sql, params)
             names = [d[0] for d in cursor.description]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
         except sqlite3.Error:  # busy (or failing): the ORM's connection decides
             if writer.in_transaction:  # leave nothing open on the side connection
                 writer.rollback()
+        else:
+            _wrote(conn)
+            return rows
     return await conn.execute_query_dict(prepared(conn, sql), params)
 
 

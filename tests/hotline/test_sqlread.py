@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from tortoise.connection import get_connection
 from tortoise.transactions import in_transaction
 
@@ -70,3 +71,22 @@ async def test_a_held_write_lock_is_not_waited_for_on_the_loop(app: Any) -> None
     await holder
     assert await waiter == [{"count": 2}]
     assert await _stored("t-held") == 2
+
+
+async def test_side_writes_are_checkpointed_off_the_loop(
+    app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not _sqlite():
+        pytest.skip("SQLite only: elsewhere the ORM's connection writes")
+    monkeypatch.setattr(sqlread, "CHECKPOINT_EVERY", 2)
+    monkeypatch.setattr(sqlread, "_side_writes", 0)
+    writer = sqlread._writer(get_connection("default"))
+    assert writer is not None
+    assert writer.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
+    await sqlread.write_returning(COUNT, ["t-ckpt", 1])
+    assert not sqlread._checkpointing
+    await sqlread.write_returning(COUNT, ["t-ckpt", 1])
+    running = list(sqlread._checkpointing)
+    assert len(running) == 1  # on the ORM's connection, not awaited by the write
+    await asyncio.gather(*running)
+    assert await _stored("t-ckpt") == 2
