@@ -14,10 +14,12 @@ warm-up), ``GET /healthz`` first, in the same run:
 * ``my_cases`` — ``GET /cases/mine`` (first page of 20);
 * ``staff_case`` — the same ``GET /cases/{no}`` by the handler (the staff case page);
 * ``queue`` — ``GET /staff/cases?light=red`` by the handler (first page of 20, by deadline);
-* ``queue_newest`` — ``GET /staff/cases`` by the handler (first page, newest first).
+* ``queue_newest`` — ``GET /staff/cases`` by the handler (first page, newest first);
+* ``categories`` — ``GET /categories`` (no sign-in; the cached reply).
 
 Each prints ``<name>_rps``, ``<name>_p99_ms`` and ``<name>_to_bare_ratio``. Targets (issue 15):
-read_case and track >= 0.5 x /healthz with p99 <= 20 ms, my_cases >= 0.4, staff pages >= 0.3.
+read_case and track >= 0.5 x /healthz with p99 <= 20 ms, my_cases >= 0.4, staff pages >= 0.3,
+categories >= 0.8.
 Run: ``.venv/bin/python -m bench.reads_bench`` (``--profile NAME out.svg`` records a py-spy
 flame graph of the server during an extra, unmeasured run of the path NAME).
 Environment: BENCH_CASES, BENCH_DURATION_S, BENCH_CONNECTIONS, BENCH_LOADGEN, BENCH_ONLY
@@ -66,9 +68,9 @@ WARMUP_S = 2
 QUERY_CODE = "246810"
 HANDLER = "handler"
 PAGES = ("my_cases", "queue", "queue_newest")
-PATHS = ("read_case", "track", "my_cases", "staff_case", "queue", "queue_newest")
+PATHS = ("read_case", "track", "my_cases", "staff_case", "queue", "queue_newest", "categories")
 TARGETS = {"read_case": 0.5, "track": 0.5, "my_cases": 0.4, "staff_case": 0.3, "queue": 0.3,
-           "queue_newest": 0.3}
+           "queue_newest": 0.3, "categories": 0.8}
 P99_TARGETS = {"read_case": 20.0, "track": 20.0}
 
 UNITS: dict[str, str] = {"bare_rps": "req/s", "bare_p99_ms": "ms", "cases": "count",
@@ -341,6 +343,7 @@ def _run_backend(pg_url: str | None, profile: tuple[str, Path] | None) -> dict[s
             "staff_case": (f"/api/v1/cases/{no}", as_handler),
             "queue": ("/api/v1/staff/cases?light=red", as_handler),
             "queue_newest": ("/api/v1/staff/cases", as_handler),
+            "categories": ("/api/v1/categories", {}),
         }
         results: dict[str, float] = {"cases": N, "load_s": round(load_s, 1)}
         with serve(env, tmp, tmp / "server.log") as (base, pid):

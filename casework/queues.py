@@ -211,7 +211,16 @@ async def list_cases(
         order = "id DESC"
     sql = (f'SELECT {", ".join(SUMMARY_FIELDS)} FROM "case" WHERE 1 = 1{where} '
            f"ORDER BY {order} LIMIT ?")
-    rows = await fetch_scan(sql, [*params, limit + 1])
+    # An ordinary page of one unit or the whole tree, newest first or red by deadline, walks
+    # an index in its order and stops after the page (unit_path + rowid, unit_path +
+    # next_due_at, the primary key, next_due_at): a short read, run as one (sqlread.fetch).
+    # Other filters may skip many rows before a page fills: off the event loop.
+    indexed = (
+        (scope.paths is None or len(scope.paths) == 1)
+        and not status and not kind and overdue is None and light in (None, "red")
+    )
+    read = fetch if indexed else fetch_scan
+    rows = await read(sql, [*params, limit + 1])
     page = rows[:limit]
     for row in page:
         row["next_due_at"], row["warn_at"] = when(row["next_due_at"]), when(row["warn_at"])

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from tortoise.connection import get_connection
+
 from hotline.sqlread import fetch, json_value, when
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -86,16 +88,24 @@ class EventRow:
 
 
 # the case and its timeline in one statement: a row per event (one with NULL event columns
-# for a case without any), the case's columns repeated
+# for a case without any), the case's columns repeated (PostgreSQL: one round trip)
 _EVENT_COLUMNS = ("e.seq AS e_seq, e.at AS e_at, e.action AS e_action, "
                   "e.actor_role AS e_actor_role, e.note AS e_note, e.public AS e_public, "
                   "e.data AS e_data")
 _JOINS = 'FROM "case" c LEFT JOIN unit u ON u.id = c.unit_id LEFT JOIN case_event e ON '
-_SELECT = ("SELECT " + ", ".join(f"c.{c}" for c in _CASE_COLUMNS) + ", u.name AS unit_name, "
-           + _EVENT_COLUMNS + " ")
+_CASE_SELECT = "SELECT " + ", ".join(f"c.{c}" for c in _CASE_COLUMNS) + ", u.name AS unit_name"
+_SELECT = _CASE_SELECT + ", " + _EVENT_COLUMNS + " "
 _WITH_EVENTS_SQL = (_SELECT + _JOINS + "e.case_id = c.id WHERE c.tracking_no = ? ORDER BY e.seq")
 _WITH_PUBLIC_EVENTS_SQL = (_SELECT + _JOINS + "e.case_id = c.id AND e.public = ? "
                            "WHERE c.tracking_no = ? ORDER BY e.seq")
+# the same in two statements (SQLite, where a statement costs no round trip): repeating the
+# case's ~40 columns on every event row cost more than the second statement does
+_CASE_SQL = (_CASE_SELECT + ' FROM "case" c LEFT JOIN unit u ON u.id = c.unit_id '
+             "WHERE c.tracking_no = ?")
+_EVENTS_SQL = ("SELECT " + _EVENT_COLUMNS + " FROM case_event e WHERE e.case_id = ? "
+               "ORDER BY e.seq")
+_PUBLIC_EVENTS_SQL = ("SELECT " + _EVENT_COLUMNS + " FROM case_event e WHERE e.case_id = ? "
+                      "AND e.public = ? ORDER BY e.seq")
 _N_CASE = len(CaseRow.__dataclass_fields__)
 
 
@@ -111,16 +121,25 @@ async def case_with_events(
     tracking_no: str, *, public_only: bool = False
 ) -> tuple[CaseRow | None, list[EventRow]]:
     """The case and its timeline in order (only its public events with ``public_only``)."""
+    if get_connection("default").capabilities.dialect == "sqlite":
+        found = await fetch(_CASE_SQL, [tracking_no])
+        if not found:
+            return None, []
+        case = _case(found[0])
+        if public_only:
+            rows = await fetch(_PUBLIC_EVENTS_SQL, [case.id, True])
+        else:
+            rows = await fetch(_EVENTS_SQL, [case.id])
+        return case, [_event(r) for r in rows]
     if public_only:
         rows = await fetch(_WITH_PUBLIC_EVENTS_SQL, [True, tracking_no])
     else:
         rows = await fetch(_WITH_EVENTS_SQL, [tracking_no])
     if not rows:
         return None, []
-    events = [
-        EventRow(r["e_seq"], when(r["e_at"]) or _EPOCH, r["e_action"], r["e_actor_role"],
-                 r["e_note"], bool(r["e_public"]), json_value(r["e_data"]))
-        for r in rows
-        if r["e_seq"] is not None
-    ]
-    return _case(rows[0]), events
+    return _case(rows[0]), [_event(r) for r in rows if r["e_seq"] is not None]
+
+
+def _event(r: dict[str, Any]) -> EventRow:
+    return EventRow(r["e_seq"], when(r["e_at"]) or _EPOCH, r["e_action"], r["e_actor_role"],
+                    r["e_note"], bool(r["e_public"]), json_value(r["e_data"]))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import orjson
+
 from hotline.db import flat_values
 from hotline.generations import REFERENCE, Cached
 from models.org import Category, Region, Unit
@@ -63,7 +65,7 @@ _root_unit = Cached(REFERENCE, _load_root)
 
 def invalidate() -> None:
     """Drop this process's copies (after a change made behind the services' back)."""
-    for cached in (_categories, _regions, _root_unit):
+    for cached in (_categories, _regions, _root_unit, _category_json):
         cached.clear()
 
 
@@ -127,3 +129,17 @@ async def category_list() -> list[dict[str, object]]:
         for c in (await categories()).values()
         if c.active
     ]
+
+
+async def _load_category_json() -> bytes:
+    return orjson.dumps(await category_list())
+
+
+# GET /categories answers with these bytes as they are: built once per change of the
+# reference data (every process drops them with the other copies), not per request
+_category_json = Cached(REFERENCE, _load_category_json)
+
+
+async def category_list_json() -> bytes:
+    """:func:`category_list` as the JSON of the reply, kept like the other copies."""
+    return await _category_json.get()

@@ -47,15 +47,15 @@ async def _count(key: str, window: int, ttl_s: int) -> int:
         except Exception as exc:
             if not redis_link.unavailable(exc):
                 raise
-    conn = get_connection("default")
-    ph = placeholders(conn, 2)
-    rows = await conn.execute_query_dict(
-        "INSERT INTO rate_bucket (key, \"window\", count) VALUES "
-        f"({ph[0]}, {ph[1]}, 1) ON CONFLICT (key, \"window\") "
-        "DO UPDATE SET count = rate_bucket.count + 1 RETURNING count",
-        [key, window],
-    )
+    # on every tracker request: a fixed statement, on SQLite written on the calling thread
+    rows = await sqlread.write_returning(_COUNT_SQL, [key, window])
     return int(rows[0]["count"])
+
+
+_COUNT_SQL = (
+    'INSERT INTO rate_bucket (key, "window", count) VALUES (?, ?, 1) '
+    'ON CONFLICT (key, "window") DO UPDATE SET count = rate_bucket.count + 1 RETURNING count'
+)
 
 
 async def hit(key: str, limit: int, window_s: int) -> None:

@@ -18,6 +18,8 @@ loop), :func:`fetch` uses the ORM's connection as it is.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import sqlite3
 import weakref
 from datetime import UTC, datetime
@@ -29,6 +31,8 @@ from tortoise.backends.sqlite.client import SqliteClient
 from tortoise.connection import get_connection
 
 from hotline.db import dialect_sql
+
+log = logging.getLogger("hotline.sqlread")
 
 _PREPARED: dict[tuple[str, str], str] = {}
 
@@ -64,10 +68,89 @@ def _reader(conn: BaseDBAsyncClient) -> sqlite3.Connection | None:
 
 
 def close_readers() -> None:
-    """Close every read-only connection (the ORM's connections are closing)."""
-    for reader in list(_READERS.values()):
-        reader.close()
+    """Close every read-only connection and side writer (the ORM's connections are closing)."""
+    for side in [*_READERS.values(), *_WRITERS.values()]:
+        side.close()
     _READERS.clear()
+    _WRITERS.clear()
+
+
+# -- one-statement writes on the calling thread ------------------------------------------------
+_WRITERS: weakref.WeakKeyDictionary[SqliteClient, sqlite3.Connection] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _writer(conn: BaseDBAsyncClient) -> sqlite3.Connection | None:
+    """A second read-write connection beside ``conn`` (SQLite, outside a transaction), with the
+    ORM connection's pragmas but no busy wait: a write lock held elsewhere is not waited for."""
+    if not isinstance(conn, SqliteClient) or isinstance(conn, TransactionalDBClient):
+        return None
+    writer = _WRITERS.get(conn)
+    if writer is None:
+        if conn.filename == ":memory:" or conn._connection is None:
+            return None
+        writer = sqlite3.connect(conn.filename, isolation_level=None, check_same_thread=False)
+        for pragma, value in conn.pragmas.items():
+            if pragma != "busy_timeout":
+                writer.execute(f"PRAGMA {pragma}={value}")
+        writer.execute("PRAGMA busy_timeout = 0")
+        # its commits never checkpoint: that copies pages into the file and syncs it, which
+        # must not stall the event loop; _checkpoint has the ORM's thread do it instead
+        writer.execute("PRAGMA wal_autocheckpoint = 0")
+        _WRITERS[conn] = writer
+    return writer
+
+
+CHECKPOINT_EVERY = 500  # side writes between two checkpoints (each adds a page or two)
+_side_writes = 0
+_checkpointing: set[asyncio.Task[None]] = set()
+
+
+def _wrote(conn: BaseDBAsyncClient) -> None:
+    """Count a side write; every CHECKPOINT_EVERY, a passive checkpoint on the ORM's
+    connection (its own thread), as its own commits would have run (``wal_autocheckpoint``)."""
+    global _side_writes
+    _side_writes += 1
+    if _side_writes < CHECKPOINT_EVERY or _checkpointing:
+        return
+    _side_writes = 0
+    task = asyncio.get_running_loop().create_task(_checkpoint(conn))
+    _checkpointing.add(task)
+    task.add_done_callback(_checkpointing.discard)
+
+
+async def _checkpoint(conn: BaseDBAsyncClient) -> None:
+    try:
+        await conn.execute_query("PRAGMA wal_checkpoint(PASSIVE)")
+    except Exception:  # the next commit of the ORM's connection checkpoints anyway
+        log.warning("WAL checkpoint after side writes failed", exc_info=True)
+
+
+async def write_returning(sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    """Run one short, indexed write statement (``?`` markers; its own transaction, committed
+    at once) on the default connection and return its rows (``RETURNING``).
+
+    On SQLite, outside a transaction, it runs on a side connection on the calling thread, as
+    :func:`fetch` reads: a counter's upsert costs a few tens of microseconds there, and several
+    times that handed over to the ORM's thread and back. If the write lock is held (the ORM's
+    connection is writing) it is not waited for, nor is a failure reported from there: the
+    statement goes to the ORM's connection, which queues it behind that write. Inside a
+    transaction, and on PostgreSQL, the ORM's connection runs it as it is."""
+    conn = get_connection("default")
+    writer = _writer(conn)
+    if writer is not None:
+        try:
+            cursor = writer.execute(sql, params)
+            names = [d[0] for d in cursor.description]
+            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        except sqlite3.Error:  # busy (or failing): the ORM's connection decides
+            if writer.in_transaction:  # leave nothing open on the side connection
+                writer.rollback()
+        else:
+            _wrote(conn)
+            return rows
+    return await conn.execute_query_dict(prepared(conn, sql), params)
 
 
 async def fetch(sql: str, params: list[Any]) -> list[dict[str, Any]]:

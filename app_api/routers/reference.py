@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends
+from fastapi.responses import Response
 
 from app_api.deps import staff
 from app_api.schemas.reference import CategoryOut, UnitOut
@@ -14,10 +15,18 @@ from identity.principal import Principal
 router = APIRouter(tags=["reference"])
 
 
-@router.get("/categories", response_model=list[CategoryOut])
-async def categories() -> list[dict[str, Any]]:
+# GET /categories: mounted by app_api.app on the app itself, ahead of the included routers
+# (see app_api.routers.cases). The reply is the cached JSON
+# (casework.reference.category_list_json), sent as it is: a Response is never re-validated,
+# so the model documents it without costing each request.
+CATEGORIES_ROUTE: dict[str, Any] = {
+    "methods": ["GET"], "tags": ["reference"], "response_model": list[CategoryOut],
+}
+
+
+async def categories() -> Response:
     """Every active category: what kinds of case it accepts, and whether reports are rewarded."""
-    return await reference.category_list()
+    return Response(await reference.category_list_json(), media_type="application/json")
 
 
 @router.get("/staff/units", response_model=list[UnitOut])

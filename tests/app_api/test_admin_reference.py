@@ -7,7 +7,9 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import TypeAdapter
 
+from app_api.schemas.reference import CategoryOut
 from launch.seed import DEMO_PASSWORD
 from models.audit import AuditEntry
 from models.case import Case
@@ -61,6 +63,21 @@ async def test_root_admin_creates_a_category_that_citizens_see_at_once(
     entry = await audit_of("category.create", "category:ENV-LIGHT")
     assert entry.actor == "admin" and entry.before is None
     assert entry.after is not None and entry.after["kinds"] == ["complaint", "report"]
+
+
+async def test_the_cached_category_reply_is_the_models_and_follows_a_rename(
+    client: httpx.AsyncClient, fresh_org: None
+) -> None:
+    r = await client.get("/api/v1/categories")
+    assert r.headers["content-type"] == "application/json"
+    shaped = TypeAdapter(list[CategoryOut]).validate_python(r.json())
+    assert r.json() == [c.model_dump(mode="json") for c in shaped]
+    assert (await client.get("/api/v1/categories")).content == r.content  # the kept bytes
+    r = await client.patch(f"{ADMIN}/categories/ENV", json={"name": "生态环境"},
+                           headers=await headers(client))
+    assert r.status_code == 200, r.text
+    listed = {c["code"]: c for c in (await client.get("/api/v1/categories")).json()}
+    assert listed["ENV"]["name"] == "生态环境"
 
 
 async def test_category_write_errors_name_the_field(
