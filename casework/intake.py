@@ -67,16 +67,10 @@ async def replay(scope: str, key: str, fingerprint: str) -> tuple[int, dict[str,
 
 
 async def _validate(sub: Submission) -> None:
-    cats = await reference.categories()
-    cat = cats.get(sub.category_code)
-    if cat is None:
-        raise ValidationProblem("诉求类别不存在", code="unknown_category")
-    if not cat.active:
-        raise ValidationProblem(
-            f"类别“{cat.name}”已停用，不再受理新的诉求", code="inactive_category"
-        )
-    if sub.kind not in cat.kinds:
-        raise ValidationProblem(f"类别“{cat.name}”不受理此类诉求", code="kind_not_accepted")
+    problem = await reference.category_problem(sub.kind, sub.category_code)
+    if problem is not None:
+        _, message, code = problem
+        raise ValidationProblem(message, code=code)
     if sub.region_code and not await reference.region_exists(sub.region_code):
         raise ValidationProblem("行政区划代码不存在", code="unknown_region")
     if (sub.lat is None) != (sub.lng is None):

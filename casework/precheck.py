@@ -38,17 +38,6 @@ KB_ITEMS = 3  # items offered with a draft
 KB_KINDS = frozenset({"consultation"})  # the kinds the knowledge base answers
 
 
-async def _check_category(kind: str, category_code: str) -> None:
-    """The draft names a category that takes this kind (the same 422s as filing)."""
-    cat = (await reference.categories()).get(category_code)
-    if cat is None:
-        raise field_problem("category_code", "诉求类别不存在", "unknown_category")
-    if not cat.active:
-        raise field_problem("category_code", f"类别“{cat.name}”已停用", "inactive_category")
-    if kind not in cat.kinds:
-        raise field_problem("kind", f"类别“{cat.name}”不受理此类诉求", "kind_not_accepted")
-
-
 async def precheck(
     who: Principal,
     *,
@@ -60,7 +49,9 @@ async def precheck(
     lng: float | None = None,
 ) -> dict[str, Any]:
     """``{precheck_id, kb: [...], similar: [...]}`` for a draft, and the precheck recorded."""
-    await _check_category(kind, category_code)
+    problem = await reference.category_problem(kind, category_code)
+    if problem is not None:  # the same 422s as filing, each naming its field
+        raise field_problem(*problem)
     text = f"{title or ''} {content}".strip()
     hits = await search.search(text, limit=KB_ITEMS) if kind in KB_KINDS else []
     kb = [hit | {"url": links.item_url(hit["id"])} for hit in hits]

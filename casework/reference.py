@@ -78,6 +78,19 @@ async def categories() -> dict[str, CategoryInfo]:
     return await _categories.get()
 
 
+async def category_problem(kind: str, category_code: str) -> tuple[str, str, str] | None:
+    """Why a case of ``kind`` cannot be filed under ``category_code``, as (field, message,
+    code), or None when it can: the one rule for filing and for the precheck before it."""
+    cat = (await categories()).get(category_code)
+    if cat is None:
+        return "category_code", "诉求类别不存在", "unknown_category"
+    if not cat.active:
+        return "category_code", f"类别“{cat.name}”已停用，不再受理新的诉求", "inactive_category"
+    if kind not in cat.kinds:
+        return "kind", f"类别“{cat.name}”不受理此类诉求", "kind_not_accepted"
+    return None
+
+
 async def platform_unit() -> Unit:
     """The root of the unit tree: the 12345 centre, responsible for every undispatched case."""
     return await _root_unit.get()

@@ -127,6 +127,12 @@ async def _checkpoint(conn: BaseDBAsyncClient) -> None:
         log.warning("WAL checkpoint after side writes failed", exc_info=True)
 
 
+def _dicts(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
+    """A side connection's rows as dicts, as the ORM's ``execute_query_dict`` gives them."""
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 async def write_returning(sql: str, params: list[Any]) -> list[dict[str, Any]]:
     """Run one short, indexed write statement (``?`` markers; its own transaction, committed
     at once) on the default connection and return its rows (``RETURNING``).
@@ -141,9 +147,7 @@ async def write_returning(sql: str, params: list[Any]) -> list[dict[str, Any]]:
     writer = _writer(conn)
     if writer is not None:
         try:
-            cursor = writer.execute(sql, params)
-            names = [d[0] for d in cursor.description]
-            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            rows = _dicts(writer.execute(sql, params))
         except sqlite3.Error:  # busy (or failing): the ORM's connection decides
             if writer.in_transaction:  # leave nothing open on the side connection
                 writer.rollback()
@@ -160,9 +164,7 @@ async def fetch(sql: str, params: list[Any]) -> list[dict[str, Any]]:
     reader = _reader(conn)
     if reader is not None:
         try:
-            cursor = reader.execute(sql, params)
-            names = [d[0] for d in cursor.description]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            return _dicts(reader.execute(sql, params))
         except sqlite3.Error:
             pass  # busy or failing: the ORM's connection decides
     return await conn.execute_query_dict(prepared(conn, sql), params)
