@@ -80,21 +80,20 @@ def _deflection(p: KbPrecheck) -> dict[str, Any]:
             "at": iso(p.deflected_at)}
 
 
-async def deflect(who: Principal, token: str, kb_item_id: int) -> tuple[bool, dict[str, Any]]:
-    """Record that ``kb_item_id`` answered the precheck and the citizen did not file:
-    (recorded now, the deflection). Once per precheck; a filed precheck is 409."""
+async def deflect(who: Principal, token: str, kb_item_id: int) -> dict[str, Any]:
+    """Record that ``kb_item_id`` answered the precheck and the citizen did not file, and
+    return the deflection. Once per precheck: a retry gets the first one; a filed precheck
+    is 409."""
     p = await _own(who, token)
     if p.deflected_at is None and p.case_id is None:
         if not await KbItem.exists(id=kb_item_id, state=KbState.published):
             raise field_problem("kb_item_id", "知识条目不存在或未发布", "unknown_kb_item")
-        changed = await KbPrecheck.filter(
+        await KbPrecheck.filter(
             id=p.id, deflected_at__isnull=True, case_id__isnull=True
         ).update(deflected_item_id=kb_item_id, deflected_at=datetime.now(UTC))
         p = await KbPrecheck.get(id=p.id)
-        if changed:
-            return True, _deflection(p)
     if p.deflected_at is not None:
-        return False, _deflection(p)  # a retry: counted once
+        return _deflection(p)  # this call's, or an earlier one's: counted once
     raise Conflict("该诉求已提交，不再计为“已解决”", code="already_filed")
 
 

@@ -63,8 +63,7 @@ async def read_item(id: ItemId) -> dict[str, Any]:
              responses=problems(401, 404, 409, 422))
 async def deflection(body: DeflectionIn, who: Principal = Depends(principal)) -> dict[str, Any]:
     """“这解决了我的问题”：提交前查询后看了知识条目、不再提交。每次查询只记一次（重试得到同一记录）。"""
-    _, reply = await precheck.deflect(who, body.precheck_id, body.kb_item_id)
-    return reply
+    return await precheck.deflect(who, body.precheck_id, body.kb_item_id)
 
 
 @router.get("/admin/kb/items", response_model=KbItemPageOut, responses=problems(403))
