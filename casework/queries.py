@@ -16,6 +16,7 @@ from hotline import settings as settings_mod
 from hotline.crypto import lookup_hash
 from hotline.errors import NotFound, RateLimited
 from hotline.sqlread import fetch, when
+from hotline.timefmt import iso_stored
 from identity.principal import Principal
 from media import service as media_service
 from models.case import Case
@@ -94,8 +95,8 @@ def summary(row: dict[str, Any], now: datetime) -> dict[str, Any]:
         "status_label": views.STATUS_LABELS.get(row["status"], row["status"]),
         "title": row["title"],
         "content": row["content"],
-        "created_at": views.iso(when(row["created_at"])),
-        "next_due_at": views.iso(next_due_at),
+        "created_at": iso_stored(row["created_at"]),
+        "next_due_at": iso_stored(row["next_due_at"]),
         "light": deadlines.light(now, next_due_at, when(row["warn_at"])),
     }
 
@@ -136,7 +137,7 @@ async def track(tracking_no: str, code: str, client_ip: str) -> dict[str, Any]:
     locked, and while the lock lasts every answer about it is the same 429, right code or not.
     """
     s = settings_mod.current()
-    await ratelimit.hit(f"track-ip:{client_ip}", s.track_per_ip_per_minute, 60)
+    await ratelimit.hit(f"track-ip:{client_ip}", s.track_per_ip_per_minute, 60, batched=True)
     key = f"track:{tracking_no}"
     locked = await ratelimit.locked_for(key)
     if locked:

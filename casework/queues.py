@@ -22,10 +22,11 @@ from typing import Any, Literal
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.connection import get_connection
 
-from casework import deadlines, views
+from casework import deadlines
 from hotline import cursors
 from hotline.errors import Forbidden, NotFound
 from hotline.sqlread import fetch, fetch_scan, when
+from hotline.timefmt import iso_stored
 from identity.principal import Principal
 from models.org import Unit
 
@@ -143,9 +144,10 @@ def _light_sql(light: Light, now: Any) -> tuple[str, list[Any]]:
 
 
 def summary(row: dict[str, Any], names: dict[int, str], now: datetime) -> dict[str, Any]:
-    """A queue item: what staff need to pick a case, without personal data (``next_due_at``
-    and ``warn_at`` already read as datetimes)."""
+    """A queue item: what staff need to pick a case, without personal data (``row`` as
+    read by raw SQL)."""
     unit_id = row["unit_id"]
+    next_due_at = row["next_due_at"]
     return {
         "tracking_no": row["tracking_no"],
         "kind": str(row["kind"]),
@@ -154,10 +156,10 @@ def summary(row: dict[str, Any], names: dict[int, str], now: datetime) -> dict[s
         "status": row["status"],
         "title": row["title"],
         "unit": {"id": unit_id, "name": names.get(unit_id, "")} if unit_id else None,
-        "created_at": views.iso(when(row["created_at"])),
+        "created_at": iso_stored(row["created_at"]),
         "next_due_kind": row["next_due_kind"],
-        "next_due_at": views.iso(row["next_due_at"]),
-        "light": deadlines.light(now, row["next_due_at"], row["warn_at"]),
+        "next_due_at": iso_stored(next_due_at),
+        "light": deadlines.light(now, when(next_due_at), when(row["warn_at"])),
     }
 
 
@@ -222,8 +224,6 @@ async def list_cases(
     read = fetch if indexed else fetch_scan
     rows = await read(sql, [*params, limit + 1])
     page = rows[:limit]
-    for row in page:
-        row["next_due_at"], row["warn_at"] = when(row["next_due_at"]), when(row["warn_at"])
     missing = {r["unit_id"] for r in page if r["unit_id"] and r["unit_id"] not in scope.names}
     names = scope.names
     if missing:  # a case whose unit moved out of the subtree after the case was routed
@@ -232,7 +232,7 @@ async def list_cases(
     if len(rows) > limit:
         last = page[-1]
         next_cursor = (
-            cursors.sign("d", _micros(last["next_due_at"]), last["id"])
+            cursors.sign("d", _micros(when(last["next_due_at"]) or EPOCH), last["id"])
             if by_due
             else cursors.sign("i", last["id"])
         )

@@ -10,19 +10,34 @@
 Without Redis (or while it cannot be reached: ``hotline.redis_link``) both live in
 ``rate_bucket``: a counter is the row (key, window) and its count; a
 lock is a row ``lock:<key>`` whose window column holds the second it ends.
+
+A counter on the hot path (``hit(..., batched=True)``: the tracker's per-IP limit) is not
+written on every request on SQLite: a committed write there cost more than the rest of the
+request, and it emptied every connection's page cache (:class:`_Tally`). Its hits are counted
+in the process and added to ``rate_bucket`` at most every :data:`FLUSH_S` seconds, in one
+statement that returns the shared totals. One process (SQLite's deployment: one API process)
+counts exactly; other processes on the same file see its hits up to :data:`FLUSH_S` late;
+hits not yet written when the process stops are not carried over. With Redis, and on
+PostgreSQL, every hit is counted where all processes share it at once.
 """
 
 from __future__ import annotations
 
+import logging
 import time
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, field
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
+from tortoise.backends.sqlite.client import SqliteClient
 from tortoise.connection import get_connection
 
 from hotline import redis_link, sqlread
 from hotline.db import placeholders
 from hotline.errors import RateLimited
+
+log = logging.getLogger("hotline.ratelimit")
 
 
 def _redis_client() -> Any:
@@ -33,7 +48,7 @@ async def reset_redis() -> None:
     await redis_link.reset()
 
 
-async def _count(key: str, window: int, ttl_s: int) -> int:
+async def _count(key: str, window: int, ttl_s: int, batched: bool = False) -> int:
     """Add one to the counter (key, window) and return its new value."""
     client = _redis_client()
     if client is not None:
@@ -47,7 +62,9 @@ async def _count(key: str, window: int, ttl_s: int) -> int:
         except Exception as exc:
             if not redis_link.unavailable(exc):
                 raise
-    # on every tracker request: a fixed statement, on SQLite written on the calling thread
+    conn = get_connection("default")
+    if batched and isinstance(conn, SqliteClient) and not isinstance(conn, TransactionalDBClient):
+        return await _tally(conn).count(key, window, time.time() + ttl_s)
     rows = await sqlread.write_returning(_COUNT_SQL, [key, window])
     return int(rows[0]["count"])
 
@@ -58,13 +75,94 @@ _COUNT_SQL = (
 )
 
 
-async def hit(key: str, limit: int, window_s: int) -> None:
-    """Count one hit on ``key``; raise ``RateLimited`` when the window already holds ``limit``."""
+async def hit(key: str, limit: int, window_s: int, *, batched: bool = False) -> None:
+    """Count one hit on ``key``; raise ``RateLimited`` when the window already holds ``limit``.
+
+    ``batched``: on SQLite without Redis, count in the process and write the counts at most
+    every :data:`FLUSH_S` (see the module docstring): for a limit checked on every request of
+    a busy read, where other processes learning of a hit a second late does no harm."""
     now = time.time()
     window = int(now // window_s)
     retry_after = int((window + 1) * window_s - now) + 1
-    if await _count(key, window, window_s + 5) > limit:
+    if await _count(key, window, window_s + 5, batched) > limit:
         raise RateLimited(retry_after)
+
+
+# -- batched counters (SQLite) ----------------------------------------------------------------
+FLUSH_S = 1.0  # the longest a batched hit waits before it is written to rate_bucket
+SHARED_KEYS_MAX = 50_000  # totals remembered at most; dropped ones are learned at the next write
+_FLUSH_ROWS = 300  # (key, window, hits) rows per statement: 900 parameters
+
+
+def _flush_sql(rows: int) -> str:
+    return (
+        'INSERT INTO rate_bucket (key, "window", count) VALUES '
+        + ", ".join(["(?, ?, ?)"] * rows)
+        + ' ON CONFLICT (key, "window") DO UPDATE SET count = rate_bucket.count + excluded.count '
+        'RETURNING key, "window", count'
+    )
+
+
+@dataclass
+class _Tally:
+    """One database's batched counters in this process: the hits not yet written (and those
+    being written), and each counter's shared total as the last write returned it."""
+
+    pending: dict[tuple[str, int], int] = field(default_factory=dict)
+    writing: dict[tuple[str, int], int] = field(default_factory=dict)
+    shared: dict[tuple[str, int], int] = field(default_factory=dict)
+    forget_at: dict[tuple[str, int], float] = field(default_factory=dict)  # time.time()
+    next_write: float = 0.0  # time.time() from which a hit writes the pending ones
+
+    async def count(self, key: str, window: int, forget_at: float) -> int:
+        counter = (key, window)
+        self.pending[counter] = self.pending.get(counter, 0) + 1
+        self.forget_at[counter] = forget_at
+        if not self.writing and time.time() >= self.next_write:
+            await self.write()
+        return (self.shared.get(counter, 0) + self.writing.get(counter, 0)
+                + self.pending.get(counter, 0))
+
+    async def write(self) -> None:
+        """Add the pending hits to ``rate_bucket``; remember the totals it returns."""
+        self.writing, self.pending = self.pending, {}
+        try:
+            items = list(self.writing.items())
+            for start in range(0, len(items), _FLUSH_ROWS):
+                chunk = items[start:start + _FLUSH_ROWS]
+                params = [v for (key, window), hits in chunk for v in (key, window, hits)]
+                rows = await sqlread.write_returning(_flush_sql(len(chunk)), params)
+                for counter, _ in chunk:
+                    del self.writing[counter]
+                for row in rows:
+                    self.shared[(row["key"], int(row["window"]))] = int(row["count"])
+        except Exception:  # kept for the next write; counted here meanwhile
+            log.warning("writing batched rate counters failed", exc_info=True)
+            for counter, hits in self.writing.items():
+                self.pending[counter] = self.pending.get(counter, 0) + hits
+        finally:
+            self.writing = {}
+            self.next_write = time.time() + FLUSH_S
+        now = time.time()
+        self.forget_at = {c: t for c, t in self.forget_at.items() if t > now}
+        if len(self.forget_at) > SHARED_KEYS_MAX:  # learned again at their next write
+            self.forget_at = {c: t for c, t in self.forget_at.items() if c in self.pending}
+        self.shared = {c: n for c, n in self.shared.items() if c in self.forget_at}
+
+
+_TALLIES: weakref.WeakKeyDictionary[BaseDBAsyncClient, _Tally] = weakref.WeakKeyDictionary()
+
+
+def _tally(conn: BaseDBAsyncClient) -> _Tally:
+    tally = _TALLIES.get(conn)
+    if tally is None:
+        tally = _TALLIES[conn] = _Tally()
+    return tally
+
+
+def drop_batched() -> None:
+    """Forget this process's batched counts, written or not (``rate_bucket`` was emptied)."""
+    _TALLIES.clear()
 
 
 # -- lockouts ---------------------------------------------------------------------------------
