@@ -4,8 +4,10 @@ Reading a case through the ORM built its query anew (pypika) and hydrated all ~6
 row, parsing every timestamp, on every request; the unit's name and the timeline cost a query
 and a model per row more. Here the statements are fixed strings (made once per dialect), the
 unit's name comes by a join, and a row becomes a small :class:`CaseRow` / :class:`EventRow`
-holding just what ``casework.views`` reads. Values are read back as the ORM would give them:
-aware UTC datetimes, booleans, parsed JSON.
+holding just what ``casework.views`` reads. Values are read back as the ORM would give them
+(aware UTC datetimes, booleans, parsed JSON), except the times that are only shown: those stay
+as read (:data:`Stored`) and ``hotline.timefmt.iso_stored`` formats SQLite's text without
+parsing it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from typing import Any
 from tortoise.connection import get_connection
 
 from hotline.sqlread import fetch, json_value, when
+
+Stored = str | datetime
+"""A timestamp as raw SQL reads it: UTC text on SQLite, an aware datetime on PostgreSQL."""
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -39,7 +44,7 @@ class CaseRow:
     lng: float | None
     address: str | None
     region_id: str | None
-    occurred_at: datetime | None
+    occurred_at: Stored | None
     anonymous: bool
     confidential: bool
     public: bool
@@ -51,20 +56,20 @@ class CaseRow:
     unit_path: str
     photo_ids: list[int]
     flags: list[str]
-    created_at: datetime
-    due_dispatch: datetime | None
-    due_sign: datetime | None
-    due_transfer: datetime | None
-    due_notice: datetime | None
-    due_complete: datetime | None
+    created_at: Stored
+    due_dispatch: Stored | None
+    due_sign: Stored | None
+    due_transfer: Stored | None
+    due_notice: Stored | None
+    due_complete: Stored | None
     next_due_at: datetime | None
     warn_at: datetime | None
     provisional_deadline: bool
     unit_name: str | None
 
 
-_TIMES = frozenset({"occurred_at", "created_at", "due_dispatch", "due_sign", "due_transfer",
-                    "due_notice", "due_complete", "next_due_at", "warn_at"})
+# the times only shown stay as read (timefmt.iso_stored shows them); these two are compared
+_TIMES = frozenset({"next_due_at", "warn_at"})
 _BOOLS = frozenset({"anonymous", "confidential", "public", "provisional_deadline"})
 _JSON = frozenset({"photo_ids", "flags"})
 _CASE_COLUMNS = tuple(f for f in CaseRow.__dataclass_fields__ if f != "unit_name")
@@ -79,7 +84,7 @@ class EventRow:
     """What the views read of a timeline event."""
 
     seq: int
-    at: datetime
+    at: Stored
     action: str
     actor_role: str
     note: str
@@ -141,5 +146,5 @@ async def case_with_events(
 
 
 def _event(r: dict[str, Any]) -> EventRow:
-    return EventRow(r["e_seq"], when(r["e_at"]) or _EPOCH, r["e_action"], r["e_actor_role"],
+    return EventRow(r["e_seq"], r["e_at"] or _EPOCH, r["e_action"], r["e_actor_role"],
                     r["e_note"], bool(r["e_public"]), json_value(r["e_data"]))

@@ -10,7 +10,8 @@ from casework import deadlines
 from casework.reads import CaseRow, EventRow
 from casework.transitions import CALLBACK_ROLES, EVENT_LABELS
 from hotline.crypto import decrypt, mask_name, mask_phone
-from hotline.timefmt import iso
+from hotline.timefmt import iso as iso  # other modules show their times through views.iso
+from hotline.timefmt import iso_stored
 from identity.principal import Principal
 from knowledge import links
 from models.case import Case, CaseEvent
@@ -66,7 +67,7 @@ def shown_to(viewer: Principal, event: Event) -> bool:
 def _timeline(events: Sequence[Event], viewer: Principal) -> list[dict[str, Any]]:
     return [
         {
-            "at": iso(e.at),
+            "at": iso_stored(e.at),
             "action": e.action,
             "label": EVENT_LABELS.get(e.action, e.action),
             "actor_role": e.actor_role,
@@ -94,7 +95,7 @@ def _ratings(events: Sequence[Event]) -> list[dict[str, Any]]:
             "round": e.data["round"],
             "score": e.data["score"],
             "label": SCORE_LABELS[e.data["score"]],
-            "at": iso(e.at),
+            "at": iso_stored(e.at),
         }
         for e in sorted(events, key=lambda e: e.seq)
         if e.action == "rate" and isinstance(e.data, dict) and e.data.get("score") in SCORE_LABELS
@@ -103,11 +104,11 @@ def _ratings(events: Sequence[Event]) -> list[dict[str, Any]]:
 
 def _dues(case: AnyCase) -> dict[str, str | None]:
     return {
-        "dispatch": iso(case.due_dispatch),
-        "sign": iso(case.due_sign),
-        "transfer": iso(case.due_transfer),
-        "notice": iso(case.due_notice),
-        "complete": iso(case.due_complete),
+        "dispatch": iso_stored(case.due_dispatch),
+        "sign": iso_stored(case.due_sign),
+        "transfer": iso_stored(case.due_transfer),
+        "notice": iso_stored(case.due_notice),
+        "complete": iso_stored(case.due_complete),
     }
 
 
@@ -178,12 +179,12 @@ def case_view(
         "title": case.title,
         "content": case.content,
         "location": location,
-        "occurred_at": iso(case.occurred_at),
+        "occurred_at": iso_stored(case.occurred_at),
         "photos": photos or [],
         "unit": unit,
-        "created_at": iso(case.created_at),
+        "created_at": iso_stored(case.created_at),
         "due": _dues(case),
-        "next_due_at": iso(case.next_due_at),
+        "next_due_at": iso_stored(case.next_due_at),
         "light": deadlines.light(now, case.next_due_at, case.warn_at),
         "provisional_deadline": case.provisional_deadline,
         "public": case.public,
@@ -204,10 +205,10 @@ def public_view(case: AnyCase, events: Sequence[Event], reply: str | None) -> di
         "category_code": case.category_id,
         "status": case.status,
         "status_label": STATUS_LABELS.get(case.status, case.status),
-        "created_at": iso(case.created_at),
+        "created_at": iso_stored(case.created_at),
         "timeline": [
             {
-                "at": iso(e.at),
+                "at": iso_stored(e.at),
                 "action": e.action,
                 "label": EVENT_LABELS.get(e.action, e.action),
                 "note": e.note if e.action in PUBLIC_NOTE_ACTIONS else "",
