@@ -39,6 +39,11 @@ def _batched_here() -> bool:
     return s.effective_database_url.startswith("sqlite") and not s.redis_url
 
 
+def _in_the_table() -> None:
+    if settings_mod.current().redis_url:
+        pytest.skip("with Redis the counters live there")
+
+
 async def _stored(key: str, window: int) -> int | None:
     conn = get_connection("default")
     rows = await conn.execute_query_dict(
@@ -62,6 +67,7 @@ async def test_the_tracker_answers_429_past_the_limit_per_ip(
 
 
 async def test_batched_hits_reach_the_table_within_a_flush_interval(clock: Clock) -> None:
+    _in_the_table()
     window = int(clock.now // 60)
     for _ in range(3):
         await ratelimit.hit("track-ip:192.0.2.1", 10, 60, batched=True)
@@ -75,6 +81,7 @@ async def test_batched_hits_reach_the_table_within_a_flush_interval(clock: Clock
 
 
 async def test_hits_of_another_process_count_from_the_next_write(clock: Clock) -> None:
+    _in_the_table()
     key, window = "track-ip:192.0.2.2", int(clock.now // 60)
     await ratelimit.hit(key, 10, 60, batched=True)
     # another process on the same database has counted 8 hits of the same IP
