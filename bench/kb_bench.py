@@ -5,7 +5,8 @@
   (``knowledge/data/items.json``) and variants of them (a city and district before the title,
   a sentence about the place added to the body), written 5,000 rows a statement (the index
   triggers / generated column index them, and PostgreSQL's term counts follow, as the
-  service's writes would; then VACUUM ANALYZE, as autovacuum would after such a load). Target <= 20 ms.
+  service's writes would; then VACUUM ANALYZE, as autovacuum would after such a load).
+  Target <= 20 ms.
 * ``kb_mrr5`` and ``kb_recall5``: ``knowledge.relevance`` over ``knowledge/data/questions.json``
   on the demo items alone. Target MRR@5 >= 0.8.
 
