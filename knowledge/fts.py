@@ -72,6 +72,8 @@ _TERM_DELTA = (
 )
 _ADDED = "SELECT u.lexeme, 1 AS d FROM new_rows n, unnest(n.tsv) u"
 _REMOVED = "SELECT u.lexeme, -1 AS d FROM old_rows o, unnest(o.tsv) u"
+_COUNT_ALL = ("INSERT INTO kb_term (term, items) SELECT u.lexeme, count(*) "
+              "FROM kb_item k, unnest(k.tsv) u GROUP BY u.lexeme")
 POSTGRES_TERMS = [
     "CREATE TABLE kb_term (term text PRIMARY KEY, items integer NOT NULL)",
     "CREATE FUNCTION kb_term_count() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
@@ -85,8 +87,7 @@ POSTGRES_TERMS = [
     "NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION kb_term_count()",
     "CREATE TRIGGER kb_term_delete AFTER DELETE ON kb_item REFERENCING OLD TABLE AS old_rows "
     "FOR EACH STATEMENT EXECUTE FUNCTION kb_term_count()",
-    "INSERT INTO kb_term (term, items) SELECT u.lexeme, count(*) FROM kb_item k, unnest(k.tsv) u "
-    "GROUP BY u.lexeme",
+    _COUNT_ALL,
     "ALTER INDEX kb_item_tsv SET (fastupdate = off)",
     "SELECT gin_clean_pending_list('kb_item_tsv'::regclass)",
 ]
@@ -127,10 +128,14 @@ async def uninstall_term_counts(conn: BaseDBAsyncClient) -> None:
 
 
 async def rebuild(conn: BaseDBAsyncClient) -> None:
-    """Index every published item afresh (SQLite; PostgreSQL's column is always current)."""
-    if _sqlite(conn):
-        await conn.execute_query("INSERT INTO kb_fts(kb_fts) VALUES ('delete-all')")
-        await conn.execute_query(
-            "INSERT INTO kb_fts(rowid, title_terms, body_terms) SELECT id, title_terms, "
-            f"body_terms FROM kb_item WHERE state = {_PUBLISHED}"
-        )
+    """Index every published item afresh (SQLite; PostgreSQL's column is always current, its
+    term counts are counted again)."""
+    if not _sqlite(conn):
+        await conn.execute_query("DELETE FROM kb_term")
+        await conn.execute_query(_COUNT_ALL)
+        return
+    await conn.execute_query("INSERT INTO kb_fts(kb_fts) VALUES ('delete-all')")
+    await conn.execute_query(
+        "INSERT INTO kb_fts(rowid, title_terms, body_terms) SELECT id, title_terms, "
+        f"body_terms FROM kb_item WHERE state = {_PUBLISHED}"
+    )
