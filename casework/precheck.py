@@ -9,6 +9,10 @@ deflection, recorded once per precheck: a retry, or another item named later, ch
 nothing). Only what the statistics need is kept: kind, category, channel, the items offered,
 never the draft's text.
 
+Questions asked in the official account's chat (``wechat.answers``) count as prechecks of
+consultations too (channel ``wechat_oa``, no category, the platform's root unit), once per
+message; they are never deflected or filed (the chat has no such step).
+
 Statistics (``casework.stats``): prechecks of consultations received in the period within the
 scope (``unit_path``: the kiosk's unit, else the platform's root unit, like an undispatched
 case), how many were offered an item, deflected, and filed anyway.
@@ -16,12 +20,14 @@ case), how many were offered an item, deflected, and filed anyway.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.connection import get_connection
+from tortoise.exceptions import IntegrityError
 
 from casework import reference, similar
 from casework.queues import db_time
@@ -66,6 +72,24 @@ async def precheck(
         created_at=datetime.now(UTC),
     )
     return {"precheck_id": token, "kb": kb, "similar": near["items"]}
+
+
+async def record_question(owner: str, message_key: str, kb_item_ids: list[int]) -> None:
+    """A question asked in the official account's chat (``wechat.answers``), counted as a
+    precheck of a consultation: channel ``wechat_oa``, no category, the platform's root unit,
+    the items the reply listed. ``owner`` is the asker's ``citizen:<id>`` (or ``wechat_oa``
+    for an openid bound to no citizen). Once per message: WeChat's retry of the same message
+    is answered again but not counted again (the token is a hash of the message's key)."""
+    token = "oa" + hashlib.sha256(message_key.encode()).hexdigest()[:30]
+    root = await reference.platform_unit()
+    try:
+        await KbPrecheck.create(
+            token=token, owner=owner, channel="wechat_oa", kind="consultation",
+            category_code="", unit_path=root.path, kb_item_ids=kb_item_ids,
+            created_at=datetime.now(UTC),
+        )
+    except IntegrityError:
+        pass  # this message was counted already
 
 
 async def _own(who: Principal, token: str) -> KbPrecheck:

@@ -23,7 +23,8 @@ subtree of ``unit_id``; a case belongs to the unit responsible for it now, ``uni
 * ``return_rate`` = cases returned at least once / cases dispatched at least once.
 * ``reopen_rate`` = cases reopened at least once / cases replied at least once.
 * ``knowledge``: answers before filing (``casework.precheck``) — consultations prechecked in
-  the period within the scope (a kiosk's by its unit, the others' by the root unit),
+  the period within the scope (a kiosk's by its unit, the others' by the root unit; the
+  questions asked in the official account's chat count too, once per message),
   ``offered`` a knowledge item, ``deflected`` (solved by it and not filed), ``filed`` anyway;
   ``deflection_rate`` = deflected / prechecks.
 * ``overdue_now``: a snapshot, not limited to the period — open cases of the scope whose

@@ -30,7 +30,7 @@ TTL_S = 30.0
 _cache: dict[str, tuple[float, Any]] = {}
 
 
-# phrase -> (expiry, published items holding it, capped): knowledge.search's counts
+# token -> (expiry, published items holding it): knowledge.search's counts
 _counts: dict[str, tuple[float, int]] = {}
 MAX_COUNTS = 50_000
 
@@ -125,6 +125,8 @@ class Figures:
     # (position, word with that character left out) -> words of the titles, for corrections
     near: dict[tuple[int, str], list[str]]
     words: frozenset[str]
+    low: int = 0  # the lowest and highest published id
+    high: int = 0
 
     @property
     def avg_title(self) -> float:
@@ -143,7 +145,8 @@ async def figures() -> Figures:
     published = "WHERE state = 'published'"
     rows = await conn.execute_query_dict(
         "SELECT count(*) AS n, coalesce(sum(length(title_terms)), 0) AS t, "
-        f"coalesce(sum(length(body_terms)), 0) AS b FROM kb_item {published}"
+        f"coalesce(sum(length(body_terms)), 0) AS b, coalesce(min(id), 0) AS low, "
+        f"coalesce(max(id), 0) AS high FROM kb_item {published}"
     )
     titles = await conn.execute_query_dict(f"SELECT DISTINCT title_terms FROM kb_item {published}")
     words = frozenset(w for r in titles for w in r["title_terms"].split() if 3 <= len(w) <= 4)
@@ -151,7 +154,9 @@ async def figures() -> Figures:
     for word in sorted(words):
         for i in range(len(word)):
             near.setdefault((i, word[:i] + word[i + 1:]), []).append(word)
-    found = Figures(int(rows[0]["n"]), int(rows[0]["t"]), int(rows[0]["b"]), near, words)
+    row = rows[0]
+    found = Figures(int(row["n"]), int(row["t"]), int(row["b"]), near, words, int(row["low"]),
+                    int(row["high"]))
     _cache["figures"] = (time.monotonic() + TTL_S, found)
     return found
 

@@ -24,6 +24,13 @@ STOPWORDS = frozenset(
     "吗？ 一个 这个 那个 这 那 是 不 会 给 让 被 把 从 到 对 为 为了 时候 现在".split()
 )
 
+# words that say how a question asks, not what about (kept in searches: FAQ titles hold them);
+# ``knowledge.search``'s minimum relevance leaves them out
+ASKING = frozenset(
+    "怎么办 怎么样 怎么 多少 多少钱 钱 多久 多长时间 哪些 哪个 哪里 什么样 能不能 可不可以 "
+    "要不要 行不行 有没有 会不会 是不是 好不好 吗 呢 在 在吗 您好 你好 谢谢 问 一下 请问".split()
+)
+
 
 def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()

@@ -16,6 +16,8 @@ One transaction, no network inside it:
   are cancelled;
 - photos attached to cases stay as evidence (already stripped of metadata) under an ``erased``
   owner; unattached ones are deleted (their files after the commit);
+- knowledge-base prechecks (and chat questions) stay counted in the statistics under an
+  ``erased`` owner: their token no longer answers anyone;
 - sessions (refresh tokens), idempotency records, login codes, rate-limit rows keyed by the
   phone's hash, WeChat consents, chat drafts and handled-message keys of the openid go; after
   the commit, the Redis counters keyed by the phone's hash too.
@@ -39,6 +41,7 @@ from hotline.db import dialect_sql, flat_values, locking
 from media import service as media_service
 from models.case import Case
 from models.citizen import Citizen, RealNameVerification, SmsCode
+from models.knowledge import KbPrecheck
 from models.media import Photo
 from models.ops import IdempotencyRecord, RefreshToken
 from models.outbox import OutboxMessage, OutboxStatus
@@ -50,7 +53,7 @@ from rewards.eligibility import UNDECIDED
 
 log = logging.getLogger("hotline.privacy")
 
-ERASED_OWNER = "erased"  # Photo.owner_kind of evidence whose uploader erased their account
+ERASED_OWNER = "erased"  # Photo.owner_kind of evidence, KbPrecheck.owner, of an erased account
 WITHDRAWN_REASON = "account_erased"
 
 
@@ -247,6 +250,8 @@ async def _sessions_and_traces(conn: BaseDBAsyncClient, rows: list[Citizen]) -> 
     """Sessions, replayable replies, login codes, and what is keyed by the phone or openid."""
     subjects = [f"citizen:{r.id}" for r in rows]
     await RefreshToken.filter(subject__in=subjects).using_db(conn).delete()
+    # the statistics keep counting them; nothing links them to anyone any more
+    await KbPrecheck.filter(owner__in=subjects).using_db(conn).update(owner=ERASED_OWNER)
     await IdempotencyRecord.filter(scope__in=subjects).using_db(conn).delete()
     phone_hashes = [r.phone_hash for r in rows if r.phone_hash]
     if phone_hashes:

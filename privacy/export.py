@@ -4,7 +4,8 @@ The citizen's own data is shown in full (phone, name, ID number, WeChat openids)
 as the citizen's own view shows them (``casework.views.case_view``: timeline and ratings, the
 contact masked as everywhere for citizens); photos with signed URLs (``media/urls.py``);
 reward claims with their payouts; the messages sent to them, rendered when the outbox still
-holds their parameters (never a login code); the real-name verification records.
+holds their parameters (never a login code); the real-name verification records; the
+knowledge-base prechecks before filing and the questions asked in the official account's chat.
 Rows merged into the caller's account (``wechat.identities.merge``) count as theirs.
 """
 
@@ -22,6 +23,7 @@ from identity.principal import Principal
 from media import service as media_service
 from models.case import Case, CaseEvent, Rating
 from models.citizen import Citizen, RealNameVerification
+from models.knowledge import KbPrecheck
 from models.media import Photo
 from models.outbox import OutboxMessage
 from models.reward import RewardClaim, RewardPayout
@@ -179,6 +181,31 @@ async def messages(ids: list[int], phones: set[str]) -> list[dict[str, Any]]:
     ]
 
 
+async def prechecks(ids: list[int]) -> list[dict[str, Any]]:
+    """The drafts checked against the knowledge base before filing, and the questions asked in
+    the official account's chat (``casework.precheck``): what was offered, what solved it."""
+    rows = await KbPrecheck.filter(owner__in=[f"citizen:{i}" for i in ids]).order_by("id")
+    numbers = dict(
+        await Case.filter(id__in=[r.case_id for r in rows if r.case_id]).values_list(
+            "id", "tracking_no"
+        )
+    )
+    return [
+        {
+            "channel": r.channel,
+            "kind": r.kind,
+            "category_code": r.category_code or None,
+            "kb_item_ids": list(r.kb_item_ids),
+            "similar_count": r.similar_count,
+            "created_at": iso(r.created_at),
+            "deflected_item_id": r.deflected_item_id,
+            "deflected_at": iso(r.deflected_at),
+            "tracking_no": numbers.get(r.case_id) if r.case_id else None,
+        }
+        for r in rows
+    ]
+
+
 async def verifications(ids: list[int]) -> list[dict[str, Any]]:
     rows = await RealNameVerification.filter(citizen_id__in=ids).order_by("id")
     return [{"method": v.method, "at": iso(v.at)} for v in rows]
@@ -201,4 +228,5 @@ async def export(viewer: Principal) -> dict[str, Any]:
         "photos": await photos(ids),
         "reward_claims": await claims(ids),
         "messages": await messages(ids, phones),
+        "prechecks": await prechecks(ids),
     }

@@ -22,7 +22,9 @@ Conversation:
   locations add to it (and open one); ``提交`` files it, ``取消`` drops it (``wechat.chat``).
 - ``subscribe``/``unsubscribe`` keep ``Citizen.oa_follower`` (used to pick WeChat delivery).
 - any other text: a question, answered with the knowledge base's top items and their links
-  (``wechat.answers``; read-only, like ``查询``); when nothing matches, the help text.
+  (``wechat.answers``; counted once per message as a precheck, answered afresh on a retry);
+  when nothing answers it, a reply saying so (file it with 随手拍, or call 12345); a text
+  asking about nothing (a greeting), the help text.
 - anything else: the help text with the menu.
 
 Within WeChat's 5 s: every path touches only the database (a question: one knowledge search),
@@ -168,4 +170,5 @@ async def on_text(key: str, msg: Incoming) -> str:
     if text and await chat.has_draft(msg.source):
         return await chat.add_text(key, msg.source, text)
     # a question: the knowledge base's top items with links, else the menu
-    return (await answers.answer(text) if text else None) or HELP
+    reply = await answers.answer(text, openid=msg.source, message_key=key) if text else None
+    return reply or HELP

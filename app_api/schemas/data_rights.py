@@ -141,6 +141,21 @@ class MessageOut(Exact):
     )
 
 
+class ExportPrecheckOut(Exact):
+    channel: str = Field(description="渠道：app、wechat_mini、kiosk、wechat_oa（公众号提问）等",
+                         examples=["app"])
+    kind: str = Field(description="诉求类型（目前仅 consultation 咨询）", examples=["consultation"])
+    category_code: str | None = Field(description="诉求分类（公众号提问无分类，为 null）",
+                                      examples=["GENERAL-POLICY"])
+    kb_item_ids: list[int] = Field(description="当时推荐的知识条目", examples=[[12, 31, 7]])
+    similar_count: int = Field(description="当时提示的相似诉求数", examples=[0])
+    created_at: datetime = Field(description="查询时间", examples=["2026-11-27T09:58:00+08:00"])
+    deflected_item_id: int | None = Field(description="本人确认已解决问题的知识条目",
+                                          examples=[12])
+    deflected_at: datetime | None = Field(description="确认已解决的时间", examples=[None])
+    tracking_no: str | None = Field(description="之后仍提交的诉求编号", examples=[None])
+
+
 class ExportOut(Exact):
     """Everything the platform holds about the caller (PIPL art. 45)."""
 
@@ -155,3 +170,6 @@ class ExportOut(Exact):
     photos: list[ExportPhotoOut] = Field(description="本人上传的照片")
     reward_claims: list[ExportClaimOut] = Field(description="有奖举报申请及发放记录")
     messages: list[MessageOut] = Field(description="发给本人或本人手机号的消息")
+    prechecks: list[ExportPrecheckOut] = Field(
+        description="提交前查询知识库的记录（含公众号提问），不含当时填写的内容"
+    )
