@@ -12,6 +12,7 @@ from casework import lights, reference, stats
 from casework.queues import resolve_scope
 from casework.views import CHANNEL_LABELS
 from console import charts
+from hotline.timefmt import SHANGHAI
 from identity.principal import Principal
 from models.org import Unit
 
@@ -59,7 +60,7 @@ async def build(who: Principal, now: datetime | None = None) -> Dashboard:
     per_unit = await lights.by_unit(scope, now)
     series = await stats.monthly(who, months=12, now=now)
     this = series[-1]
-    first, last = month_bounds(this["month"], now.date())
+    first, last = month_bounds(this["month"], now.astimezone(SHANGHAI).date())
     by_category = await stats.by_category(who, from_=first, to=last, now=now)
     period = {"from": first.isoformat(), "to": last.isoformat()}
 
@@ -79,7 +80,7 @@ async def build(who: Principal, now: datetime | None = None) -> Dashboard:
     top = list(by_category.items())[:MAX_CATEGORIES]
 
     def month_link(month: str) -> str:
-        a, b = month_bounds(month, now.date())
+        a, b = month_bounds(month, now.astimezone(SHANGHAI).date())
         return cases_link(**{"from": a.isoformat(), "to": b.isoformat()})
 
     built = [

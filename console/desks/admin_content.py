@@ -53,8 +53,9 @@ async def kb_list(
 
 @router.post("/kb")
 async def kb_create(me: Editor, form: Annotated[KbForm, Form()]) -> Response:
-    data = {"kind": form.kind, "title": form.title.strip(), "body": form.body,
-            "department": form.department.strip() or None}
+    data = {"kind": form.kind, "title": form.title.strip(), "body": form.body}
+    if form.department.strip():
+        data["department"] = form.department.strip()
     await items.create_item(me.principal, data, draft=form.publish != "1")
     return after(f"{HOME}/kb", "kb_published" if form.publish == "1" else "kb_created")
 
