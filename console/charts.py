@@ -70,7 +70,6 @@ def _config(**extra: Any) -> dict[str, Any]:
         "truncate_legend": -1,
         "truncate_label": -1,
         "print_values": False,
-        "show_minor_y_labels": False,
         "no_data_text": "暂无数据",
         "tooltip_border_radius": 4,
     } | extra
@@ -83,6 +82,18 @@ def inline(chart: Any) -> Markup:
     return Markup(text)  # pygal escapes labels and titles itself (ElementTree)
 
 
+def cjk_margin(labels: Sequence[str]) -> int:
+    """Extra left margin for the category labels of a horizontal chart: pygal reserves room
+    for a label from a Latin glyph width, a Chinese glyph is about twice as wide."""
+    return 12 + 6 * max((len(label) for label in labels), default=0)
+
+
+def count_ticks(top: int) -> list[int]:
+    """Whole-number ticks from 0 past ``top`` (a count axis never shows 0.2 of a case)."""
+    step = max(1, -(-top // 6))
+    return list(range(0, max(top, 1) + step, step))
+
+
 def _point(value: float | None, href: str, label: str) -> dict[str, Any]:
     return {"value": value, "label": label, "xlink": {"href": href, "target": "_self"}}
 
@@ -92,8 +103,10 @@ def lights_per_unit(
 ) -> Markup:
     """Stacked horizontal bars of open cases per unit: 已超期, 即将超期, 正常.
     ``href(light=..., unit_id=...)`` gives a bar's list."""
-    chart = pygal.HorizontalStackedBar(**_config(style=LIGHT_STYLE, height=max(
-        220, 60 + 34 * len(rows))))
+    chart = pygal.HorizontalStackedBar(**_config(
+        style=LIGHT_STYLE, height=max(240, 90 + 34 * len(rows)),
+        margin_left=cjk_margin([names.get(r["unit_id"], "—") for r in rows]),
+        y_labels=count_ticks(max((r["open"] for r in rows), default=0))))
     chart.x_labels = [names.get(r["unit_id"], "—") for r in rows]
     for light, word in (("red", "已超期"), ("yellow", "即将超期"), ("green", "正常")):
         chart.add(word, [
@@ -106,9 +119,9 @@ def lights_per_unit(
 def rates_by_month(series: Sequence[dict[str, Any]], href: Callable[[str], str]) -> Markup:
     """Lines of the on-time rate and the satisfaction rate (percent) over the months;
     ``href(month)`` gives a point's list (the cases received that month)."""
-    chart = pygal.Line(**_config(range=(0, 100), dots_size=4, show_only_major_dots=False,
-                                 allow_interruptions=True))
-    chart.x_labels = [m["month"] for m in series]
+    chart = pygal.Line(**_config(range=(0, 100), dots_size=4, allow_interruptions=True,
+                                 height=340, margin_bottom=28, y_labels=[0, 25, 50, 75, 100]))
+    chart.x_labels = [f"{m['month'][2:4]}/{m['month'][5:]}" for m in series]  # 26/11
 
     def pct(v: float | None) -> float | None:
         return None if v is None else round(v * 100, 1)
@@ -124,8 +137,10 @@ def counts(
     title: str, items: Sequence[tuple[str, str, int]], href: Callable[[str], str]
 ) -> Markup:
     """Horizontal bars of counts: ``items`` are (key, label, count); ``href(key)``."""
-    chart = pygal.HorizontalBar(**_config(height=max(220, 60 + 30 * len(items)),
-                                          show_legend=False))
+    chart = pygal.HorizontalBar(**_config(
+        height=max(220, 60 + 30 * len(items)), show_legend=False,
+        margin_left=cjk_margin([label for _, label, _ in items]),
+        y_labels=count_ticks(max((n for _, _, n in items), default=0))))
     chart.x_labels = [label for _, label, _ in items]
     chart.add(title, [_point(n, href(key), f"{label} {n} 件") for key, label, n in items])
     return inline(chart)
