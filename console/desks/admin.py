@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from app_api.responses import csv_download
 from casework.reference import units_in_scope
 from console import templating
-from console.desks.common import after, flag, message, pages
+from console.desks.common import after, flag, link, message, pages
 from console.session import require_role
 from hotline.csvcell import cell
 from identity import devices, staff_admin
@@ -56,7 +56,9 @@ def admin(me: WebSession) -> Any:
 
 
 def _render(request: Request, me: WebSession, name: str, ctx: dict[str, Any]) -> Response:
-    return templating.render(request, name, ctx | {"done": message(request, DONE)}, session=me)
+    here = link(request, cursor=request.query_params.get("cursor"))  # without "done"
+    return templating.render(request, name, {"done": message(request, DONE), "back": here}
+                             | ctx, session=me)
 
 
 @router.get("")
@@ -76,6 +78,13 @@ class UnitForm(BaseModel):
 
 class ActiveForm(BaseModel):
     active: Literal["1", "0"]
+    back: str = Field(default="", max_length=500)  # the list, with its filters
+
+
+def back_to(target: str, default: str) -> str:
+    """Where a form returns: the page it was sent from, if it is this desk's."""
+    ok = target.startswith(f"{HOME}/") and not target.startswith("//") and "\\" not in target
+    return target if ok else default
 
 
 @router.get("/units")
@@ -100,7 +109,7 @@ async def unit_create(me: Admin, form: Annotated[UnitForm, Form()]) -> Response:
 @router.post("/units/{unit_id}/active")
 async def unit_active(unit_id: Id, me: Admin, form: Annotated[ActiveForm, Form()]) -> Response:
     await units.update_unit(admin(me), unit_id, {"active": form.active == "1"})
-    return after(f"{HOME}/units", "unit_updated")
+    return after(back_to(form.back, f"{HOME}/units"), "unit_updated")
 
 
 # -- staff -----------------------------------------------------------------------------------
@@ -182,7 +191,7 @@ async def staff_create(me: Admin, form: Annotated[StaffForm, Form()]) -> Respons
 async def staff_active(staff_id: Id, me: Admin, form: Annotated[ActiveForm, Form()]) -> Response:
     on = form.active == "1"
     await staff_admin.update_staff(admin(me), staff_id, {"active": on})
-    return after(f"{HOME}/staff", "staff_updated" if on else "staff_off")
+    return after(back_to(form.back, f"{HOME}/staff"), "staff_updated" if on else "staff_off")
 
 
 @router.post("/staff/{staff_id}/password")

@@ -15,7 +15,17 @@ from pydantic import BaseModel, Field
 from casework import calendar_store
 from casework.reference import categories as all_categories
 from casework.reference import units_in_scope
-from console.desks.admin import HOME, Active, Admin, Cursor, Id, _render, admin
+from console.desks.admin import (
+    HOME,
+    Active,
+    ActiveForm,
+    Admin,
+    Cursor,
+    Id,
+    _render,
+    admin,
+    back_to,
+)
 from console.desks.common import after, flag, pages
 from hotline.errors import ValidationProblem
 from hotline.timefmt import SHANGHAI
@@ -36,10 +46,6 @@ class CategoryForm(BaseModel):
     parent_code: str = Field(default="", max_length=32)
     rewardable: Literal["1", ""] = ""
     default_procedure: Literal["simple", "normal", "petition"] = "normal"
-
-
-class ActiveForm(BaseModel):
-    active: Literal["1", "0"]
 
 
 @router.get("/categories")
@@ -71,7 +77,7 @@ async def category_active(me: Admin, code: Annotated[str, Path(max_length=32)],
                           form: Annotated[ActiveForm, Form()]) -> Response:
     require_root_admin(me.principal)
     await categories.update_category(me.principal, code, {"active": form.active == "1"})
-    return after(f"{HOME}/categories", "category_updated")
+    return after(back_to(form.back, f"{HOME}/categories"), "category_updated")
 
 
 # -- routing rules ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from casework import lifecycle, queues, staff_search, tasks
+from casework import lifecycle, queues, reference, staff_search, tasks
 from casework.transitions import STATES
 from console import dashboard, templating
 from console.desks.common import after, flag, message, pages
@@ -100,6 +100,7 @@ async def cases(
             open_only=bool(flag(open)), cursor=cursor)
     return templating.render(request, "supervisor/cases.html", {
         "page": page, "light": light, "filters": _describe(request),
+        "categories": await reference.categories(),
         **pages(request, page["next_cursor"]),
         "back": str(request.url.path) + ("?" + request.url.query if request.url.query else ""),
         "done": message(request, DONE),

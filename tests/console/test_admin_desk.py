@@ -32,12 +32,17 @@ async def test_deactivating_a_handler_ends_its_console_session(
     page = await client.get(f"{DESK}/staff", params={"q": "handler"})
     assert 'id="staff-handler"' in page.text
     handler = await Staff.get(username="handler")
-    r = await client.post(f"{DESK}/staff/{handler.id}/active", headers=ORIGIN,
-                          data={"active": "0", "csrf_token": token})
-    assert r.status_code == 303 and r.headers["location"].endswith("done=staff_off")
+    r = await client.post(f"{DESK}/staff/{handler.id}/active", headers=ORIGIN, data={
+        "active": "0", "csrf_token": token, "back": f"{DESK}/staff?q=handler"})
+    assert r.status_code == 303
+    assert r.headers["location"] == f"{DESK}/staff?q=handler&done=staff_off"
     after = await other_client.get("/console/", follow_redirects=False)
     assert after.status_code == 303 and "login" in after.headers["location"]
     assert not (await Staff.get(id=handler.id)).active
+    # back to its list, never to another site
+    r = await client.post(f"{DESK}/staff/{handler.id}/active", headers=ORIGIN, data={
+        "active": "1", "csrf_token": token, "back": "//evil.example/console/admin/"})
+    assert r.headers["location"] == f"{DESK}/staff?done=staff_updated"
 
 
 async def test_create_staff_masked_phone_and_csv(

@@ -61,12 +61,22 @@ async def _history(client: httpx.AsyncClient, token: str) -> None:
         await new_case(client, token, **await assign(unit, channel=channel, **f[light]))
 
 
+def _due(at: datetime) -> dict[str, Any]:
+    """A completion due at ``at`` (its yellow light from a day before), as the schedule keeps
+    it: the due time, how it was computed, and the next due derived from it."""
+    warn = at - timedelta(days=1)
+    meta = {"rule": "days", "from": (at - timedelta(days=7)).isoformat(), "n": 7,
+            "warn": warn.isoformat()}
+    return {"due_complete": at, "due_meta": {"complete": meta}, "met": ["dispatch", "sign"],
+            "next_due_kind": "complete", "next_due_at": at, "warn_at": warn}
+
+
 async def test_a_supervisor_sees_the_red_light_move_and_supervises(
     new_page: Any, client: httpx.AsyncClient, citizen_token: str
 ) -> None:
     await _history(client, citizen_token)
-    f = light_fields(datetime.now(UTC))
-    no = await new_case(client, citizen_token, **await assign("HZ-STHJJ", **f["yellow"]))
+    no = await new_case(client, citizen_token, **await assign(
+        "HZ-STHJJ", **_due(datetime.now(UTC) + timedelta(hours=5))))
     page = await new_page()
     await login(page, "supervisor")
     await page.goto(SUP)
@@ -78,7 +88,7 @@ async def test_a_supervisor_sees_the_red_light_move_and_supervises(
     await screenshot(page, "console-supervisor.png")
     # the due time passes (the clock the data uses: the case's stored due time)
     await Case.filter(tracking_no=no).update(
-        next_due_at=datetime.now(UTC) - timedelta(minutes=5))
+        **_due(datetime.now(UTC) - timedelta(minutes=5)))
     await page.reload()
     assert await red.inner_text() == "2"
     await page.locator(".figure-red").click()
@@ -91,6 +101,7 @@ async def test_a_supervisor_sees_the_red_light_move_and_supervises(
     assert await page.get_by_text("已督办，承办单位将收到督办通知。").is_visible()
     case = await Case.get(tracking_no=no)
     assert await CaseEvent.filter(case_id=case.id, action="supervise").count() == 1
+    assert "已超期" in await page.locator(f"#case-{no}").inner_text()
     await screenshot(page, "console-supervisor-cases.png")
 
 
@@ -179,7 +190,7 @@ async def test_an_admin_deactivates_a_handler_whose_open_tab_is_logged_out(
     await row.get_by_role("button", name="停用").click()
     await admin.wait_for_url("**done=staff_off")
     assert not (await Staff.get(username="handler_tab")).active
-    await admin.goto("/console/admin/staff")
+    assert await admin.get_by_text("账号已停用，其所有登录（含工作台）已立即失效。").is_visible()
     await screenshot(admin, "console-admin.png")
     # the open tab's next request (its own polling, or a click) lands on the login page
     await handler.wait_for_url("**/console/login**", timeout=15_000)
