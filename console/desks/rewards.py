@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from app_api.responses import csv_download
+from casework import reference
 from console import templating
 from console.desks.common import after, flag, message, only_roles, pages
 from hotline import settings as settings_mod
@@ -64,6 +65,7 @@ async def claims(
                                      cursor=cursor)
     return templating.render(request, "rewards/claims.html", {
         "page": page, "status": status, "flagged": flagged, "tabs": TABS,
+        "categories": await reference.categories(),
         **pages(request, page["next_cursor"]),
     }, session=me)
 

@@ -135,7 +135,10 @@ async def test_two_reward_administrators_approve_above_the_threshold(
     first, second = await new_page(), await new_page()
     await login(first, "reward_admin")
     await login(second, "reward_admin2")
-    await first.goto(f"/console/rewards/claims/{claim.id}")
+    await first.goto("/console/rewards")
+    await screenshot(first, "console-rewards-claims.png")
+    await first.get_by_role("link", name=f"#{claim.id}").click()
+    await first.wait_for_url(f"**/console/rewards/claims/{claim.id}")
     assert await first.locator(".evidence img").count() == 2  # both reports' photos
     await first.get_by_label("奖励金额（元）").fill("1500")
     await first.get_by_role("button", name="批准").click()
@@ -192,6 +195,12 @@ async def test_an_admin_deactivates_a_handler_whose_open_tab_is_logged_out(
     assert not (await Staff.get(username="handler_tab")).active
     assert await admin.get_by_text("账号已停用，其所有登录（含工作台）已立即失效。").is_visible()
     await screenshot(admin, "console-admin.png")
+    await admin.get_by_role("link", name="审计日志").click()
+    await admin.get_by_label("操作（以“.”结尾为前缀）").fill("staff.")
+    await admin.get_by_role("button", name="筛选").click()
+    await admin.wait_for_url("**action=staff.**")
+    assert await admin.get_by_text("staff.update").first.is_visible()
+    await screenshot(admin, "console-admin-audit.png")
     # the open tab's next request (its own polling, or a click) lands on the login page
     await handler.wait_for_url("**/console/login**", timeout=15_000)
     assert "登录已失效" in await handler.content()
