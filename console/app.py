@@ -7,13 +7,24 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from console import auth, csrf, errors
-from console.desks import admin, admin_content, admin_reference, rewards, supervisor
+from console.desks import (
+    admin,
+    admin_content,
+    admin_reference,
+    dispatcher,
+    handler,
+    operator,
+    rewards,
+    search,
+    supervisor,
+)
 from console.templating import HERE
 from hotline.settings import Settings
 
 # each desk module exposes ``router``; a new desk adds its module here and in console/nav.py
 DESK_MODULES: list[object] = [
-    supervisor, rewards, admin, admin_reference, admin_content,
+    operator, dispatcher, handler, search, supervisor, rewards, admin, admin_reference,
+    admin_content,
 ]
 
 

@@ -16,7 +16,7 @@ from hotline import settings as settings_mod
 from identity.web_sessions import WebSession
 
 HERE = Path(__file__).parent
-STATIC_VERSION = "1"  # bump when console.css changes (the static files are cached)
+STATIC_VERSION = "2"  # bump when console.css changes (the static files are cached)
 
 env = Environment(
     loader=FileSystemLoader(HERE / "templates"),
