@@ -54,6 +54,28 @@ def month_bounds(month: str, today: date) -> tuple[date, date]:
     return first, min(last, today)
 
 
+def figure_row(per_unit: list[dict[str, Any]], this: dict[str, Any],
+               period: dict[str, str]) -> list[Figure]:
+    """The row of numbers: open, yellow, red now; this month's on-time and satisfaction."""
+    totals = {k: sum(u[k] for u in per_unit) for k in ("open", "red", "yellow")}
+    return [
+        Figure("在办诉求", str(totals["open"]), cases_link(open=1)),
+        Figure("即将超期", str(totals["yellow"]), cases_link(light="yellow"), "yellow"),
+        Figure("已超期", str(totals["red"]), cases_link(light="red"), "red"),
+        Figure("本月按时办结率", percent(this["on_time_rate"]), cases_link(**period)),
+        Figure("本月满意率", percent(this["satisfaction_rate"]), cases_link(**period)),
+    ]
+
+
+async def figures(who: Principal, now: datetime | None = None) -> list[Figure]:
+    """The row of numbers alone (the page polls it): the lights and this month's rates."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    per_unit = await lights.by_unit(await resolve_scope(who), now)
+    [this] = await stats.monthly(who, months=1, now=now)
+    first, last = month_bounds(this["month"], now.astimezone(SHANGHAI).date())
+    return figure_row(per_unit, this, {"from": first.isoformat(), "to": last.isoformat()})
+
+
 async def build(who: Principal, now: datetime | None = None) -> Dashboard:
     now = (now or datetime.now(UTC)).astimezone(UTC)
     scope = await resolve_scope(who)
@@ -64,14 +86,7 @@ async def build(who: Principal, now: datetime | None = None) -> Dashboard:
     by_category = await stats.by_category(who, from_=first, to=last, now=now)
     period = {"from": first.isoformat(), "to": last.isoformat()}
 
-    totals = {k: sum(u[k] for u in per_unit) for k in ("open", "red", "yellow")}
-    figures = [
-        Figure("在办诉求", str(totals["open"]), cases_link(open=1)),
-        Figure("即将超期", str(totals["yellow"]), cases_link(light="yellow"), "yellow"),
-        Figure("已超期", str(totals["red"]), cases_link(light="red"), "red"),
-        Figure("本月按时办结率", percent(this["on_time_rate"]), cases_link(**period)),
-        Figure("本月满意率", percent(this["satisfaction_rate"]), cases_link(**period)),
-    ]
+    figures = figure_row(per_unit, this, period)
 
     shown = per_unit[:MAX_UNITS]
     names = await unit_names([u["unit_id"] for u in shown])

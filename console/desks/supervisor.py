@@ -64,6 +64,13 @@ async def home(request: Request, me: Supervisor) -> Response:
     }, session=me)
 
 
+@router.get("/figures")
+async def figures(request: Request, me: Supervisor) -> Response:
+    """The row of numbers, polled by the dashboard: lights change without a reload."""
+    return templating.render(request, "supervisor/_figures.html", {
+        "figures": await dashboard.figures(me.principal)}, session=me)
+
+
 def _day(value: str | None, name: str) -> date | None:
     if not value:
         return None

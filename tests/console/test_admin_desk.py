@@ -29,9 +29,12 @@ async def test_deactivating_a_handler_ends_its_console_session(
 ) -> None:
     await signed_in(other_client, "handler")
     token = await signed_in(client, "admin")
+    handler = await Staff.get(username="handler")
+    forged = await client.post(f"{DESK}/staff/{handler.id}/active", headers=ORIGIN,
+                               data={"active": "0", "csrf_token": token[::-1]})
+    assert forged.status_code == 403 and (await Staff.get(id=handler.id)).active
     page = await client.get(f"{DESK}/staff", params={"q": "handler"})
     assert 'id="staff-handler"' in page.text
-    handler = await Staff.get(username="handler")
     r = await client.post(f"{DESK}/staff/{handler.id}/active", headers=ORIGIN, data={
         "active": "0", "csrf_token": token, "back": f"{DESK}/staff?q=handler"})
     assert r.status_code == 303

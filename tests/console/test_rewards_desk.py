@@ -128,3 +128,16 @@ async def test_only_reward_administrators_open_the_reward_desk(
     for path in (DESK, f"{DESK}/claims/1", f"{DESK}/export.csv", f"{DESK}/redeem"):
         r = await client.get(path)
         assert r.status_code == 403 and "无权" in r.text, path
+
+
+async def test_decisions_need_the_form_token(
+    client: httpx.AsyncClient, prog: Any, staffs: Any
+) -> None:
+    claim = await _eligible(client, staffs, "13900000206", severity="moderate")
+    await signed_in(client, "reward_admin")
+    r = await client.post(f"{DESK}/claims/{claim.id}/approve", headers=ORIGIN,
+                          data={"amount": "300", "csrf_token": "forged"})
+    assert r.status_code == 403 and "安全校验" in r.text
+    r = await client.post(f"{DESK}/redeem", data={"code": "1234567890"})
+    assert r.status_code == 403
+    assert (await RewardClaim.get(id=claim.id)).status == "eligible"

@@ -137,3 +137,18 @@ async def test_the_lists_behind_the_charts(client: httpx.AsyncClient, citizen_to
         assert "13800138000" not in r.text and "138****8000" not in r.text
     r = await client.get(f"{DESK}/cases", params={"from": "2026-13-01"})
     assert r.status_code == 422 and "YYYY-MM-DD" in r.text
+
+
+async def test_the_row_of_numbers_is_polled_without_counting_as_activity(
+    client: httpx.AsyncClient, citizen_token: str
+) -> None:
+    await signed_in(client, "supervisor")
+    page = await client.get(DESK)
+    assert 'hx-get="/console/supervisor/figures"' in page.text
+    before = await client.get(f"{DESK}/figures", headers={"X-Console-Poll": "1"})
+    assert '<span class="figure-value">0</span>' in before.text
+    await _red_case(client, citizen_token)
+    after = await client.get(f"{DESK}/figures", headers={"X-Console-Poll": "1"})
+    red = after.text.split("figure-red", 1)[1]
+    assert '<span class="figure-value">1</span>' in red.split("</a>", 1)[0]
+    assert "<html" not in after.text  # a fragment
