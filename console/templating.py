@@ -64,4 +64,14 @@ def render(
         }
     data |= ctx or {}
     html = env.get_template(name).render(data)
-    return HTMLResponse(html, status_code=status, headers=headers)
+    return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS | (headers or {}))
+
+
+# pages carry personal data: never cached, never framed by another site
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+}

@@ -168,3 +168,31 @@ async def test_search_and_caller_history(client: httpx.AsyncClient) -> None:
     assert no in r.text
     r = await client.get("/console/operator/history?phone=13900000000")
     assert "没有历史诉求" in r.text
+
+
+async def test_an_immediate_answer_and_the_knowledge_search(client: httpx.AsyncClient) -> None:
+    no = await record(client, kind="consultation", category_code="SOCIAL-INSURANCE")
+    await signed_in(client, "operator")
+    page = await client.get(f"/console/cases/{no}")
+    assert "answer" in forms(page.text, no)
+    r = await client.get("/console/kb/search?q=社保卡补办&pick=1", headers={"HX-Request": "true"})
+    assert r.status_code == 200 and ("kb_item_id" in r.text or "没有找到" in r.text)
+    r = await act(client, "operator", no, "answer", content="社保卡可在市民中心窗口补办。")
+    assert r.status_code == 303
+    assert (await Case.get(tracking_no=no)).status == "answered"
+
+
+async def test_lights_move_cases_between_tabs(client: httpx.AsyncClient) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    no = await record(client)
+    await act(client, "dispatcher", no, "dispatch", unit_id=str(await _unit("HZ-STHJJ")),
+              procedure="normal")
+    await Case.filter(tracking_no=no).update(
+        next_due_at=datetime.now(UTC) - timedelta(hours=1),
+        warn_at=datetime.now(UTC) - timedelta(hours=3))
+    await signed_in(client, "handler")
+    r = await client.get("/console/workbench/queue?tab=red",
+                         headers={"HX-Request": "true", "X-Console-Poll": "1"})
+    assert re.search(r'data-tab="red">1<', r.text) and no in r.text and "已超期" in r.text
+    assert re.search(r'data-tab="to_sign">1<', r.text)
