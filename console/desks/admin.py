@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from app_api.responses import csv_download
 from casework.reference import units_in_scope
 from console import templating
-from console.desks.common import after, flag, link, message, pages
+from console.desks.common import after, download, flag, link, message, pages
 from console.session import require_role
 from hotline.csvcell import cell
 from identity import devices, staff_admin
@@ -175,7 +175,7 @@ async def staff_csv(
         cursor = page["next_cursor"]
         if not cursor:
             break
-    return csv_download(buf.getvalue(), "staff.csv")
+    return download(csv_download(buf.getvalue(), "staff.csv"))
 
 
 @router.post("/staff")

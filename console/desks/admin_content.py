@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from app_api.responses import csv_download
 from audit import queries as audit_queries
 from console.desks.admin import HOME, Admin, Cursor, Id, _render
-from console.desks.common import after, pages
+from console.desks.common import after, download, pages
 from console.session import require_role
 from hotline.errors import ValidationProblem
 from hotline.timefmt import SHANGHAI
@@ -112,4 +112,4 @@ async def audit_log(request: Request, me: Admin, f: Filter, cursor: Cursor = Non
 @router.get("/audit.csv")
 async def audit_csv(me: Admin, f: Filter) -> Response:
     chunks = await audit_queries.csv_chunks(me.principal, f)
-    return csv_download(chunks, f"audit-{datetime.now(SHANGHAI):%Y%m%d-%H%M%S}.csv")
+    return download(csv_download(chunks, f"audit-{datetime.now(SHANGHAI):%Y%m%d-%H%M%S}.csv"))

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Depends, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 
 from console.session import RoleRefused, console_user
 from identity.web_sessions import WebSession
@@ -58,6 +58,12 @@ def only_roles(*roles: str) -> Callable[..., Awaitable[WebSession]]:
         return session
 
     return dependency
+
+
+def download(response: Response) -> Response:
+    """A CSV of the console (names, masked phones): never cached, as the pages are not."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def flag(value: str | None) -> bool | None:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from app_api.responses import csv_download
 from casework import reference
 from console import templating
-from console.desks.common import after, flag, message, only_roles, pages
+from console.desks.common import after, download, flag, message, only_roles, pages
 from hotline import settings as settings_mod
 from hotline.errors import ValidationProblem
 from hotline.timefmt import SHANGHAI
@@ -169,4 +169,4 @@ async def export_csv(
     if start and end and end < start:
         raise ValidationProblem("截止日期不能早于起始日期", code="invalid_period")
     body = await export.claims_csv(start, end)
-    return csv_download(body, f"rewards-{start or 'month'}-{end or 'today'}.csv")
+    return download(csv_download(body, f"rewards-{start or 'month'}-{end or 'today'}.csv"))

@@ -138,6 +138,7 @@ async def test_the_audit_log_and_its_csv(client: httpx.AsyncClient) -> None:
     assert page.status_code == 200 and "staff.login" in page.text
     csv = await client.get(f"{DESK}/audit.csv", params={"action": "staff."})
     assert csv.status_code == 200 and "staff.login" in csv.text
+    assert csv.headers["cache-control"] == "no-store"
     bad = await client.get(f"{DESK}/audit", params={"from": "2026-02-30"})
     assert bad.status_code == 422
 

@@ -117,6 +117,7 @@ async def test_redeem_at_the_hall_and_export(
     assert f"/console/rewards/claims/{claim.id}" in payouts.text
     csv = await client.get(f"{DESK}/export.csv")
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    assert csv.headers["cache-control"] == "no-store"
     assert re.search(rf"^{claim.id},", csv.text.lstrip("\ufeff"), re.M)
 
 
