@@ -23,6 +23,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.connection import get_connection
 
 from casework import deadlines
+from casework.transitions import OPEN_STATES
 from hotline import cursors
 from hotline.errors import Forbidden, NotFound
 from hotline.sqlread import fetch, fetch_scan, when
@@ -171,11 +172,13 @@ async def list_cases(
     unit_id: int | None = None,
     kind: str | None = None,
     overdue: bool | None = None,
+    open_only: bool = False,
     limit: int = 20,
     cursor: str | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """One page of the caller's queue: ``{items, next_cursor}``."""
+    """One page of the caller's queue: ``{items, next_cursor}``; ``open_only``: the cases
+    still being handled (``casework.transitions.OPEN_STATES``)."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     limit = max(1, min(limit, MAX_LIMIT))
     scope = await resolve_scope(who, unit_id)
@@ -188,6 +191,8 @@ async def list_cases(
         where, params = where + " AND status = ?", [*params, status]
     if kind:
         where, params = where + " AND kind = ?", [*params, kind]
+    if open_only:
+        where += f" AND status IN ({', '.join(repr(str(s)) for s in OPEN_STATES)})"
     if overdue is True and light is None:
         light = "red"
     elif overdue is True:
@@ -219,7 +224,7 @@ async def list_cases(
     # Other filters may skip many rows before a page fills: off the event loop.
     indexed = (
         (scope.paths is None or len(scope.paths) == 1)
-        and not status and not kind and overdue is None and light in (None, "red")
+        and not status and not kind and not open_only and overdue is None and light in (None, "red")
     )
     read = fetch if indexed else fetch_scan
     rows = await read(sql, [*params, limit + 1])

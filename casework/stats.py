@@ -124,20 +124,75 @@ async def compute(
     now = (now or datetime.now(UTC)).astimezone(UTC)
     from_, to = period(from_, to, now)
     scope = await resolve_scope(who, unit_id)
+    start, end = _bounds(from_, to)
+    figures = await _figures(scope, from_, to, now, overdue=await overdue_now(scope, now))
+    clause, scope_params = scope_sql(scope)
+    return figures | {"knowledge": await precheck.stats(start, end, clause, scope_params)}
+
+
+def _bounds(from_: date, to: date) -> tuple[datetime, datetime]:
     start = datetime.combine(from_, time(0), tzinfo=SHANGHAI)
-    end = datetime.combine(to + timedelta(days=1), time(0), tzinfo=SHANGHAI)
+    return start, datetime.combine(to + timedelta(days=1), time(0), tzinfo=SHANGHAI)
+
+
+async def _figures(
+    scope: Scope, from_: date, to: date, now: datetime, *, overdue: int
+) -> dict[str, Any]:
+    """The cohort's figures (everything but ``knowledge``), plus ``by_channel``: the
+    received count of each channel."""
+    start, end = _bounds(from_, to)
     conn = get_connection("default")
     clause, scope_params = scope_sql(scope)
     sql = dialect_sql(conn, _cohort_sql(conn.capabilities.dialect, clause))
-    rows = await conn.execute_query_dict(
-        sql, [db_time(conn, start), db_time(conn, end), *scope_params]
-    )
-    overdue = await overdue_now(scope, now)
+    params = [db_time(conn, start), db_time(conn, end), *scope_params]
+    rows = await conn.execute_query_dict(sql, params)
     shaped = _shape(rows, scope, from_, to, now, overdue)
-    followers = await _followers(conn, clause, [db_time(conn, start), db_time(conn, end),
-                                                *scope_params], shaped)
-    return shaped | followers | {"knowledge": await precheck.stats(start, end, clause,
-                                                                   scope_params)}
+    by_channel = {str(r["channel"]): int(_num(r["received"])) for r in rows}
+    return shaped | await _followers(conn, clause, params, shaped) | {"by_channel": by_channel}
+
+
+def month_start(day: date, back: int = 0) -> date:
+    """The first day of ``day``'s month, or of the month ``back`` months before it."""
+    index = day.year * 12 + day.month - 1 - back
+    return date(index // 12, index % 12 + 1, 1)
+
+
+async def monthly(
+    who: Principal, *, months: int = 12, unit_id: int | None = None,
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """The figures of each of the last ``months`` calendar months (Asia/Shanghai), oldest
+    first, the current month up to today: ``[{month: "2026-11", received, completed,
+    on_time_rate, satisfaction_rate, ...}]`` — the same definitions as :func:`compute`."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    today = now.astimezone(SHANGHAI).date()
+    scope = await resolve_scope(who, unit_id)
+    series = []
+    for back in range(months - 1, -1, -1):
+        first = month_start(today, back)
+        last = min(today, month_start(today, back - 1) - timedelta(days=1))
+        figures = await _figures(scope, first, last, now, overdue=0)
+        series.append({"month": f"{first:%Y-%m}"} | figures)
+    return series
+
+
+async def by_category(
+    who: Principal, *, from_: date | None = None, to: date | None = None,
+    unit_id: int | None = None, now: datetime | None = None,
+) -> dict[str, int]:
+    """Cases received in the period (default: this month) by category code, most first."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    from_, to = period(from_, to, now)
+    scope = await resolve_scope(who, unit_id)
+    start, end = _bounds(from_, to)
+    conn = get_connection("default")
+    clause, scope_params = scope_sql(scope)
+    sql = dialect_sql(conn, 'SELECT category_id AS code, COUNT(*) AS n FROM "case" '
+                      f"WHERE created_at >= ? AND created_at < ?{clause} GROUP BY category_id")
+    rows = await conn.execute_query_dict(
+        sql, [db_time(conn, start), db_time(conn, end), *scope_params])
+    counted = sorted(((str(r["code"]), int(r["n"])) for r in rows), key=lambda x: (-x[1], x[0]))
+    return dict(counted)
 
 
 async def _followers(

@@ -7,12 +7,25 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from console import auth, csrf, errors
-from console.desks import dispatcher, handler, operator, search
+from console.desks import (
+    admin,
+    admin_content,
+    admin_reference,
+    dispatcher,
+    handler,
+    operator,
+    rewards,
+    search,
+    supervisor,
+)
 from console.templating import HERE
 from hotline.settings import Settings
 
 # each desk module exposes ``router``; a new desk adds its module here and in console/nav.py
-DESK_MODULES: list[object] = [operator, dispatcher, handler, search]
+DESK_MODULES: list[object] = [
+    operator, dispatcher, handler, search, supervisor, rewards, admin, admin_reference,
+    admin_content,
+]
 
 
 def mount_console(app: FastAPI, settings: Settings) -> None:

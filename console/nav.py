@@ -18,6 +18,10 @@ DESKS: list[Desk] = [
     Desk("operator", "话务受理", "/console/operator", ("operator",)),
     Desk("dispatcher", "派单中心", "/console/dispatch", ("dispatcher",)),
     Desk("workbench", "承办工作台", "/console/workbench", ("handler",)),
+    Desk("supervisor", "督办看板", "/console/supervisor", ("supervisor",)),
+    Desk("rewards", "有奖举报", "/console/rewards", ("reward_admin",)),
+    Desk("admin", "系统管理", "/console/admin", ("admin",)),
+    Desk("kb", "知识库", "/console/admin/kb", ("kb_editor",)),
 ]
 
 

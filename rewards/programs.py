@@ -270,3 +270,8 @@ async def update_program(
                 scope_path=scope_path, before=before, after=after,
             )
     return program_view(p, admin=True)
+
+
+async def admin_program(program_id: int) -> dict[str, Any]:
+    """One programme as reward administrators see it (``program_view(admin=True)``)."""
+    return program_view(await RewardProgram.get(id=program_id), admin=True)
