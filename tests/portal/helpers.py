@@ -1,0 +1,33 @@
+"""A case answered and waiting for its rating, and the link its reply message carries."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import httpx
+
+from tests.conftest import COMPLAINT, bearer, last_sms_text, login_citizen, login_staff
+
+PHONE = "13800138000"
+
+
+async def answered_case(client: httpx.AsyncClient, phone: str = PHONE,
+                        reply: str = "经核实，工地已停止夜间施工。") -> tuple[str, str]:
+    """A citizen files, the centre answers; returns the tracking number and the rating link
+    (path and fragment) from the SMS the citizen was sent."""
+    token = (await login_citizen(client, phone))["access_token"]
+    r = await client.post("/api/v1/cases", json=COMPLAINT, headers=bearer(token))
+    assert r.status_code == 201, r.text
+    no = r.json()["tracking_no"]
+    operator = await login_staff(client, "operator")
+    r = await client.post(f"/api/v1/staff/cases/{no}/answer", json={"content": reply},
+                          headers=bearer(operator))
+    assert r.status_code == 200, r.text
+    sms = await last_sms_text(phone)
+    assert sms["template"] == "case_answered"
+    parts = urlsplit(sms["rating_url"])
+    return no, f"{parts.path}#{parts.fragment}"
+
+
+def token_of(link: str) -> str:
+    return link.split("#t=", 1)[1]
