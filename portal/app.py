@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from portal import rating
+from portal import kiosk, kiosk_device, pairing, rating, templating
 from portal.templating import HERE
 
 
@@ -14,4 +15,19 @@ def mount_portal(app: FastAPI) -> None:
     h5 = APIRouter(prefix="/h5")
     h5.include_router(rating.router)
     app.include_router(h5, include_in_schema=False)
+    booth = APIRouter(prefix="/kiosk")
+    booth.include_router(pairing.router)
+    booth.include_router(kiosk.router)
+    app.include_router(booth, include_in_schema=False)
+    app.add_api_route("/kiosk", lambda: RedirectResponse("/kiosk/", status_code=308),
+                      include_in_schema=False)
     app.mount("/portal/static", StaticFiles(directory=HERE / "static"), name="portal-static")
+
+    async def not_paired(request: Request, exc: kiosk_device.NotPaired) -> Response:
+        return kiosk_device.to_pairing()
+
+    async def cross_site(request: Request, exc: kiosk_device.CrossSite) -> Response:
+        return templating.render(request, "kiosk/refused.html", status=403)
+
+    app.add_exception_handler(kiosk_device.NotPaired, not_paired)  # type: ignore[arg-type]
+    app.add_exception_handler(kiosk_device.CrossSite, cross_site)  # type: ignore[arg-type]

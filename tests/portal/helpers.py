@@ -31,3 +31,33 @@ async def answered_case(client: httpx.AsyncClient, phone: str = PHONE,
 
 def token_of(link: str) -> str:
     return link.split("#t=", 1)[1]
+
+
+ORIGIN = {"Origin": "http://testserver"}
+
+
+async def kiosk_key() -> str:
+    """A new kiosk in 西湖区 (its device key)."""
+    from identity.staff import create_device
+    from models.org import Unit
+
+    _, key = await create_device("西湖区行政服务中心 1 号机", await Unit.get(code="HZ-XH"))
+    return key
+
+
+async def paired(client: httpx.AsyncClient) -> str:
+    key = await kiosk_key()
+    r = await client.post("/kiosk/pair", data={"key": key}, headers=ORIGIN)
+    assert r.status_code == 303, r.text
+    return key
+
+
+async def proven_phone(client: httpx.AsyncClient, phone: str = PHONE) -> str:
+    """The kiosk's proof of ``phone`` (an SMS code sent and checked)."""
+    r = await client.post("/kiosk/sms-code", json={"phone": phone}, headers=ORIGIN)
+    assert r.status_code == 202, r.text
+    code = (await last_sms_text(phone))["code"]
+    r = await client.post("/kiosk/verify-phone", json={"phone": phone, "code": code},
+                          headers=ORIGIN)
+    assert r.status_code == 200, r.text
+    return str(r.json()["proof"])
