@@ -14,5 +14,6 @@ def tracking_url(tracking_no: str) -> str:
 
 def qr_svg(url: str) -> Markup:
     """An SVG QR code of ``url`` (error correction M), black on white for thermal paper."""
-    svg = segno.make(url, error="m").svg_inline(scale=4, border=2, dark="#000", light="#fff")
+    qr = segno.make(url, error="m")
+    svg = qr.svg_inline(border=2, dark="#000", light="#fff", omitsize=True)  # sized by CSS
     return Markup(svg)  # segno's own markup; the URL is encoded in the path, not as text

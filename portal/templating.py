@@ -21,7 +21,7 @@ CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 PAGE_HEADERS = {
     "Content-Security-Policy": CSP,
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # no-referrer would make a form post's Origin "null"
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
 }

@@ -14,7 +14,7 @@
   function post(path, body) {
     return fetch(path, {
       method: "POST", headers: {"Content-Type": "application/json"},
-      body: JSON.stringify(body), credentials: "omit", referrerPolicy: "no-referrer"
+      body: JSON.stringify(body), credentials: "omit"
     }).then(function (r) { return r.text(); });
   }
   function fail() {

@@ -20,7 +20,7 @@ async def test_the_message_links_to_the_rating_page_with_a_token_in_the_fragment
     page = await client.get(link.split("#")[0])
     assert page.status_code == 200
     assert "评价答复" in page.text and no in page.text
-    assert page.headers["referrer-policy"] == "no-referrer"
+    assert page.headers["referrer-policy"] == "same-origin"
     assert "default-src 'self'" in page.headers["content-security-policy"]
 
 
