@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     kiosk_idle_s: int = 60
     kiosk_confirm_s: int = 10
     kiosk_sms_codes_hourly: int = 120
+    # the citizen pages (portal/, /h5/): a sign-in lasts h5_idle_s without a visit, at most h5_max_s
+    h5_idle_s: int = 7 * 24 * 3600
+    h5_max_s: int = 30 * 24 * 3600
 
     # login codes
     sms_code_ttl_s: int = 300

@@ -61,3 +61,20 @@ async def proven_phone(client: httpx.AsyncClient, phone: str = PHONE) -> str:
                           headers=ORIGIN)
     assert r.status_code == 200, r.text
     return str(r.json()["proof"])
+
+
+async def h5_login(client: httpx.AsyncClient, phone: str = PHONE) -> str:
+    """Sign in on /h5/ by SMS code; returns the session's form token (read from home)."""
+    import re
+
+    r = await client.post("/h5/login/code", json={"phone": phone}, headers=ORIGIN)
+    assert r.status_code == 202, r.text
+    code = (await last_sms_text(phone))["code"]
+    r = await client.post("/h5/login", data={"phone": phone, "code": code, "next": "/h5/"},
+                          headers=ORIGIN)
+    assert r.status_code == 303, r.text
+    home = await client.get("/h5/")
+    assert home.status_code == 200, home.text
+    found = re.search(r'data-csrf="([^"]+)"', home.text)
+    assert found
+    return found.group(1)
