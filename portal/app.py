@@ -7,7 +7,17 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from portal import h5, h5_filing, h5_session, kiosk, kiosk_device, pairing, rating, templating
+from portal import (
+    h5,
+    h5_filing,
+    h5_session,
+    h5_wechat,
+    kiosk,
+    kiosk_device,
+    pairing,
+    rating,
+    templating,
+)
 from portal.templating import HERE
 
 
@@ -15,6 +25,7 @@ def mount_portal(app: FastAPI) -> None:
     citizen = APIRouter(prefix="/h5")
     citizen.include_router(rating.router)
     citizen.include_router(h5_filing.router)
+    citizen.include_router(h5_wechat.router)
     citizen.include_router(h5.router)
     app.include_router(citizen, include_in_schema=False)
     app.add_api_route("/h5", lambda: RedirectResponse("/h5/", status_code=308),

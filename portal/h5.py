@@ -18,7 +18,7 @@ from hotline.errors import NotFound, Problem
 from identity import citizens
 from knowledge import items as kb_items
 from knowledge import search as kb_search
-from portal import forms, h5_session, templating
+from portal import forms, h5_session, h5_wechat, templating
 from portal.h5_session import Citizen
 from rewards import queries as reward_queries
 
@@ -40,7 +40,9 @@ async def login_form(request: Request,
                      next: Annotated[str, Query(max_length=200)] = "/h5/") -> Response:
     if await h5_session.signed_in(request) is not None:
         return RedirectResponse(_next(next), status_code=303)
-    return page(request, "h5/login.html", {"next": _next(next)})
+    return page(request, "h5/login.html",
+                {"next": _next(next), "wechat": h5_wechat.offered(request),
+                 "authorize": h5_wechat.AUTHORIZE})
 
 
 class PhoneIn(BaseModel):

@@ -53,7 +53,9 @@ async def signed_in(request: Request) -> Principal | None:
     citizen_id, started = int(found[0].split(":", 1)[1]), found[1] / 1000
     if not await citizens.citizen_exists(citizen_id, started):
         return None
-    return Principal(kind="citizen", id=citizen_id, channel="web", issued_at=started)
+    ua = request.headers.get("user-agent", "").lower()
+    channel = "wechat_oa" if "micromessenger" in ua else "web"
+    return Principal(kind="citizen", id=citizen_id, channel=channel, issued_at=started)
 
 
 def form_token(request: Request) -> str:

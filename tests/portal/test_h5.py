@@ -84,3 +84,31 @@ async def test_logout_ends_the_session(client) -> None:
     assert r.status_code == 303
     client.cookies.set("hotline_h5", cookie or "", path="/h5")
     assert (await client.get("/h5/")).status_code == 303
+
+
+async def test_inside_wechat_the_oauth_tokens_become_a_session(client, settings) -> None:
+    from identity import citizens
+
+    wechat = {"User-Agent": "Mozilla/5.0 MicroMessenger/8.0.50"}
+    settings.wechat_oa_appid = "wx-oa-test"
+    try:
+        page = await client.get("/h5/login", headers=wechat)
+    finally:
+        settings.wechat_oa_appid = ""
+    assert "微信一键登录" in page.text and "/api/v1/wechat/oauth/authorize" in page.text
+    assert "微信一键登录" not in (await client.get("/h5/login")).text  # not outside WeChat
+    assert "正在登录" in (await client.get("/h5/wechat")).text
+    r = await client.post("/h5/login/wechat", json={"access_token": "forged"}, headers=ORIGIN)
+    assert r.status_code == 401
+    reply = await citizens.login_reply(await citizens.citizen_by_phone("13800138002"),
+                                       "wechat_oa")
+    r = await client.post("/h5/login/wechat", json={"access_token": reply["access_token"]},
+                          headers=ORIGIN)
+    assert r.status_code == 200 and r.json() == {"next": "/h5/"}
+    home = await client.get("/h5/", headers=wechat)
+    assert home.status_code == 200
+    token = re.search(r'data-csrf="([^"]+)"', home.text).group(1)
+    filed = await client.post("/h5/file", data=FILING | {"csrf_token": token},
+                              headers=ORIGIN | wechat)
+    no = re.search(r'id="filed-no">([^<]+)<', filed.text).group(1)
+    assert (await Case.get(tracking_no=no)).channel == "wechat_oa"

@@ -43,8 +43,11 @@ async def new_page(browser: Any, live_server: str) -> AsyncIterator[Any]:  # noq
     contexts: list[Any] = []
 
     async def make(kind: str = "phone") -> Any:
-        options: dict[str, Any] = {"viewport": PHONE, "has_touch": True, "is_mobile": True,
-                                   "device_scale_factor": 2}
+        options: dict[str, Any] = {
+            "viewport": PHONE, "has_touch": True, "is_mobile": True, "device_scale_factor": 2,
+            "geolocation": {"latitude": 30.2741, "longitude": 120.1551},
+            "permissions": ["geolocation"],
+        }
         if kind == "kiosk":
             options = {"viewport": KIOSK, "has_touch": True}
         context = await browser.new_context(
