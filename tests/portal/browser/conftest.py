@@ -41,6 +41,7 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
 async def new_page(browser: Any, live_server: str) -> AsyncIterator[Any]:  # noqa: F811
     """A factory of pages (``kind``: "phone" or "kiosk"), each in its own browser context."""
     contexts: list[Any] = []
+    asked: list[str] = []
 
     async def make(kind: str = "phone") -> Any:
         options: dict[str, Any] = {
@@ -55,11 +56,21 @@ async def new_page(browser: Any, live_server: str) -> AsyncIterator[Any]:  # noq
         )
         context.set_default_timeout(10_000)
         contexts.append(context)
-        return await context.new_page()
+        page = await context.new_page()
+        page.on("request", lambda req: asked.append(req.url))
+        return page
 
     yield make
     for context in contexts:
         await context.close()
+    # no page asked anything of another host
+    outside = [u for u in asked if not u.startswith((live_server, "data:", "blob:"))]
+    assert not outside, outside
+
+
+def server_log(settings: Any) -> str:
+    """What the live server logged so far (uvicorn's access lines included at info level)."""
+    return (Path(settings.var_dir) / "live-server.log").read_text(errors="replace")
 
 
 async def shot(page: Any, name: str, *, full: bool = False) -> None:

@@ -9,17 +9,18 @@ from typing import Any
 
 from models.case import Case
 from tests.conftest import last_sms_text
-from tests.portal.browser.conftest import shot
+from tests.portal.browser.conftest import server_log, shot
 from tests.portal.helpers import PHONE, kiosk_key
 
 
-async def pair(page: Any) -> None:
+async def pair(page: Any) -> str:
     key = await kiosk_key()
     await page.goto("/kiosk/pair")
     await page.get_by_label("设备密钥").fill(key)
     await page.get_by_role("button", name="配对").click()
     await page.wait_for_url("**/kiosk/")
     assert key not in await page.content()
+    return key
 
 
 async def keypad(page: Any, text: str) -> None:
@@ -36,9 +37,9 @@ def decode_qr(png: bytes) -> str:
     return str(found[0].text)
 
 
-async def test_pair_file_print_and_track(new_page: Any, live_server: str) -> None:
+async def test_pair_file_print_and_track(new_page: Any, live_server: str, settings: Any) -> None:
     page = await new_page("kiosk")
-    await pair(page)
+    key = await pair(page)
     await shot(page, "kiosk-start.png")
     await page.get_by_role("link", name="我要反映问题").tap()
     await page.get_by_text("投诉", exact=True).tap()
@@ -84,6 +85,7 @@ async def test_pair_file_print_and_track(new_page: Any, live_server: str) -> Non
     await page.get_by_text("办理经过").wait_for()
     assert no in await page.locator("#progress").inner_text()
     await shot(page, "kiosk-track.png")
+    assert key not in server_log(settings)
 
 
 async def test_idle_reset_clears_a_half_filled_form(new_page: Any) -> None:

@@ -9,11 +9,13 @@ import httpx
 
 from models.case import Case
 from tests.conftest import bearer, login_staff
-from tests.portal.browser.conftest import shot
-from tests.portal.helpers import answered_case
+from tests.portal.browser.conftest import server_log, shot
+from tests.portal.helpers import answered_case, token_of
 
 
-async def test_one_tap_rates_and_a_reused_link_shows_it(new_page: Any, live_server: str) -> None:
+async def test_one_tap_rates_and_a_reused_link_shows_it(
+    new_page: Any, live_server: str, settings: Any
+) -> None:
     async with httpx.AsyncClient(base_url=live_server) as client:
         no, link = await answered_case(client)
         page = await new_page()
@@ -36,3 +38,4 @@ async def test_one_tap_rates_and_a_reused_link_shows_it(new_page: Any, live_serv
         await again.get_by_text("本轮答复已评价").wait_for()
         assert await again.locator(".score").inner_text() == "满意"
         assert await again.locator("button[name=score]").count() == 0
+        assert token_of(link) not in server_log(settings)
