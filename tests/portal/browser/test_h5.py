@@ -35,10 +35,23 @@ async def test_sign_in_file_with_photo_and_location_then_my_cases(new_page: Any)
     await page.get_by_text("投诉", exact=True).tap()
     await page.get_by_label("2. 属于哪个方面").select_option("ENV-NOISE")
     await page.get_by_label("3. 发生了什么").fill("小区旁边工地夜间施工噪音很大，影响休息。")
+    # the first upload's connection drops: the photo offers 重试, which uploads it
+    dropped: list[str] = []
+
+    async def drop_once(route: Any) -> None:
+        if dropped:
+            await route.continue_()
+        else:
+            dropped.append(route.request.url)
+            await route.abort()
+
+    await page.route("**/h5/photos", drop_once)
     await page.locator("#photo").set_input_files(
         {"name": "noise.jpg", "mimeType": "image/jpeg", "buffer": a_photo()}
     )
+    await page.get_by_role("button", name="重试").tap()
     await page.get_by_text("已上传").wait_for()
+    assert len(dropped) == 1
     await page.get_by_role("button", name="定位").tap()
     await page.get_by_text("已获取位置").wait_for()
     await page.get_by_label("5. 在哪里").fill("西湖区文三路 100 号")
