@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -41,6 +41,9 @@ def login_redirect(request: Request, exc: LoginRequired) -> Response:
     target = request.url.path
     if request.url.query:
         target += "?" + request.url.query
+    if request.headers.get("hx-request") == "true":  # back to the page, not its poll
+        current = urlsplit(request.headers.get("hx-current-url", ""))
+        target = current.path + (f"?{current.query}" if current.query else "")
     reason = f"&reason={exc.reason}" if exc.reason else ""
     url = f"{LOGIN_PATH}?next={quote(target, safe='')}{reason}"
     if request.headers.get("hx-request") == "true":

@@ -16,7 +16,7 @@ from hotline import settings as settings_mod
 from identity.web_sessions import WebSession
 
 HERE = Path(__file__).parent
-STATIC_VERSION = "1"  # bump when console.css changes (the static files are cached)
+STATIC_VERSION = "2"  # bump when console.css changes (the static files are cached)
 
 env = Environment(
     loader=FileSystemLoader(HERE / "templates"),
@@ -64,4 +64,14 @@ def render(
         }
     data |= ctx or {}
     html = env.get_template(name).render(data)
-    return HTMLResponse(html, status_code=status, headers=headers)
+    return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS | (headers or {}))
+
+
+# pages carry personal data: never cached, never framed by another site
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+}

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
 
+from casework.views import CHANNEL_LABELS, STATUS_LABELS
+
 BEIJING = ZoneInfo("Asia/Shanghai")
 
 ROLE_LABELS = {
@@ -16,19 +18,9 @@ ROLE_LABELS = {
     "supervisor": "督办人员", "reward_admin": "奖励管理员", "admin": "系统管理员",
     "kb_editor": "知识库编辑", "publisher": "公开审核员",
 }
-STATUS_LABELS = {
-    "submitted": "待派单", "answered": "已直接答复", "dispatched": "待签收", "signed": "办理中",
-    "noticed": "已告知", "replied": "已答复", "rated": "已评价", "closed": "已办结",
-    "returned": "已退回", "transfer_requested": "申请改派", "extension_requested": "申请延期中",
-    "reopened": "重办", "merged": "已合并", "rejected": "不予受理",
-}
 KIND_LABELS = {
     "consultation": "咨询", "help": "求助", "complaint": "投诉", "report": "举报",
     "suggestion": "建议", "praise": "表扬",
-}
-CHANNEL_LABELS = {
-    "phone": "电话", "letter": "来信", "visit": "来访", "app": "App", "wechat_mini": "小程序",
-    "wechat_oa": "公众号", "kiosk": "自助机", "web": "网站", "partner": "系统对接",
 }
 CHANNEL_ICONS = {
     "phone": "☎", "letter": "✉", "visit": "👤", "app": "📱", "wechat_mini": "💬",
@@ -77,3 +69,10 @@ FILTERS = {
     "procedure": lambda v: PROCEDURE_LABELS.get(v, v),
     "channel_icon": lambda v: CHANNEL_ICONS.get(v, "•"),
 }
+
+
+async def category_names() -> dict[str, str]:
+    """Category code → name (casework.reference's cache)."""
+    from casework import reference
+
+    return {code: info.name for code, info in (await reference.categories()).items()}

@@ -43,6 +43,7 @@ def startup_summary(
     url = f"http://{shown}:{port}"
     rows: list[tuple[str, str]] = [
         ("API", f"{url}  (try it at {url}/docs)"),
+        ("console", f"{url}/console/  (staff desks in the browser)"),
         ("database", f"{database_label(s.effective_database_url)}  (migrations up to date)"),
         ("media", _media_label(s)),
     ]

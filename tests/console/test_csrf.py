@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.console.helpers import ORIGIN, form_token, signed_in
+from tests.console.helpers import ORIGIN, signed_in
 
 
 async def test_login_without_the_form_token_is_refused(client: httpx.AsyncClient) -> None:
@@ -43,4 +43,10 @@ async def test_api_errors_stay_problem_json(client: httpx.AsyncClient) -> None:
     assert r.headers["content-type"].startswith("application/problem+json")
     r = await client.get("/console/nope-not-here")
     assert r.status_code in (303, 404) and "problem" not in r.headers.get("content-type", "")
-    assert form_token  # imported helper used elsewhere
+
+
+async def test_pages_are_neither_cached_nor_framed(client: httpx.AsyncClient) -> None:
+    r = await client.get("/console/login")
+    assert r.headers["cache-control"] == "no-store"
+    assert r.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
