@@ -51,6 +51,8 @@ async def new_page(browser: Any, live_server: str) -> AsyncIterator[Any]:  # noq
         }
         if kind == "kiosk":
             options = {"viewport": KIOSK, "has_touch": True}
+        elif kind == "desktop":  # the staff console
+            options = {"viewport": {"width": 1366, "height": 768}}
         context = await browser.new_context(
             base_url=live_server, locale="zh-CN", timezone_id="Asia/Shanghai", **options
         )

@@ -9,6 +9,7 @@ import httpx
 
 from models.case import Case
 from tests.conftest import bearer, login_staff
+from tests.console.browser.conftest import login
 from tests.portal.browser.conftest import server_log, shot
 from tests.portal.helpers import answered_case, token_of
 
@@ -28,7 +29,12 @@ async def test_one_tap_rates_and_a_reused_link_shows_it(
         await page.get_by_text("感谢您的评价").wait_for()
         assert await page.locator(".score").inner_text() == "满意"
         assert (await Case.get(tracking_no=no)).rating == 4
-        # staff see it on the case
+        # staff see it on the case: in the console, and through the API
+        desk = await new_page("desktop")
+        await login(desk, "dispatcher")
+        await desk.goto(f"/console/cases/{no}")
+        timeline = desk.locator(".timeline")
+        await timeline.get_by_text("满意：很快就处理了，谢谢").wait_for()
         staff = await login_staff(client, "dispatcher")
         seen = (await client.get(f"/api/v1/cases/{no}", headers=bearer(staff))).json()
         assert any(e["action"] == "rate" and e["note"].startswith("满意") for e in seen["timeline"])
