@@ -38,6 +38,7 @@ from console.app import mount_console
 from hotline import db, generations
 from hotline import settings as settings_mod
 from hotline.settings import Settings
+from portal.app import mount_portal
 from rewards import hooks as reward_hooks
 
 log = logging.getLogger("hotline")
@@ -129,5 +130,6 @@ def create_app(
     for router in (admin_org.router, admin_reference.router, admin_audit.router):
         app.include_router(router, prefix=api)
     mount_console(app, settings)  # the staff console's pages at /console/ (console/)
+    mount_portal(app)  # the citizen pages at /h5/ and the kiosk's at /kiosk/ (portal/)
     openapi.install(app)
     return app

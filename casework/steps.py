@@ -10,12 +10,11 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from casework import schedule
+from casework import rating_links, schedule
 from casework.deadlines import MAX_EXTENSION_DAYS
 from casework.stepkit import Message, Outcome, Step, Write, prepare, step
 from casework.transitions import State
 from casework.views import SCORE_LABELS
-from hotline import settings as settings_mod
 from hotline.errors import NotFound, ValidationProblem, field_problem
 from hotline.timefmt import iso
 from identity.principal import Principal
@@ -37,7 +36,7 @@ def _text(payload: dict[str, Any], name: str, label: str, max_len: int = 5000) -
 
 
 def _rating_url(case: Case) -> str:
-    return f"{settings_mod.current().public_base_url}/rate/{case.tracking_no}"
+    return rating_links.url(case)
 
 
 def _task(case: Case, kind: str, now: Any) -> Any:

@@ -33,6 +33,9 @@ def _same_origin(request: Request) -> bool:
     return bool(netloc) and netloc in own
 
 
+same_origin = _same_origin  # the one same-site rule, also for the kiosk's forms (portal/)
+
+
 async def check(request: Request) -> None:
     """A router dependency: passes reads, checks everything else."""
     if request.method in SAFE_METHODS:

@@ -38,6 +38,14 @@ class Settings(BaseSettings):
     console_idle_s: int = 30 * 60
     console_max_s: int = 12 * 3600
     console_poll_s: int = 15
+    # the kiosk (portal/): after kiosk_idle_s without a touch it asks "还在吗？" for
+    # kiosk_confirm_s seconds, then returns to the start; login codes one kiosk may send an hour
+    kiosk_idle_s: int = 60
+    kiosk_confirm_s: int = 10
+    kiosk_sms_codes_hourly: int = 120
+    # the citizen pages (portal/, /h5/): a sign-in lasts h5_idle_s without a visit, at most h5_max_s
+    h5_idle_s: int = 7 * 24 * 3600
+    h5_max_s: int = 30 * 24 * 3600
 
     # login codes
     sms_code_ttl_s: int = 300

@@ -20,12 +20,15 @@ from models.citizen import Citizen, SmsCode
 from notify.outbox import enqueue
 
 
-async def request_login_code(raw_phone: str, client_ip: str) -> None:
-    """Create a 6-digit code and queue it as an urgent SMS (throttled per phone and per IP)."""
+async def request_login_code(raw_phone: str, client_ip: str,
+                             source_hourly: int | None = None) -> None:
+    """Create a 6-digit code and queue it as an urgent SMS (throttled per phone and per IP;
+    ``client_ip`` may name another source, e.g. a kiosk shared by many, with its own
+    ``source_hourly`` limit)."""
     s = settings_mod.current()
     phone = normalize_mobile(raw_phone)
     phone_hash = lookup_hash(phone)
-    await ratelimit.hit(f"sms-ip:{client_ip}", s.sms_code_per_ip_hourly, 3600)
+    await ratelimit.hit(f"sms-ip:{client_ip}", source_hourly or s.sms_code_per_ip_hourly, 3600)
     await ratelimit.hit(f"sms-phone:{phone_hash}", 1, s.sms_code_per_phone_interval_s)
     await ratelimit.hit(f"sms-phone-day:{phone_hash}", s.sms_code_per_phone_daily, 86400)
     code = f"{secrets.randbelow(1_000_000):06d}"

@@ -74,3 +74,9 @@ async def revoke(who: Who, device_id: int) -> None:
         await audit_log.record(conn, who, "device.revoke", f"device:{device.id}",
                                scope_path=unit.path, before={"active": True},
                                after={"active": False})
+
+
+async def hall_name(device_id: int) -> str:
+    """Where a kiosk stands, for its receipts: its unit's name."""
+    device = await Device.get_or_none(id=device_id).prefetch_related("unit")
+    return device.unit.name if device is not None else ""

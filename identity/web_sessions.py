@@ -50,13 +50,17 @@ def csrf_token(session_id: str) -> str:
 
 async def start(staff_id: int) -> str:
     """A new session for an account already authenticated; returns the cookie value."""
-    s = settings_mod.current()
+    return await start_for(f"staff:{staff_id}", settings_mod.current().console_idle_s)
+
+
+async def start_for(subject: str, idle_s: int) -> str:
+    """A new session of ``subject`` (``staff:<id>``, ``citizen:<id>``); the cookie value."""
     started_ms = int(time.time() * 1000)
     secret = secrets.token_urlsafe(32)
     cookie = f"{started_ms}.{secret}"
     await RefreshToken.create(
-        jti=_row_id(cookie, started_ms), subject=f"staff:{staff_id}",
-        expires_at=datetime.now(UTC) + timedelta(seconds=s.console_idle_s),
+        jti=_row_id(cookie, started_ms), subject=subject,
+        expires_at=datetime.now(UTC) + timedelta(seconds=idle_s),
     )
     return cookie
 
@@ -79,23 +83,12 @@ async def resolve(cookie: str | None, *, activity: bool) -> WebSession | None:
     """The live session a cookie names, or None (unknown, logged out, idle or too old, the
     account deactivated or its sessions ended). ``activity``: a person's request, which
     moves the idle deadline."""
-    if not cookie or len(cookie) > 100:
-        return None
-    started = _started_ms(cookie)
-    if started is None:
-        return None
     s = settings_mod.current()
-    now = time.time()
-    if now - started / 1000 > s.console_max_s:
+    found = await live_subject(cookie, idle_s=s.console_idle_s, max_s=s.console_max_s,
+                               activity=activity)
+    if found is None or not found[0].startswith("staff:"):
         return None
-    row_id = _row_id(cookie, started)
-    rows = await sqlread.fetch(_SESSION, [row_id, False])
-    if not rows:
-        return None
-    expires = sqlread.when(rows[0]["expires_at"])
-    subject = str(rows[0]["subject"])
-    if expires is None or expires.timestamp() <= now or not subject.startswith("staff:"):
-        return None
+    subject, started = found
     staff = await sqlread.fetch(_STAFF, [int(subject[6:]), True])
     if not staff:
         return None
@@ -103,17 +96,40 @@ async def resolve(cookie: str | None, *, activity: bool) -> WebSession | None:
     revoked = sqlread.when(row["sessions_revoked_at"])
     if revoked is not None and revoked.timestamp() * 1000 > started:
         return None
-    if activity and expires.timestamp() - now < s.console_idle_s - SLIDE_EVERY_S:
-        await RefreshToken.filter(jti=row_id, used=False).update(
-            expires_at=datetime.fromtimestamp(now + s.console_idle_s, UTC)
-        )
     who = Principal(
         kind="staff", id=row["id"], roles=frozenset(sqlread.json_value(row["roles"])),
         unit_id=row["unit_id"], unit_path=row["unit_path"], name=row["username"],
         issued_at=started / 1000, must_change_password=bool(row["must_change_password"]),
     )
     return WebSession(who, row["display_name"] or row["username"], row["unit_name"],
-                      csrf_token(cookie))
+                      csrf_token(cookie or ""))
+
+
+async def live_subject(cookie: str | None, *, idle_s: int, max_s: int,
+                       activity: bool) -> tuple[str, int] | None:
+    """``(subject, start in ms)`` of the live session a cookie names, or None (unknown, ended,
+    idle longer than ``idle_s`` or older than ``max_s``). ``activity``: a person's request,
+    which moves the idle deadline (at most once a minute)."""
+    if not cookie or len(cookie) > 100:
+        return None
+    started = _started_ms(cookie)
+    if started is None:
+        return None
+    now = time.time()
+    if now - started / 1000 > max_s:
+        return None
+    row_id = _row_id(cookie, started)
+    rows = await sqlread.fetch(_SESSION, [row_id, False])
+    if not rows:
+        return None
+    expires = sqlread.when(rows[0]["expires_at"])
+    if expires is None or expires.timestamp() <= now:
+        return None
+    if activity and expires.timestamp() - now < idle_s - SLIDE_EVERY_S:
+        await RefreshToken.filter(jti=row_id, used=False).update(
+            expires_at=datetime.fromtimestamp(now + idle_s, UTC)
+        )
+    return str(rows[0]["subject"]), started
 
 
 _SESSION = "SELECT subject, expires_at FROM refresh_token WHERE jti = ? AND used = ?"
