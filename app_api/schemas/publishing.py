@@ -70,3 +70,43 @@ class ReviewOut(Out):
     draft: DraftOut
     photos: list[dict[str, Any]] = Field(description="诉求的照片（供选择公开）", examples=[[]])
     published: PublishedOut | None = Field(description="当前公开的内容", examples=[None])
+
+
+class PublicUnitOut(Out):
+    name: str = Field(description="办理单位", examples=["西湖区城市管理局"])
+
+
+class PublicCaseOut(Out):
+    public_id: str = Field(description="公开编号（不是诉求编号）", examples=["3f9a1c0b7d2e"])
+    kind: str = Field(description="诉求类型", examples=["complaint"])
+    category_code: str = Field(description="类别编码", examples=["ENV-NOISE"])
+    category_name: str = Field(description="类别名称", examples=["噪声污染"])
+    region_code: str | None = Field(description="行政区划代码", examples=["330106"])
+    place: str = Field(description="地点（街道一级）", examples=["杭州市西湖区文三路"])
+    lat: float | None = Field(description="纬度（约 100 米精度）", examples=[30.274])
+    lng: float | None = Field(description="经度（约 100 米精度）", examples=[120.155])
+    status: str = Field(description="open 办理中 / closed 已答复或办结", examples=["closed"])
+    submitted_at: IsoTime = Field(description="提交时间", examples=[TIME_EXAMPLE])
+    closed_at: IsoTime | None = Field(description="答复或办结时间", examples=[TIME_EXAMPLE])
+    unit: PublicUnitOut
+    summary: str = Field(description="脱敏摘要", examples=["市民反映文三路某工地夜间施工扰民。"])
+    result: str = Field(description="脱敏办理结果", examples=["工地已停止夜间施工。"])
+    rating: int | None = Field(description="市民评价 1-5", examples=[5])
+    photos: list[str] = Field(description="公开的照片（重新编码，无 EXIF）",
+                              examples=[["https://12345.example.cn/api/v1/photos/101/display"]])
+
+
+class PublicCasePageOut(Out):
+    items: list[PublicCaseOut]
+    next_cursor: str | None = Field(description="下一页的 cursor；没有更多时为 null",
+                                    examples=[None])
+
+
+class PublicStepOut(Out):
+    at: IsoTime = Field(description="时间", examples=[TIME_EXAMPLE])
+    action: str = Field(description="步骤", examples=["reply"])
+    label: str = Field(description="步骤名称", examples=["答复"])
+
+
+class PublicCaseDetailOut(PublicCaseOut):
+    timeline: list[PublicStepOut]
