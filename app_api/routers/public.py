@@ -9,8 +9,13 @@ from fastapi.responses import Response
 
 from app_api.schemas.inputs import CursorQuery, Day
 from app_api.schemas.problem import problems
-from app_api.schemas.publishing import PublicCaseDetailOut, PublicCasePageOut
-from publishing import public
+from app_api.schemas.publishing import (
+    MonthlyOut,
+    PublicCaseDetailOut,
+    PublicCasePageOut,
+    PublicNoticesOut,
+)
+from publishing import figures, public, supervision
 
 router = APIRouter(prefix="/public", tags=["public"])
 
@@ -55,3 +60,17 @@ async def category_feed(code: Code) -> Response:
 async def region_feed(code: Code) -> Response:
     """该地区（含下级地区）最新 50 件公开诉求（Atom 1.0）。"""
     return Response(await public.region_feed(code), media_type=ATOM_TYPE)
+
+
+@router.get("/supervision", response_model=PublicNoticesOut, summary="公开的督查通报")
+async def notices() -> dict[str, Any]:
+    """已公开的督办/督查通报，最新 50 条。"""
+    return await supervision.public_list()
+
+
+@router.get("/stats", response_model=MonthlyOut, responses=problems(422), summary="月度办理情况")
+async def stats(month: Annotated[str, Query(max_length=7, description="YYYY-MM")]
+                ) -> dict[str, Any]:
+    """全省及各单位（含下级单位）当月受理、按时办结、超期办结、在办、办结率、按时办结率、
+    满意率，以及来信来访网络和电话渠道的平均办理天数；与工作人员统计同一口径。"""
+    return await figures.monthly(month)

@@ -110,3 +110,74 @@ class PublicStepOut(Out):
 
 class PublicCaseDetailOut(PublicCaseOut):
     timeline: list[PublicStepOut]
+
+
+class NoticeIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "unit_id": 12, "title": "关于夜间施工噪声投诉办理情况的督查通报",
+        "text": "11 月共督办夜间施工噪声投诉 12 件，已全部办结，2 件超期。",
+        "tracking_nos": ["20261127-000123"], "publish": True,
+    }]})
+
+    unit_id: int = Field(ge=1, le=2**31 - 1, description="被督查的单位")
+    title: str = Field(min_length=1, max_length=200, description="标题")
+    text: str = Field(min_length=1, max_length=5000, description="通报内容（不得含个人信息）")
+    tracking_nos: list[str] = Field(default_factory=list, max_length=200,
+                                    description="涉及的诉求编号（督办过的诉求）")
+    publish: bool = Field(default=False, description="是否立即公开")
+
+
+class NoticeOut(Out):
+    id: int = Field(description="通报编号", examples=[1])
+    at: IsoTime = Field(description="公开（或起草）时间", examples=[TIME_EXAMPLE])
+    unit: PublicUnitOut
+    title: str = Field(description="标题", examples=["关于夜间施工噪声投诉办理情况的督查通报"])
+    text: str = Field(description="通报内容", examples=["11 月共督办 12 件，已全部办结。"])
+    cases: int = Field(description="涉及的诉求数", examples=[12])
+    public_ids: list[str] = Field(description="其中已公开诉求的公开编号",
+                                  examples=[["3f9a1c0b7d2e"]])
+    published: bool = Field(description="是否已公开", examples=[True])
+
+
+class NoticeListOut(Out):
+    items: list[NoticeOut]
+
+
+class PublicNoticeOut(Out):
+    at: IsoTime = Field(description="公开时间", examples=[TIME_EXAMPLE])
+    unit: PublicUnitOut
+    title: str = Field(description="标题", examples=["关于夜间施工噪声投诉办理情况的督查通报"])
+    text: str = Field(description="通报内容", examples=["11 月共督办 12 件，已全部办结。"])
+    cases: int = Field(description="涉及的诉求数", examples=[12])
+    public_ids: list[str] = Field(description="其中已公开诉求的公开编号",
+                                  examples=[["3f9a1c0b7d2e"]])
+
+
+class PublicNoticesOut(Out):
+    items: list[PublicNoticeOut]
+
+
+class HandlingDaysPublicOut(Out):
+    letters_visits_online: float | None = Field(description="来信、来访、网络渠道平均办理天数",
+                                                examples=[6.9])
+    calls: float | None = Field(description="电话渠道平均办理天数", examples=[2.51])
+
+
+class FiguresOut(Out):
+    unit: PublicUnitOut
+    received: int = Field(description="受理量", examples=[180])
+    completed: int = Field(description="办结量", examples=[150])
+    completed_on_time: int = Field(description="按时办结", examples=[140])
+    completed_late: int = Field(description="超期办结", examples=[10])
+    open: int = Field(description="在办", examples=[25])
+    completion_rate: float | None = Field(description="办结率", examples=[0.8571])
+    on_time_rate: float | None = Field(description="按时办结率", examples=[0.9333])
+    satisfaction_rate: float | None = Field(description="满意率（好评占评价的比例）",
+                                            examples=[0.92])
+    avg_handling_days: HandlingDaysPublicOut
+
+
+class MonthlyOut(Out):
+    month: str = Field(description="月份", examples=["2026-11"])
+    province: FiguresOut
+    units: list[FiguresOut]
