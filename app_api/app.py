@@ -36,6 +36,7 @@ from app_api.routers import publishing as publishing_routes
 from app_api.routers import real_name as real_name_routes
 from app_api.routers import rewards as reward_routes
 from app_api.routers import wechat as wechat_routes
+from console.app import mount_console
 from hotline import db, generations
 from hotline import settings as settings_mod
 from hotline.settings import Settings
@@ -131,5 +132,6 @@ def create_app(
     app.include_router(public_routes.router, prefix=api)
     for router in (admin_org.router, admin_reference.router, admin_audit.router):
         app.include_router(router, prefix=api)
+    mount_console(app, settings)  # the staff console's pages at /console/ (console/)
     openapi.install(app)
     return app
