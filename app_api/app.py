@@ -31,6 +31,8 @@ from app_api.routers import (
 from app_api.routers import data_rights as data_rights_routes
 from app_api.routers import kb as kb_routes
 from app_api.routers import me as me_routes
+from app_api.routers import public as public_routes
+from app_api.routers import publishing as publishing_routes
 from app_api.routers import real_name as real_name_routes
 from app_api.routers import rewards as reward_routes
 from app_api.routers import wechat as wechat_routes
@@ -39,6 +41,7 @@ from hotline import db, generations
 from hotline import settings as settings_mod
 from hotline.settings import Settings
 from portal.app import mount_portal
+from publishing import hooks as publishing_hooks
 from rewards import hooks as reward_hooks
 
 log = logging.getLogger("hotline")
@@ -59,6 +62,7 @@ def create_app(
     say workers run in this process, starts them with ``start_workers``."""
     settings = settings_mod.configure(settings)
     reward_hooks.install()  # rewards builds on casework through its hooks
+    publishing_hooks.install()  # a publication follows its case's state
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -127,6 +131,8 @@ def create_app(
     app.include_router(real_name_routes.router, prefix=api)
     app.include_router(data_rights_routes.router, prefix=api)
     app.include_router(kb_routes.router, prefix=api)
+    app.include_router(publishing_routes.router, prefix=api)
+    app.include_router(public_routes.router, prefix=api)
     for router in (admin_org.router, admin_reference.router, admin_audit.router):
         app.include_router(router, prefix=api)
     mount_console(app, settings)  # the staff console's pages at /console/ (console/)

@@ -14,6 +14,7 @@ from console.desks import (
     dispatcher,
     handler,
     operator,
+    publisher,
     rewards,
     search,
     supervisor,
@@ -23,8 +24,8 @@ from hotline.settings import Settings
 
 # each desk module exposes ``router``; a new desk adds its module here and in console/nav.py
 DESK_MODULES: list[object] = [
-    operator, dispatcher, handler, search, supervisor, rewards, admin, admin_reference,
-    admin_content,
+    operator, dispatcher, handler, publisher, search, supervisor, rewards, admin,
+    admin_reference, admin_content,
 ]
 
 

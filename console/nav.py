@@ -22,6 +22,7 @@ DESKS: list[Desk] = [
     Desk("rewards", "有奖举报", "/console/rewards", ("reward_admin",)),
     Desk("admin", "系统管理", "/console/admin", ("admin",)),
     Desk("kb", "知识库", "/console/admin/kb", ("kb_editor",)),
+    Desk("publisher", "公开审核", "/console/publisher", ("publisher", "supervisor")),
 ]
 
 

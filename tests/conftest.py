@@ -46,6 +46,8 @@ TRANSACTIONAL_TABLES = [
     "follower_rating",
     "case_follow",
     "kb_precheck",
+    "publication",
+    "supervision_notice",
     'UPDATE "case" SET parent_id = NULL',
     '"case"',
     "idempotency_record",

@@ -1,0 +1,231 @@
+"""THE read side of published cases: every public path (``/public/cases``, the Atom feeds,
+Open311) reads through :func:`published_page` and :func:`published_one`, and nothing else.
+
+Only rows of ``publication`` are ever read for the texts: the reviewer-approved, redacted
+summary and result, the street-level place and rounded coordinates. The case row gives only its
+state (open/closed), dates and latest rating; its own texts, people and exact place are never
+selected. A publication is deleted when the case is unpublished, so the next read after the
+unpublishing commit no longer finds it (there is no cache in front of these reads).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from casework import reference
+from casework.transitions import State
+from casework.views import EVENT_LABELS
+from hotline import settings as settings_mod
+from hotline.sqlread import fetch, json_value, time_param, when
+
+# a published case whose citizen has the answer reads as "closed" (Open311's status); one
+# reopened after an unsatisfied rating reads as "open" again
+CLOSED_STATES: tuple[str, ...] = (State.ANSWERED, State.REPLIED, State.RATED, State.CLOSED)
+MAX_PAGE_SIZE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineStep:
+    at: datetime
+    action: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedCase:
+    """A published case as every public path may show it (texts redacted and reviewed)."""
+
+    public_id: str
+    kind: str
+    category_code: str
+    category_name: str
+    region_code: str | None
+    place: str  # street level
+    lat: float | None  # rounded to about 100 m
+    lon: float | None
+    submitted_at: datetime  # aware, UTC
+    closed_at: datetime | None
+    updated_at: datetime
+    status: str  # "open" | "closed"
+    unit_name: str
+    summary: str
+    result: str
+    rating: int | None
+    photo_urls: tuple[str, ...]
+    published_at: datetime
+    timeline: tuple[TimelineStep, ...] = field(default=())  # published_one only
+
+
+_SELECT = (
+    "SELECT p.id AS p_id, p.public_id, p.kind, p.category_code, p.region_code, p.unit_name, "
+    "p.place, p.lat, p.lng, p.summary, p.result, p.photo_ids, p.submitted_at, p.published_at, "
+    "p.closed, "
+    "c.id AS case_id, c.status, c.closed_at, c.replied_at, c.updated_at, c.rating "
+    'FROM publication p JOIN "case" c ON c.id = p.case_id'
+)
+
+
+def photo_url(photo_id: int) -> str:
+    """The public address of an approved photo's re-encoded display variant (``media``
+    serves it without a signature only while its publication approves it)."""
+    return f"{settings_mod.current().public_base_url}/api/v1/photos/{photo_id}/display"
+
+
+def _aware(value: object) -> datetime | None:
+    at = when(value)
+    return at.astimezone(UTC) if at is not None else None
+
+
+def _row(r: dict[str, object], names: dict[str, str],
+         timeline: tuple[TimelineStep, ...] = ()) -> PublishedCase:
+    closed = bool(r["closed"])
+    submitted = _aware(r["submitted_at"])
+    assert submitted is not None
+    photos = json_value(r["photo_ids"]) or []
+    lat, lng = r["lat"], r["lng"]
+    return PublishedCase(
+        public_id=str(r["public_id"]),
+        kind=str(r["kind"]),
+        category_code=str(r["category_code"]),
+        category_name=names.get(str(r["category_code"]), str(r["category_code"])),
+        region_code=str(r["region_code"]) if r["region_code"] is not None else None,
+        place=str(r["place"] or ""),
+        lat=float(lat) if isinstance(lat, int | float) else None,
+        lon=float(lng) if isinstance(lng, int | float) else None,
+        submitted_at=submitted,
+        closed_at=(_aware(r["closed_at"]) or _aware(r["replied_at"])) if closed else None,
+        updated_at=_aware(r["updated_at"]) or submitted,
+        status="closed" if closed else "open",
+        unit_name=str(r["unit_name"] or ""),
+        summary=str(r["summary"]),
+        result=str(r["result"]),
+        rating=int(str(r["rating"])) if r["rating"] is not None else None,
+        photo_urls=tuple(photo_url(int(p)) for p in photos),
+        published_at=_aware(r["published_at"]) or submitted,
+        timeline=timeline,
+    )
+
+
+async def category_names() -> dict[str, str]:
+    return {code: c.name for code, c in (await reference.categories()).items()}
+
+
+async def region_name(code: str) -> str | None:
+    rows = await fetch("SELECT name FROM region WHERE code = ?", [code])
+    return str(rows[0]["name"]) if rows else None
+
+
+def region_levels(code: str | None) -> tuple[str | None, str | None]:
+    """The city and county codes of a GB/T 2260 region code (a township's nine digits begin
+    with its county's six): 330106 → (330100, 330106), 330100 → (330100, None), a province
+    → (None, None)."""
+    if not code or len(code) < 6 or not code[:6].isdigit() or code[2:6] == "0000":
+        return None, None
+    if code[4:6] == "00":
+        return code[:6], None
+    return code[:4] + "00", code[:6]
+
+
+def _region_clause(code: str) -> tuple[str, list[object]]:
+    """A region with every region below it, as one index can walk it newest first."""
+    if len(code) == 6 and code.isdigit() and code[2:] == "0000":
+        # a province holds most rows: LIKE (no index on either database for it) lets the page
+        # walk the newest-first index and stop after a page; a range on city_code took that
+        # index and sorted the whole province (seconds over 100,000 rows)
+        return "p.city_code LIKE ?", [code[:2] + "%"]
+    city, county = region_levels(code)
+    if len(code) == 6 and county is not None:
+        return "p.county_code = ?", [county]
+    if len(code) == 6 and city is not None:
+        return "p.city_code = ?", [city]
+    return "p.region_code = ?", [code]
+
+
+async def published_page(
+    *,
+    category_code: str | None = None,
+    region_code: str | None = None,
+    status: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    service_request_ids: Sequence[str] | None = None,
+    page: int = 1,
+    page_size: int = 20,
+    newest_first: bool = True,
+    before: tuple[datetime, int] | None = None,
+) -> list[PublishedCase]:
+    """Published cases, newest submitted first (or oldest with ``newest_first=False``).
+
+    Filters: category code; region code (with the regions below it, by the GB/T 2260 code
+    structure: :func:`region_levels`); ``status`` "open" or
+    "closed"; ``start`` <= submitted_at < ``end``; a list of public ids; ``before``: the
+    (submitted_at, row key) of the last row of the previous page, for keyset pagination
+    (``cursor_key`` gives it), else ``page``/``page_size`` (1-based, at most 1,000 rows).
+    """
+    where: list[str] = []
+    params: list[object] = []
+    if category_code is not None:
+        where.append("p.category_code = ?")
+        params.append(category_code)
+    if region_code is not None:
+        clause, values = _region_clause(region_code)
+        where.append(clause)
+        params.extend(values)
+    if status is not None:
+        where.append("p.closed = ?")
+        params.append(status == "closed")
+    if start is not None:
+        where.append("p.submitted_at >= ?")
+        params.append(time_param(start))
+    if end is not None:
+        where.append("p.submitted_at < ?")
+        params.append(time_param(end))
+    if service_request_ids is not None:
+        ids = list(service_request_ids)[:MAX_PAGE_SIZE] or [""]
+        where.append(f"p.public_id IN ({', '.join('?' * len(ids))})")
+        params.extend(ids)
+    order = "DESC" if newest_first else "ASC"
+    if before is not None:
+        at, key = before
+        cmp = "<" if newest_first else ">"
+        where.append(f"(p.submitted_at {cmp} ? OR (p.submitted_at = ? AND p.id {cmp} ?))")
+        params.extend([time_param(at), time_param(at), key])
+    size = max(1, min(page_size, MAX_PAGE_SIZE))
+    offset = 0 if before is not None else (max(page, 1) - 1) * size
+    sql = (
+        _SELECT + (" WHERE " + " AND ".join(where) if where else "")
+        + f" ORDER BY p.submitted_at {order}, p.id {order} LIMIT {size} OFFSET {offset}"
+    )
+    rows = await fetch(sql, params)
+    names = await category_names()
+    return [_row(r, names) for r in rows]
+
+
+async def cursor_key(public_id: str) -> tuple[datetime, int] | None:
+    """The keyset position of a published case (for ``before``)."""
+    rows = await fetch("SELECT submitted_at, id FROM publication WHERE public_id = ?", [public_id])
+    if not rows:
+        return None
+    at = _aware(rows[0]["submitted_at"])
+    return (at, int(str(rows[0]["id"]))) if at is not None else None
+
+
+async def published_one(public_id: str) -> PublishedCase | None:
+    """One published case with its public timeline: the steps and their times, never their
+    notes (written for the citizen and the staff, unredacted)."""
+    rows = await fetch(_SELECT + " WHERE p.public_id = ?", [public_id])
+    if not rows:
+        return None
+    events = await fetch(
+        "SELECT at, action FROM case_event WHERE case_id = ? AND public = ? ORDER BY seq",
+        [rows[0]["case_id"], True],
+    )
+    steps = tuple(
+        TimelineStep(at, str(e["action"]), EVENT_LABELS.get(str(e["action"]), str(e["action"])))
+        for e in events
+        if (at := _aware(e["at"])) is not None
+    )
+    return _row(rows[0], await category_names(), steps)
+
