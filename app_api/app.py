@@ -16,6 +16,7 @@ from app_api.responses import JSON
 from app_api.routers import (
     admin_audit,
     admin_org,
+    admin_partners,
     admin_reference,
     auth,
     cases,
@@ -125,7 +126,8 @@ def create_app(
     app.include_router(real_name_routes.router, prefix=api)
     app.include_router(data_rights_routes.router, prefix=api)
     app.include_router(kb_routes.router, prefix=api)
-    for router in (admin_org.router, admin_reference.router, admin_audit.router):
+    for router in (admin_org.router, admin_reference.router, admin_audit.router,
+                   admin_partners.router):
         app.include_router(router, prefix=api)
     openapi.install(app)
     return app

@@ -13,4 +13,5 @@ MODEL_MODULES = [
     "models.audit",
     "models.knowledge",
     "models.follow",
+    "models.partner",
 ]

@@ -46,6 +46,7 @@ TRANSACTIONAL_TABLES = [
     "follower_rating",
     "case_follow",
     "kb_precheck",
+    "partner_submission",
     'UPDATE "case" SET parent_id = NULL',
     '"case"',
     "idempotency_record",
@@ -56,6 +57,7 @@ TRANSACTIONAL_TABLES = [
     "citizen",
     "daily_counter",
     "device",
+    "partner",
 ]
 
 
