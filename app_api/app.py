@@ -23,6 +23,7 @@ from app_api.routers import (
     health,
     intake,
     metrics,
+    open311,
     photos,
     queues,
     reference,
@@ -129,5 +130,6 @@ def create_app(
     for router in (admin_org.router, admin_reference.router, admin_audit.router,
                    admin_partners.router):
         app.include_router(router, prefix=api)
+    app.include_router(open311.router)
     openapi.install(app)
     return app
