@@ -140,6 +140,7 @@ STAFF: list[tuple[str, list[str], str]] = [
     ("admin", ["admin"], "ZJ12345"),
     ("admin_hz", ["admin"], "HZ12345"),  # a city's administrator: Hangzhou's units only
     ("kb_editor", ["kb_editor"], "ZJ12345"),
+    ("publisher", ["publisher"], "ZJ12345"),
     ("handler", ["handler"], "HZ-STHJJ"),
     ("handler_xh", ["handler"], "HZ-XH-STHJ"),
     ("handler_nb", ["handler"], "NB-STHJJ"),

@@ -1,7 +1,10 @@
 """Serving stored variants: to a signed URL, or to a viewer allowed to see the photo.
 
 A photo is visible to its uploader, to staff whose scope covers the case it is attached to, and
--- only the stripped display variant -- to anyone when that case is public. Everyone else, and
+-- only the stripped, re-encoded display variant -- to anyone while the case's publication
+approves that photo (``models.publishing.Publication.photo_ids``): the citizen's consent alone
+shows nothing, and unpublishing hides it from the next request on (such replies carry
+``max-age=0``). Everyone else, and
 every missing, wrong or expired signature, gets the same 404.
 
 With object storage (``media.s3``) the bytes are fetched from the store and streamed back, or,
@@ -23,6 +26,7 @@ from media.service import MAX_ID, get_service, is_owner, storage_unavailable
 from media.storage import StorageUnavailable, run_blocking
 from models.case import Case
 from models.media import Photo
+from models.publishing import Publication
 
 log = logging.getLogger("hotline.media")
 
@@ -54,7 +58,8 @@ async def visible_variants(photo: Photo, viewer: Principal | None) -> tuple[str,
         return ()
     if viewer is not None and viewer.kind == "staff" and viewer.covers(case.unit_path):
         return urls.VARIANTS
-    return ("display",) if case.public else ()
+    published = await Publication.get_or_none(case_id=case_id).only("id", "photo_ids")
+    return ("display",) if published is not None and photo.id in published.photo_ids else ()
 
 
 async def open_variant(

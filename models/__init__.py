@@ -13,5 +13,6 @@ MODEL_MODULES = [
     "models.audit",
     "models.knowledge",
     "models.follow",
+    "models.publishing",
     "models.partner",
 ]

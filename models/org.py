@@ -113,6 +113,7 @@ class StaffRole(StrEnum):
     reward_admin = "reward_admin"
     admin = "admin"
     kb_editor = "kb_editor"  # edits the knowledge base
+    publisher = "publisher"  # reviews and publishes consenting cases (published results)
 
 
 class Staff(Model):

@@ -47,6 +47,8 @@ TRANSACTIONAL_TABLES = [
     "case_follow",
     "kb_precheck",
     "partner_submission",
+    "publication",
+    "supervision_notice",
     'UPDATE "case" SET parent_id = NULL',
     '"case"',
     "idempotency_record",

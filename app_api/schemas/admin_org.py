@@ -22,7 +22,9 @@ CODE = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 REGION = r"^[0-9]{6}([0-9]{3})?$"
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 USERNAME = r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$"
-ROLES_TEXT = "角色：operator、dispatcher、handler、supervisor、reward_admin、admin、kb_editor"
+ROLES_TEXT = (
+    "角色：operator、dispatcher、handler、supervisor、reward_admin、admin、kb_editor、publisher"
+)
 NEXT_CURSOR = "下一页的 cursor 参数；没有更多时为 null"
 PAGE_CURSOR_EXAMPLE = "dW5pdHM6MTI.8Qm1c2yJ0kLh4mXa"
 

@@ -52,7 +52,7 @@ class StaffSummaryOut(Out):
     id: int = Field(description="工作人员 ID", examples=[3])
     username: str = Field(description="用户名", examples=["dispatcher"])
     roles: list[str] = Field(
-        description="角色：operator、dispatcher、handler、supervisor、reward_admin、admin、kb_editor",
+        description="角色：operator、dispatcher、handler、supervisor、reward_admin、admin、kb_editor、publisher",
         examples=[["dispatcher"]],
     )
     unit: UnitRef = Field(description="所属单位；可见范围为该单位及其下级")

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     """Partner systems (keys, scopes, webhook targets) and the cases they filed through Open311;
     the intake channel ``partner``."""
 
-    dependencies = [('models', '0017_search_walk_indexes')]
+    dependencies = [('models', '0019_publishing')]
 
     initial = False
 

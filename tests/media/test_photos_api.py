@@ -28,6 +28,7 @@ from media.storage import LocalStorage
 from models.case import Case
 from models.media import Photo
 from models.org import Unit
+from models.publishing import Publication
 from tests.conftest import COMPLAINT, bearer, login_citizen, login_staff
 from tests.media import fixtures as fx
 
@@ -338,7 +339,14 @@ async def test_who_may_see_a_photo(client, citizen_token):
     assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
     assert (await client.get("/api/v1/photos/x1/display")).status_code == 404
 
-    await Case.filter(tracking_no=no).update(public=True)
+    await Case.filter(tracking_no=no).update(public=True)  # consent alone shows nothing
+    assert await status_of(client, pid, {}) == (404, 404)
+    case = await Case.get(tracking_no=no)
+    await Publication.create(case_id=case.id, public_id="p1", kind="complaint",
+                             category_code="ENV-NOISE", summary="s", result="r",
+                             photo_ids=[pid], submitted_at=case.created_at,
+                             published_at=case.created_at, published_by=1)
+    assert await status_of(client, loose["id"], {}) == (404, 404)
     assert await status_of(client, pid, other) == (200, 404)
     assert await status_of(client, pid, {}) == (200, 404)
     assert await status_of(client, pid, sibling) == (200, 404)

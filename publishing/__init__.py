@@ -1,0 +1,1 @@
+"""Published results: consent, review and redaction, publishing, and the public read side."""

@@ -1,0 +1,214 @@
+"""THE read side of published cases: every public path (``/public/cases``, the Atom feeds,
+Open311) reads through :func:`published_page` and :func:`published_one`, and nothing else.
+
+Only rows of ``publication`` are ever read for the texts: the reviewer-approved, redacted
+summary and result, the street-level place and rounded coordinates. The case row gives only its
+state (open/closed), dates and latest rating; its own texts, people and exact place are never
+selected. A publication is deleted when the case is unpublished, so the next read after the
+unpublishing commit no longer finds it (there is no cache in front of these reads).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from casework import reference
+from casework.transitions import State
+from casework.views import EVENT_LABELS
+from hotline import settings as settings_mod
+from hotline.sqlread import fetch, json_value, time_param, when
+
+# a published case whose citizen has the answer reads as "closed" (Open311's status); one
+# reopened after an unsatisfied rating reads as "open" again
+CLOSED_STATES: tuple[str, ...] = (State.ANSWERED, State.REPLIED, State.RATED, State.CLOSED)
+MAX_PAGE_SIZE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineStep:
+    at: datetime
+    action: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedCase:
+    """A published case as every public path may show it (texts redacted and reviewed)."""
+
+    public_id: str
+    kind: str
+    category_code: str
+    category_name: str
+    region_code: str | None
+    place: str  # street level
+    lat: float | None  # rounded to about 100 m
+    lon: float | None
+    submitted_at: datetime  # aware, UTC
+    closed_at: datetime | None
+    updated_at: datetime
+    status: str  # "open" | "closed"
+    unit_name: str
+    summary: str
+    result: str
+    rating: int | None
+    photo_urls: tuple[str, ...]
+    published_at: datetime
+    timeline: tuple[TimelineStep, ...] = field(default=())  # published_one only
+
+
+_SELECT = (
+    "SELECT p.id AS p_id, p.public_id, p.kind, p.category_code, p.region_code, p.unit_name, "
+    "p.place, p.lat, p.lng, p.summary, p.result, p.photo_ids, p.submitted_at, p.published_at, "
+    "c.id AS case_id, c.status, c.closed_at, c.replied_at, c.updated_at, c.rating "
+    'FROM publication p JOIN "case" c ON c.id = p.case_id'
+)
+
+
+def photo_url(photo_id: int) -> str:
+    """The public address of an approved photo's re-encoded display variant (``media``
+    serves it without a signature only while its publication approves it)."""
+    return f"{settings_mod.current().public_base_url}/api/v1/photos/{photo_id}/display"
+
+
+def _aware(value: object) -> datetime | None:
+    at = when(value)
+    return at.astimezone(UTC) if at is not None else None
+
+
+def _row(r: dict[str, object], names: dict[str, str],
+         timeline: tuple[TimelineStep, ...] = ()) -> PublishedCase:
+    closed = str(r["status"]) in CLOSED_STATES
+    submitted = _aware(r["submitted_at"])
+    assert submitted is not None
+    photos = json_value(r["photo_ids"]) or []
+    lat, lng = r["lat"], r["lng"]
+    return PublishedCase(
+        public_id=str(r["public_id"]),
+        kind=str(r["kind"]),
+        category_code=str(r["category_code"]),
+        category_name=names.get(str(r["category_code"]), str(r["category_code"])),
+        region_code=str(r["region_code"]) if r["region_code"] is not None else None,
+        place=str(r["place"] or ""),
+        lat=float(lat) if isinstance(lat, int | float) else None,
+        lon=float(lng) if isinstance(lng, int | float) else None,
+        submitted_at=submitted,
+        closed_at=(_aware(r["closed_at"]) or _aware(r["replied_at"])) if closed else None,
+        updated_at=_aware(r["updated_at"]) or submitted,
+        status="closed" if closed else "open",
+        unit_name=str(r["unit_name"] or ""),
+        summary=str(r["summary"]),
+        result=str(r["result"]),
+        rating=int(str(r["rating"])) if r["rating"] is not None else None,
+        photo_urls=tuple(photo_url(int(p)) for p in photos),
+        published_at=_aware(r["published_at"]) or submitted,
+        timeline=timeline,
+    )
+
+
+async def _category_names() -> dict[str, str]:
+    return {code: c.name for code, c in (await reference.categories()).items()}
+
+
+async def region_codes(code: str) -> list[str]:
+    """``code`` and every region below it (a city's counties and townships)."""
+    rows = await fetch("SELECT code, parent_id FROM region", [])
+    children: dict[str, list[str]] = {}
+    for r in rows:
+        if r["parent_id"] is not None:
+            children.setdefault(str(r["parent_id"]), []).append(str(r["code"]))
+    out, todo = [], [code]
+    while todo:
+        c = todo.pop()
+        out.append(c)
+        todo.extend(children.get(c, []))
+    return out
+
+
+async def published_page(
+    *,
+    category_code: str | None = None,
+    region_code: str | None = None,
+    status: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    service_request_ids: Sequence[str] | None = None,
+    page: int = 1,
+    page_size: int = 20,
+    newest_first: bool = True,
+    before: tuple[datetime, int] | None = None,
+) -> list[PublishedCase]:
+    """Published cases, newest submitted first (or oldest with ``newest_first=False``).
+
+    Filters: category code; region code (with the regions below it); ``status`` "open" or
+    "closed"; ``start`` <= submitted_at < ``end``; a list of public ids; ``before``: the
+    (submitted_at, row key) of the last row of the previous page, for keyset pagination
+    (``cursor_key`` gives it), else ``page``/``page_size`` (1-based, at most 1,000 rows).
+    """
+    where: list[str] = []
+    params: list[object] = []
+    if category_code is not None:
+        where.append("p.category_code = ?")
+        params.append(category_code)
+    if region_code is not None:
+        codes = await region_codes(region_code)
+        where.append(f"p.region_code IN ({', '.join('?' * len(codes))})")
+        params.extend(codes)
+    if status is not None:
+        marks = ", ".join("?" * len(CLOSED_STATES))
+        where.append(f"c.status {'IN' if status == 'closed' else 'NOT IN'} ({marks})")
+        params.extend(CLOSED_STATES)
+    if start is not None:
+        where.append("p.submitted_at >= ?")
+        params.append(time_param(start))
+    if end is not None:
+        where.append("p.submitted_at < ?")
+        params.append(time_param(end))
+    if service_request_ids is not None:
+        ids = list(service_request_ids)[:MAX_PAGE_SIZE] or [""]
+        where.append(f"p.public_id IN ({', '.join('?' * len(ids))})")
+        params.extend(ids)
+    order = "DESC" if newest_first else "ASC"
+    if before is not None:
+        at, key = before
+        cmp = "<" if newest_first else ">"
+        where.append(f"(p.submitted_at {cmp} ? OR (p.submitted_at = ? AND p.id {cmp} ?))")
+        params.extend([time_param(at), time_param(at), key])
+    size = max(1, min(page_size, MAX_PAGE_SIZE))
+    offset = 0 if before is not None else (max(page, 1) - 1) * size
+    sql = (
+        _SELECT + (" WHERE " + " AND ".join(where) if where else "")
+        + f" ORDER BY p.submitted_at {order}, p.id {order} LIMIT {size} OFFSET {offset}"
+    )
+    rows = await fetch(sql, params)
+    names = await _category_names()
+    return [_row(r, names) for r in rows]
+
+
+async def cursor_key(public_id: str) -> tuple[datetime, int] | None:
+    """The keyset position of a published case (for ``before``)."""
+    rows = await fetch("SELECT submitted_at, id FROM publication WHERE public_id = ?", [public_id])
+    if not rows:
+        return None
+    at = _aware(rows[0]["submitted_at"])
+    return (at, int(str(rows[0]["id"]))) if at is not None else None
+
+
+async def published_one(public_id: str) -> PublishedCase | None:
+    """One published case with its public timeline: the steps and their times, never their
+    notes (written for the citizen and the staff, unredacted)."""
+    rows = await fetch(_SELECT + " WHERE p.public_id = ?", [public_id])
+    if not rows:
+        return None
+    events = await fetch(
+        "SELECT at, action FROM case_event WHERE case_id = ? AND public = ? ORDER BY seq",
+        [rows[0]["case_id"], True],
+    )
+    steps = tuple(
+        TimelineStep(at, str(e["action"]), EVENT_LABELS.get(str(e["action"]), str(e["action"])))
+        for e in events
+        if (at := _aware(e["at"])) is not None
+    )
+    return _row(rows[0], await _category_names(), steps)
+
