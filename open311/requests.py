@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from hotline.errors import NotFound, Problem
 from hotline.timefmt import SHANGHAI
 from models.partner import PartnerSubmission
+from open311 import services
 from open311.formats import w3c
 from publishing import queries
 from publishing.queries import PublishedCase
@@ -28,6 +29,10 @@ from publishing.queries import PublishedCase
 SPAN: Final = timedelta(days=90)
 MAX_ROWS: Final = 1000
 MAX_PAGE: Final = 10_000
+MAX_CODES: Final = 100
+# several service codes are merged here from one query each (publishing.queries takes one
+# category): rows up to this depth
+MAX_MERGED: Final = 10_000
 STATUSES: Final = ("open", "closed")
 ID: Final = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 TOKEN: Final = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
@@ -49,8 +54,9 @@ class Filter:
 
 
 def _list(value: str, name: str, limit: int = MAX_ROWS) -> tuple[str, ...]:
-    items = tuple(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
-    if not items or len(items) > limit or not all(ID.fullmatch(i) for i in items):
+    given = [v.strip() for v in value.split(",") if v.strip()]
+    items = tuple(dict.fromkeys(given))
+    if not items or len(given) > limit or not all(ID.fullmatch(i) for i in items):
         raise bad(f"{name} 须为以逗号分隔的代码（最多 {limit} 个）", f"invalid_{name}")
     return items
 
@@ -80,7 +86,11 @@ def parse(params: Mapping[str, str], now: datetime | None = None) -> Filter:
     if params.get("service_request_id", "").strip():
         return Filter(ids=_list(params["service_request_id"], "service_request_id"),
                       page=page, page_size=size)
-    codes = _list(params["service_code"], "service_code") if params.get("service_code") else None
+    codes = (_list(params["service_code"], "service_code", MAX_CODES)
+             if params.get("service_code") else None)
+    if codes is not None and len(codes) > 1 and page * size > MAX_MERGED:
+        raise bad(f"多个 service_code 时最多翻到第 {MAX_MERGED} 条，请缩小日期范围",
+                  "invalid_page")
     status = None
     if params.get("status"):
         wanted = {s.strip() for s in params["status"].split(",") if s.strip()}
@@ -150,6 +160,11 @@ async def _merged(f: Filter, codes: tuple[str, ...]) -> list[PublishedCase]:
 
 
 async def requests(f: Filter) -> list[dict[str, Any]]:
+    if f.codes is not None:
+        known = [c for c in f.codes if await _is_service(c)]
+        if not known:
+            return []
+        f = replace(f, codes=tuple(known))
     if f.ids is not None:
         found = await queries.published_page(service_request_ids=f.ids, page=f.page,
                                              page_size=f.page_size)
@@ -158,6 +173,14 @@ async def requests(f: Filter) -> list[dict[str, Any]]:
     else:
         found = await _page(f, f.codes[0] if f.codes else None, f.page, f.page_size)
     return [as_request(c) for c in found]
+
+
+async def _is_service(code: str) -> bool:
+    try:
+        await services.service(code)
+    except NotFound:
+        return False
+    return True
 
 
 async def one(public_id: str) -> list[dict[str, Any]]:
