@@ -114,6 +114,8 @@ def create_app(
     app.router.add_api_route(api + "/staff/cases", queues.staff_cases, **queues.QUEUE_ROUTE)
     app.router.add_api_route(api + "/categories", reference.categories,
                              **reference.CATEGORIES_ROUTE)
+    app.router.add_api_route(open311.PREFIX + "/requests.{fmt}", open311.request_list,
+                             **open311.REQUESTS_ROUTE)
     app.include_router(health.router)
     app.include_router(metrics.router)
     for router in (

@@ -21,7 +21,7 @@ from typing import Any, Final
 from hotline.errors import NotFound, Problem
 from hotline.timefmt import SHANGHAI
 from models.partner import PartnerSubmission
-from open311 import services
+from open311 import cache, formats, services
 from open311.formats import w3c
 from publishing import queries
 from publishing.queries import PublishedCase
@@ -173,6 +173,17 @@ async def requests(f: Filter) -> list[dict[str, Any]]:
     else:
         found = await _page(f, f.codes[0] if f.codes else None, f.page, f.page_size)
     return [as_request(c) for c in found]
+
+
+async def rendered(fmt: str, query: str, params: Mapping[str, str]) -> bytes:
+    """The reply to ``GET requests.{fmt}?{query}``, rendered (kept briefly: open311.cache)."""
+    key = (fmt, query)
+    stamp = cache.replies.stamp()
+    body = cache.replies.get(key, stamp)
+    if body is None:
+        body = formats.render(fmt, "service_requests", await requests(parse(params)))
+        cache.replies.put(key, stamp, body)
+    return body
 
 
 async def _is_service(code: str) -> bool:

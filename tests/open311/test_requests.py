@@ -135,11 +135,24 @@ async def test_a_single_request_and_unpublishing_at_once(client, world):
         r = await client.get(f"{V2}/requests/{unknown}.json")
         assert r.status_code == 404 and r.json()[0]["code"] == 404
 
+    listed = await get(client)  # the list is kept briefly (open311.cache) ...
+    assert noise in ids(listed) and await get(client) == listed
     r = await client.post(f"/api/v1/staff/cases/{noise_no}/unpublish",
                           headers=bearer(world["publisher"]))
     assert r.status_code == 200
     assert (await client.get(f"{V2}/requests/{noise}.json")).status_code == 404
-    assert noise not in ids(await get(client))
+    assert noise not in ids(await get(client))  # ... and dropped by unpublishing at once
+    assert noise.encode() not in await get(client, fmt="xml")
+
+
+async def test_republished_texts_show_at_once(client, world):
+    road_no, road = world["road"]
+    before = await get(client, f"?service_request_id={road}")
+    r = await client.post(f"/api/v1/staff/cases/{road_no}/publish", headers=bearer(
+        world["publisher"]), json={"summary": "道路破损已修复。", "result": "已完成修补。"})
+    assert r.status_code == 200, r.text
+    after = await get(client, f"?service_request_id={road}")
+    assert before[0]["description"] != after[0]["description"] == "道路破损已修复。"
 
 
 async def test_a_token_yields_the_public_id_once_published(client, world):
