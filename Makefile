@@ -28,7 +28,7 @@ serve: seed
 	@$(BIN)/hotline serve --host 127.0.0.1 --port 8000
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -rs
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

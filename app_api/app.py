@@ -33,10 +33,12 @@ from app_api.routers import (
 from app_api.routers import data_rights as data_rights_routes
 from app_api.routers import kb as kb_routes
 from app_api.routers import me as me_routes
+from app_api.routers import public as public_routes
 from app_api.routers import publishing as publishing_routes
 from app_api.routers import real_name as real_name_routes
 from app_api.routers import rewards as reward_routes
 from app_api.routers import wechat as wechat_routes
+from console.app import mount_console
 from hotline import db, generations
 from hotline import settings as settings_mod
 from hotline.settings import Settings
@@ -131,9 +133,11 @@ def create_app(
     app.include_router(data_rights_routes.router, prefix=api)
     app.include_router(kb_routes.router, prefix=api)
     app.include_router(publishing_routes.router, prefix=api)
+    app.include_router(public_routes.router, prefix=api)
     for router in (admin_org.router, admin_reference.router, admin_audit.router,
                    admin_partners.router):
         app.include_router(router, prefix=api)
     app.include_router(open311.router)
+    mount_console(app, settings)  # the staff console's pages at /console/ (console/)
     openapi.install(app)
     return app

@@ -156,3 +156,11 @@ _category_json = Cached(REFERENCE, _load_category_json)
 async def category_list_json() -> bytes:
     """:func:`category_list` as the JSON of the reply, kept like the other copies."""
     return await _category_json.get()
+
+
+async def region_choices() -> list[tuple[str, str]]:
+    """(code, name) of the cities and counties, in code order (an operator's pick list)."""
+    rows = await Region.filter(level__in=("city", "county")).order_by("code").values_list(
+        "code", "name"
+    )
+    return [(str(code), str(name)) for code, name in rows]

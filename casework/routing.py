@@ -31,3 +31,21 @@ async def suggest_unit(category_code: str, region_code: str | None) -> Unit | No
         cat = await Category.get_or_none(code=category).only("code", "parent_id")
         category = cat.parent_id if cat else None
     return None
+
+
+async def suggestions(tracking_nos: list[str]) -> dict[str, Unit | None]:
+    """The suggested unit of each case (a dispatcher's list): one look-up per distinct
+    category and region."""
+    from models.case import Case
+
+    found: dict[tuple[str, str | None], Unit | None] = {}
+    result: dict[str, Unit | None] = {}
+    rows = await Case.filter(tracking_no__in=tracking_nos).values_list(
+        "tracking_no", "category_id", "region_id"
+    )
+    for no, category, region in rows:
+        key = (str(category), region)
+        if key not in found:
+            found[key] = await suggest_unit(*key)
+        result[str(no)] = found[key]
+    return result

@@ -10,7 +10,9 @@ subtree of ``unit_id``; a case belongs to the unit responsible for it now, ``uni
   ``rated`` or ``closed``, and either ``replied_at`` is set or the close reason is not
   ``merged``/``rejected``. A reopened case is not completed until it is replied again.
   ``completion_rate`` = completed / (received - merged - rejected).
-* ``on_time_rate`` = completed with ``completed_on_time`` true / completed with a verdict.
+* ``on_time_rate`` = completed with ``completed_on_time`` true / completed with a verdict;
+  ``completed_late``: completed with ``completed_on_time`` false.
+* ``open``: cases of the cohort neither completed nor merged or rejected (still in hand).
 * ``avg_handling_days``: mean calendar days from receipt to (latest) reply of completed cases,
   by channel group: ``letters_visits_online`` (letter, visit, app, wechat_mini, wechat_oa,
   kiosk, web) and ``calls`` (phone), and ``all``.
@@ -30,6 +32,10 @@ subtree of ``unit_id``; a case belongs to the unit responsible for it now, ``uni
   earliest unmet deadline has passed (the red queue).
 
 Rates are null when their denominator is 0.
+
+:func:`by_unit` gives the same figures (the same columns, the same shaping) for the whole tree
+and for every unit's subtree at once: the public monthly figures (``GET /public/stats``) are
+these, so they equal what a supervisor reads for the same unit and month.
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ from typing import Any
 from tortoise.connection import get_connection
 
 from casework import precheck
-from casework.queues import Scope, db_time, resolve_scope, scope_sql
+from casework.queues import Scope, ScopeUnit, db_time, resolve_scope, scope_sql
 from casework.transitions import OPEN_STATES
 from hotline.db import dialect_sql
 from hotline.errors import ValidationProblem
@@ -65,7 +71,7 @@ def _sum(cond: str, value: str = "1") -> str:
     return f"SUM(CASE WHEN {cond} THEN {value} ELSE 0 END)"
 
 
-def _cohort_sql(dialect: str, scope_clause: str) -> str:
+def _cohort_sql(dialect: str, scope_clause: str, by_path: bool = False) -> str:
     days = _DAYS.get(dialect, _DAYS["postgres"])
     done = f"({_COMPLETED})"
     columns = {
@@ -75,6 +81,8 @@ def _cohort_sql(dialect: str, scope_clause: str) -> str:
         "completed": _sum(done),
         "judged": _sum(f"{done} AND completed_on_time IS NOT NULL"),
         "on_time": _sum(f"{done} AND completed_on_time"),
+        "late": _sum(f"{done} AND NOT completed_on_time"),
+        "open": _sum(f"NOT {done} AND status NOT IN ('merged', 'rejected')"),
         "handled": _sum(f"{done} AND replied_at IS NOT NULL"),
         "handling_days": _sum(f"{done} AND replied_at IS NOT NULL", days),
         "rated": _sum("rating IS NOT NULL"),
@@ -85,9 +93,10 @@ def _cohort_sql(dialect: str, scope_clause: str) -> str:
         "reopened": _sum("reopened_count > 0"),
     }
     select = ",\n  ".join(f"{expr} AS {name}" for name, expr in columns.items())
+    group = "unit_path, channel" if by_path else "channel"
     return (
-        f'SELECT channel,\n  {select}\nFROM "case"\n'
-        f"WHERE created_at >= ? AND created_at < ?{scope_clause}\nGROUP BY channel"
+        f'SELECT {group},\n  {select}\nFROM "case"\n'
+        f"WHERE created_at >= ? AND created_at < ?{scope_clause}\nGROUP BY {group}"
     )
 
 
@@ -159,8 +168,12 @@ async def _followers(
         "followers": int(follows[0]["n"] or 0),
         "follower_rated": rated,
         "follower_satisfied": ok,
-        "satisfaction_rate": _rate(shaped["satisfied"] + ok, shaped["rated"] + rated),
+        "satisfaction_rate": _satisfaction(shaped, rated, ok),
     }
+
+
+def _satisfaction(shaped: dict[str, Any], follower_rated: int, follower_ok: int) -> float | None:
+    return _rate(shaped["satisfied"] + follower_ok, shaped["rated"] + follower_rated)
 
 
 async def overdue_now(scope: Scope, now: datetime) -> int:
@@ -184,7 +197,7 @@ def _shape(
     now: datetime,
     overdue: int,
 ) -> dict[str, Any]:
-    keys = [k for k in (rows[0] if rows else {}) if k != "channel"]
+    keys = [k for k in (rows[0] if rows else {}) if k not in ("channel", "unit_path")]
     total = {k: sum(_num(r[k]) for r in rows) for k in keys}
     groups: dict[str, dict[str, float]] = {g: {} for g in GROUPS}
     for r in rows:
@@ -213,6 +226,8 @@ def _shape(
         "completion_rate": _rate(t("completed", 0), admitted),
         "on_time": int(t("on_time", 0)),
         "on_time_rate": _rate(t("on_time", 0), t("judged", 0)),
+        "completed_late": int(t("late", 0)),
+        "open": int(t("open", 0)),
         "avg_handling_days": {
             **{name: g["avg_handling_days"] for name, g in by_group.items()},
             "all": _rate(t("handling_days", 0), t("handled", 0), 2),
@@ -229,3 +244,47 @@ def _shape(
         "reopen_rate": _rate(t("reopened", 0), t("replied", 0)),
         "overdue_now": overdue,
     }
+
+
+async def by_unit(
+    from_: date, to: date, *, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """The figures of the whole tree (first) and of every unit's subtree that received cases
+    in the period, from one grouped pass over the cohort (rules as in :func:`compute`;
+    ``overdue_now`` and the knowledge figures are left out)."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    from_, to = period(from_, to, now)
+    start = datetime.combine(from_, time(0), tzinfo=SHANGHAI)
+    end = datetime.combine(to + timedelta(days=1), time(0), tzinfo=SHANGHAI)
+    conn = get_connection("default")
+    params = [db_time(conn, start), db_time(conn, end)]
+    rows = await conn.execute_query_dict(
+        dialect_sql(conn, _cohort_sql(conn.capabilities.dialect, "", by_path=True)), params
+    )
+    ratings = await conn.execute_query_dict(dialect_sql(
+        conn, "SELECT c.unit_path, COUNT(*) AS n, "
+        "SUM(CASE WHEN r.score >= 3 THEN 1 ELSE 0 END) AS ok FROM follower_rating r "
+        'JOIN "case" c ON c.id = r.case_id AND r.round = c.reply_round '
+        "WHERE c.created_at >= ? AND c.created_at < ? GROUP BY c.unit_path"
+    ), params)
+    units = await conn.execute_query_dict("SELECT id, name, path FROM unit ORDER BY path")
+    out = []
+    for i, u in enumerate(units):
+        path = str(u["path"])
+        mine = [r for r in rows if str(r["unit_path"]).startswith(path)]
+        if not mine and i > 0:
+            continue
+        by_channel: dict[str, dict[str, Any]] = {}
+        for r in mine:
+            acc = by_channel.setdefault(r["channel"], {"channel": r["channel"]})
+            for k, v in r.items():
+                if k not in ("channel", "unit_path"):
+                    acc[k] = acc.get(k, 0) + _num(v)
+        scope = Scope(unit=ScopeUnit(u["id"], u["name"], path), paths=None, names={})
+        shaped = _shape(list(by_channel.values()), scope, from_, to, now, 0)
+        theirs = [r for r in ratings if str(r["unit_path"]).startswith(path)]
+        rated = sum(int(r["n"] or 0) for r in theirs)
+        ok = sum(int(r["ok"] or 0) for r in theirs)
+        shaped["satisfaction_rate"] = _satisfaction(shaped, rated, ok)
+        out.append(shaped)
+    return out

@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     # tokens
     access_token_ttl_s: int = 3600
     refresh_token_ttl_s: int = 30 * 24 * 3600
+    # the staff console (console/): a session ends after this long without a click, and at
+    # the latest this long after sign-in; open pages poll every console_poll_s seconds
+    console_idle_s: int = 30 * 60
+    console_max_s: int = 12 * 3600
+    console_poll_s: int = 15
 
     # login codes
     sms_code_ttl_s: int = 300

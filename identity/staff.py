@@ -18,7 +18,14 @@ from models.org import Device, Staff, Unit
 
 
 async def staff_login(username: str, password: str, client_ip: str) -> dict[str, Any]:
-    """Tokens for the right password; throttled per username and per client IP.
+    """Tokens for the right password (:func:`authenticate`, then :func:`session_of`)."""
+    staff = await authenticate(username, password, client_ip)
+    return await session_of(staff.id, staff)
+
+
+async def authenticate(username: str, password: str, client_ip: str) -> Staff:
+    """The active account the right password names (its unit loaded), for the API's tokens
+    and the console's sessions alike; throttled per username and per client IP.
 
     A few failures lock the username (whether or not such an account exists) and, after more,
     the client IP, for a time that doubles with each further failure. While either is locked
@@ -46,7 +53,7 @@ async def staff_login(username: str, password: str, client_ip: str) -> dict[str,
         raise Unauthorized("用户名或密码错误", code="invalid_credentials")
     await ratelimit.forget(user_key, user_policy)
     await _record(username, staff, client_ip, LoginResult.success)
-    return await session_of(staff.id, staff)
+    return staff
 
 
 async def session_of(staff_id: int, staff: Staff | None = None) -> dict[str, Any]:

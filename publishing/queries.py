@@ -107,8 +107,13 @@ def _row(r: dict[str, object], names: dict[str, str],
     )
 
 
-async def _category_names() -> dict[str, str]:
+async def category_names() -> dict[str, str]:
     return {code: c.name for code, c in (await reference.categories()).items()}
+
+
+async def region_name(code: str) -> str | None:
+    rows = await fetch("SELECT name FROM region WHERE code = ?", [code])
+    return str(rows[0]["name"]) if rows else None
 
 
 async def region_codes(code: str) -> list[str]:
@@ -182,7 +187,7 @@ async def published_page(
         + f" ORDER BY p.submitted_at {order}, p.id {order} LIMIT {size} OFFSET {offset}"
     )
     rows = await fetch(sql, params)
-    names = await _category_names()
+    names = await category_names()
     return [_row(r, names) for r in rows]
 
 
@@ -210,7 +215,7 @@ async def published_one(public_id: str) -> PublishedCase | None:
         for e in events
         if (at := _aware(e["at"])) is not None
     )
-    return _row(rows[0], await _category_names(), steps)
+    return _row(rows[0], await category_names(), steps)
 
 
 

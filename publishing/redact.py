@@ -60,24 +60,40 @@ _STOP = (
 _CHAR = f"[^\\W\\d_{_STOP}A-Za-z]"
 # a surname followed by these is a form of address, not a name (王女士, 李师傅, 张经理)
 _TITLES = (
-    "先生|女士|小姐|同志|师傅|老师|医生|经理|主任|老板|阿姨|大爷|大妈|大姐|大哥|律师|警官|科长|局长|"
+    "先生|女士|小姐|同志|师傅|老师|医生|经理|主任|老板|阿姨|大爷|大妈|大姐|大哥|大伯|大叔|奶奶|爷爷|"
+    "婆婆|阿婆|律师|警官|科长|局长|"
     "处长|所长|院长|书记|村长|队长|组长|会计|护士|同学|总|工|某|家|姓|氏|老|小(?=[，。、\\s])"
 )
 _GIVEN = f"(?!{_TITLES}){_CHAR}{_CHAR}?"
 _TWO_CHAR_TITLES = frozenset(t for t in _TITLES.split("|") if len(t) == 2)
 # a person is named after these
 _BEFORE = (
-    "我叫|名叫|叫做|姓名[:：]?|名字[:：]?|我是|本人|联系人[:：]?|举报人|投诉人|反映人|来电人|"
-    "业主|房东|租客|老板|店主|经理|主任|司机|师傅|工作人员|员工|工人|保安|保洁|物业(?:经理|主管)?|"
-    "村民|居民|患者|病人|家属|孩子|儿子|女儿|丈夫|妻子|老公|老婆|父亲|母亲|爸爸|妈妈|邻居|"
-    "负责人|法人|法定代表人|班主任|老师|医生|护士|民警|城管|网格员|队长|组长|村长|书记|社区的|"
-    "同事|朋友|租户|承包人|包工头|施工方|老人|学生|收款人|户主|车主|当事人|"
+    "我叫|名叫|叫做|(?:人|板|字|他|她|的)叫|(?:长|人|员|主|板|字)是|[\u4e00-\u9fff]员|店长|前台|财务|姓名[:：]?|名字[:：]?|我是|本人|"
+    "联系人[:：]?|举报人|投诉人|反映人|来电人|申请人|当事人|代表|个体户|军人|"
+    "业主|房东|租客|租户|老板|老板娘|店主|摊主|经理|主任|主管|司机|师傅|教练|客服|中介|经纪人|"
+    "工作人员|员工|工人|保安|保洁|物业(?:经理|主管)?|快递员|骑手|外卖员|收银员|收费员|业务员|"
+    "网格员|队员|服务员|营业员|管理员|维修工|医生|护士|老师|班主任|教务处|园长|校长|民警|辅警|"
+    "村民|居民|市民|患者|病人|家属|老人|学生|孩子|儿子|女儿|丈夫|妻子|老公|老婆|父亲|母亲|爸爸|"
+    "妈妈|弟弟|哥哥|姐姐|妹妹|婆婆|公公|爷爷|奶奶|外婆|外公|岳父|岳母|邻居|同事|朋友|"
+    "负责人|法人|法定代表人|网格员|队长|组长|村长|书记|楼栋长|团长|承包人|包工头|收款人|户主|车主|"
 )
 # ... and before these
 _AFTER = (
     "先生|女士|小姐|同志|师傅|老师|医生|经理|主任|老板|阿姨|大爷|大妈|律师|警官|科长|局长|"
-    "书记|村长|队长|组长|会计|护士|同学|说|称|表示|告诉|答应|承诺|拒绝|电话|手机|的电话|"
-    "(?:[,，（(]?\\s*(?:电话|手机|联系方式)?[:：]?\\s*(?:\\+?86[- ]?)?1[3-9]\\d)"
+    "书记|村长|队长|组长|会计|护士|同学|说|称|表示|告诉|答应|承诺|拒绝|反映|投诉|举报|来电|"
+    "的(?:母亲|父亲|妈妈|爸爸|儿子|女儿|孩子|妻子|丈夫|老婆|老公|家人|家属|电话|手机)|"
+    "是(?:我|他|她)|"
+    "(?:[,，（(]?\\s*(?:联系)?(?:电话|手机|方式)?[:：]?\\s*(?:\\+?86[- ]?)?"
+    "(?:1[3-9]\\d|0\\d{2,3}[- ]))"
+)
+# frequent words that begin with a surname's character and look like a name in those contexts
+NOT_NAMES = frozenset(
+    "商场 商铺 商家 商户 商店 黄牛 司机 查处 方面 方便 高速 高层 金额 路口 路面 路灯 马路 周末 "
+    "周边 周围 任何 于是 安全 安排 安装 成本 成员 明天 明年 时间 时候 车辆 车位 车库 车主 车牌 "
+    "车打 车道 房屋 房东 房子 房间 房产 文化 文件 白天 夏天 管理 管道 左右 包裹 包括 程序 程度 "
+    "关于 关系 万元 钱款 费用 单位 单元 全部 全家 全是 应该 师傅 司法 卫生 华星 齐全 毕业 东西 "
+    "水电 电话 牛奶 江边 林业 宁可 常常 米饭 连续 连锁 项目 简单 景区 党员 宫殿 冷气 席位 "
+    "米粉".split()
 )
 _NAME_AFTER_TRIGGER = re.compile(f"(?:{_BEFORE[:-1]})\\s*(?P<n>{_SURNAME}{_GIVEN})")
 _NAME_BEFORE_WORD = re.compile(f"(?P<n>{_SURNAME}{_GIVEN})(?={_AFTER})")
@@ -95,7 +111,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("phone", re.compile(
         f"{_D}(?:\\+?86[ -]?)?1[3-9]\\d(?:[ -]?\\d){{4}}(?:[ -]?\\d){{4}}{_E}")),
     ("phone", re.compile(
-        f"{_D}(?:\\(0\\d{{2,3}}\\)|（0\\d{{2,3}}）|0\\d{{2,3}})[ -]?[2-9]\\d{{2,3}}[ -]?\\d{{4}}"
+        f"{_D}(?:\\(0\\d{{2,3}}\\)|（0\\d{{2,3}}）|0\\d{{2,3}})[ -]?[1-9]\\d{{2,3}}[ -]?\\d{{4}}"
         f"(?:[-转]\\d{{1,5}})?{_E}")),
     ("phone", re.compile(f"(?<=电话|座机|固话|号码)[:： ]*[2-9]\\d{{2,3}}[ -]?\\d{{4}}{_E}")),
     ("plate", re.compile(
@@ -103,14 +119,15 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "[·•・.\\s-]?(?:[DFdf][A-HJ-NP-Za-hj-np-z0-9]\\d{4}|\\d{5}[DFdf]|"
         f"[A-HJ-NP-Za-hj-np-z0-9]{{5}}|[A-HJ-NP-Za-hj-np-z0-9]{{4}}[挂学警港澳领试超]){_E}")),
     ("account", re.compile(
-        "(?:QQ|qq|微信)(?:号码|号)?[:： ]*(?P<v>[A-Za-z0-9_-]{5,20})")),
+        "(?:QQ|qq|微信)(?:号码|号)?(?:是|为)?[:： ]*(?P<v>[A-Za-z0-9_-]{5,20})")),
+    ("account", re.compile(f"{_D}wxid_[A-Za-z0-9_-]{{3,30}}")),
     ("house", re.compile(
         "(?:[0-9一二三四五六七八九十]{1,3}(?:号楼|栋|幢|座|单元|号院)[-\\s]?)+"
-        "(?:\\d{1,4}(?:室|号房|房|户|层|楼|号))?")),
+        "(?:\\d{1,4}(?:室|号房|房|户|层|楼|号)|\\d{3,4}(?!\\d))?")),
     ("house", re.compile(f"{_D}\\d{{1,3}}-\\d{{1,2}}-\\d{{3,4}}{_E}")),
     ("house", re.compile(f"{_D}\\d{{3,4}}(?:室|号房|房间)")),
-    ("house", re.compile(f"(?<=[路街巷弄道里])\\d{{1,5}}(?:-\\d{{1,4}})?(?:号|弄){_E}")),
-    ("house", re.compile(r"(?<=门牌号)[:：\s]*[\w-]{1,12}|(?<=门牌)[:：\s]*[\w-]{1,12}")),
+    ("house", re.compile("(?<=[路街巷弄道里])\\d{1,5}(?:-\\d{1,4})?(?:号|弄)(?!线)")),
+    ("house", re.compile(r"门牌(?:号码|号)?[:：\s]*(?P<v>[A-Za-z0-9-]{1,12})")),
 )
 
 
@@ -133,6 +150,8 @@ def _names(text: str, known: Iterable[str]) -> list[Span]:
             if start and (text[start - 1:start + 1] in _TWO_CHAR_TITLES
                           or text[start:start + 2] in _TWO_CHAR_TITLES):
                 continue  # 李师傅说: 师 is not a surname here
+            if m.group("n")[:2] in NOT_NAMES:
+                continue
             spans.append(Span(start, m.end("n"), "name", m.group("n")))
     # names listed beside a found one: 张伟、李娜和王芳
     todo = list(spans)
@@ -156,19 +175,21 @@ def _names(text: str, known: Iterable[str]) -> list[Span]:
 
 
 def find(text: str, names: Iterable[str] = ()) -> list[Span]:
-    """The personal data in ``text``, in order, without overlaps (the longest span wins)."""
+    """The personal data in ``text``, in order, without overlaps."""
     found = _names(text, names)
     for kind, pattern in _PATTERNS:
         group = "v" if "v" in pattern.groupindex else 0
         found.extend(Span(m.start(group), m.end(group), kind, m.group(group))
                      for m in pattern.finditer(text) if m.end(group) > m.start(group))
-    found.sort(key=lambda s: (s.start, -(s.end - s.start)))
+    # numbers, plates and addresses first (the longest wins), then names where they are free:
+    # a "name" found across a plate (教练车浙A1234学) is no name
+    found.sort(key=lambda s: (s.kind == "name", s.start, -(s.end - s.start)))
     out: list[Span] = []
     for s in found:
-        if out and s.start < out[-1].end:
+        if any(s.start < o.end and o.start < s.end for o in out):
             continue
         out.append(s)
-    return out
+    return sorted(out, key=lambda s: s.start)
 
 
 def names_in(texts: Iterable[str], known: Iterable[str] = ()) -> list[str]:

@@ -70,3 +70,114 @@ class ReviewOut(Out):
     draft: DraftOut
     photos: list[dict[str, Any]] = Field(description="诉求的照片（供选择公开）", examples=[[]])
     published: PublishedOut | None = Field(description="当前公开的内容", examples=[None])
+
+
+class PublicUnitOut(Out):
+    name: str = Field(description="办理单位", examples=["西湖区城市管理局"])
+
+
+class PublicCaseOut(Out):
+    public_id: str = Field(description="公开编号（不是诉求编号）", examples=["3f9a1c0b7d2e"])
+    kind: str = Field(description="诉求类型", examples=["complaint"])
+    category_code: str = Field(description="类别编码", examples=["ENV-NOISE"])
+    category_name: str = Field(description="类别名称", examples=["噪声污染"])
+    region_code: str | None = Field(description="行政区划代码", examples=["330106"])
+    place: str = Field(description="地点（街道一级）", examples=["杭州市西湖区文三路"])
+    lat: float | None = Field(description="纬度（约 100 米精度）", examples=[30.274])
+    lng: float | None = Field(description="经度（约 100 米精度）", examples=[120.155])
+    status: str = Field(description="open 办理中 / closed 已答复或办结", examples=["closed"])
+    submitted_at: IsoTime = Field(description="提交时间", examples=[TIME_EXAMPLE])
+    closed_at: IsoTime | None = Field(description="答复或办结时间", examples=[TIME_EXAMPLE])
+    unit: PublicUnitOut
+    summary: str = Field(description="脱敏摘要", examples=["市民反映文三路某工地夜间施工扰民。"])
+    result: str = Field(description="脱敏办理结果", examples=["工地已停止夜间施工。"])
+    rating: int | None = Field(description="市民评价 1-5", examples=[5])
+    photos: list[str] = Field(description="公开的照片（重新编码，无 EXIF）",
+                              examples=[["https://12345.example.cn/api/v1/photos/101/display"]])
+
+
+class PublicCasePageOut(Out):
+    items: list[PublicCaseOut]
+    next_cursor: str | None = Field(description="下一页的 cursor；没有更多时为 null",
+                                    examples=[None])
+
+
+class PublicStepOut(Out):
+    at: IsoTime = Field(description="时间", examples=[TIME_EXAMPLE])
+    action: str = Field(description="步骤", examples=["reply"])
+    label: str = Field(description="步骤名称", examples=["答复"])
+
+
+class PublicCaseDetailOut(PublicCaseOut):
+    timeline: list[PublicStepOut]
+
+
+class NoticeIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "unit_id": 12, "title": "关于夜间施工噪声投诉办理情况的督查通报",
+        "text": "11 月共督办夜间施工噪声投诉 12 件，已全部办结，2 件超期。",
+        "tracking_nos": ["20261127-000123"], "publish": True,
+    }]})
+
+    unit_id: int = Field(ge=1, le=2**31 - 1, description="被督查的单位")
+    title: str = Field(min_length=1, max_length=200, description="标题")
+    text: str = Field(min_length=1, max_length=5000, description="通报内容（不得含个人信息）")
+    tracking_nos: list[str] = Field(default_factory=list, max_length=200,
+                                    description="涉及的诉求编号（督办过的诉求）")
+    publish: bool = Field(default=False, description="是否立即公开")
+
+
+class NoticeOut(Out):
+    id: int = Field(description="通报编号", examples=[1])
+    at: IsoTime = Field(description="公开（或起草）时间", examples=[TIME_EXAMPLE])
+    unit: PublicUnitOut
+    title: str = Field(description="标题", examples=["关于夜间施工噪声投诉办理情况的督查通报"])
+    text: str = Field(description="通报内容", examples=["11 月共督办 12 件，已全部办结。"])
+    cases: int = Field(description="涉及的诉求数", examples=[12])
+    public_ids: list[str] = Field(description="其中已公开诉求的公开编号",
+                                  examples=[["3f9a1c0b7d2e"]])
+    published: bool = Field(description="是否已公开", examples=[True])
+
+
+class NoticeListOut(Out):
+    items: list[NoticeOut]
+
+
+class PublicNoticeOut(Out):
+    at: IsoTime = Field(description="公开时间", examples=[TIME_EXAMPLE])
+    unit: PublicUnitOut
+    title: str = Field(description="标题", examples=["关于夜间施工噪声投诉办理情况的督查通报"])
+    text: str = Field(description="通报内容", examples=["11 月共督办 12 件，已全部办结。"])
+    cases: int = Field(description="涉及的诉求数", examples=[12])
+    public_ids: list[str] = Field(description="其中已公开诉求的公开编号",
+                                  examples=[["3f9a1c0b7d2e"]])
+
+
+class PublicNoticesOut(Out):
+    items: list[PublicNoticeOut]
+
+
+class HandlingDaysPublicOut(Out):
+    letters_visits_online: float | None = Field(description="来信、来访、网络渠道平均办理天数",
+                                                examples=[6.9])
+    calls: float | None = Field(description="电话渠道平均办理天数", examples=[2.51])
+
+
+class FiguresOut(Out):
+    unit: PublicUnitOut
+    received: int = Field(description="受理量", examples=[180])
+    completed: int = Field(description="办结量", examples=[150])
+    completed_on_time: int = Field(description="按时办结", examples=[140])
+    completed_late: int = Field(description="超期办结", examples=[10])
+    open: int = Field(description="在办", examples=[25])
+    completion_rate: float | None = Field(description="办结率", examples=[0.8571])
+    on_time_rate: float | None = Field(description="按时办结率", examples=[0.9333])
+    satisfaction_rate: float | None = Field(description="满意率（好评占评价的比例）",
+                                            examples=[0.92])
+    avg_handling_days: HandlingDaysPublicOut
+
+
+class MonthlyOut(Out):
+    month: str = Field(description="月份", examples=["2026-11"])
+    province: FiguresOut
+    units: list[FiguresOut]

@@ -87,6 +87,8 @@ class StatsOut(Out):
     )
     on_time: int = Field(description="按时办结量", examples=[140])
     on_time_rate: float | None = Field(description="按时办结率", examples=[0.9333])
+    completed_late: int = Field(description="超期办结", examples=[1])
+    open: int = Field(description="在办（未办结，且非合并、不予受理）", examples=[3])
     avg_handling_days: HandlingDaysOut = Field(description="平均办理天数")
     by_channel_group: ChannelGroupsOut = Field(description="按渠道分组")
     rated: int = Field(description="已评价量", examples=[100])

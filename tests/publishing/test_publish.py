@@ -87,3 +87,26 @@ async def test_citizen_gives_consent_later_and_withdrawing_unpublishes(
                            headers=bearer(citizen_token))
     assert r.status_code == 200 and r.json()["public"] is False
     assert await queries.published_page() == []
+
+
+async def test_an_administrator_assigns_the_publisher_role(
+    client: Any, citizen_token: str, fresh_org: None
+):
+    from launch.seed import DEMO_PASSWORD
+    from models.org import Unit
+
+    admin = await login_staff(client, "admin")
+    root = await Unit.get(parent_id=None)
+    body = {"username": "pub2", "password": DEMO_PASSWORD, "roles": ["handler"],
+            "unit_id": root.id}
+    r = await client.post("/api/v1/admin/staff", json=body, headers=bearer(admin))
+    assert r.status_code == 201, r.text
+    no = await file_case(client, citizen_token)
+    token = await login_staff(client, "pub2", fresh=True)
+    path = f"/api/v1/staff/cases/{no}/publication"
+    assert (await client.get(path, headers=bearer(token))).status_code == 403
+    r = await client.patch(f"/api/v1/admin/staff/{r.json()['id']}",
+                           json={"roles": ["handler", "publisher"]}, headers=bearer(admin))
+    assert r.status_code == 200, r.text
+    token = await login_staff(client, "pub2", fresh=True)
+    assert (await client.get(path, headers=bearer(token))).status_code == 200

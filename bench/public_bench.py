@@ -1,0 +1,202 @@
+"""Published results benchmark: the public case pages over 1,000,000 cases, 100,000 published.
+
+The database is built as ``bench.casework_bench`` builds it (migrated, seeded, 1,000,000 cases
+written in bulk: BENCH_CASES), then 100,000 of its answered cases (BENCH_PUBLISHED) get a
+publication row (redacted texts, a street-level place, a region among Hangzhou's and Ningbo's
+districts). Figures, p95 after a warm-up, of ``publishing.public.page`` — the whole JSON reply
+of ``GET /public/cases`` but for HTTP (the read through ``publishing.queries``, the cursor, the
+shaping) — over a mix of: the newest page, a category, a region with its districts, a
+category and a period, status ``open``, and the next page by cursor:
+
+* ``public_cases_page_p95_ms`` (target <= 20);
+* ``public_case_one_p95_ms``: ``GET /public/cases/{public_id}`` (case with its timeline).
+
+With HOTLINE_BENCH_POSTGRES_URL set the same runs against PostgreSQL (``pg_`` prefix).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a script: make the project importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import casework_bench as cb  # noqa: E402
+
+N = cb.N
+PUBLISHED = int(os.environ.get("BENCH_PUBLISHED", str(max(1, N // 10))))
+UNITS = {"cases": "count", "published": "count", "load_s": "s",
+         "public_cases_page_p95_ms": "ms", "public_case_one_p95_ms": "ms"}
+UNITS |= {f"pg_{k}": v for k, v in UNITS.items()}
+REGIONS = ["330102", "330105", "330106", "330108", "330110", "330203", "330205", "330212"]
+PUB_COLUMNS = ["id", "public_id", "case_id", "kind", "category_code", "region_code",
+               "unit_name", "place", "lat", "lng", "summary", "result", "photo_ids",
+               "submitted_at", "published_at", "published_by"]
+SUMMARY = "市民反映文三路某小区附近路灯不亮，夜间出行不便，联系人王某，电话〔电话〕。"
+RESULT = "经查，系线路老化所致，已于次日更换线路并恢复照明，市民表示满意。"
+
+
+def _publications(cases: list[tuple[Any, ...]], sql_text: bool) -> Iterator[tuple[Any, ...]]:
+    rnd = random.Random(19)
+    for i, (case_id, kind, category, created) in enumerate(cases, start=1):
+        at = created if sql_text or isinstance(created, datetime) else created
+        yield (i, f"{case_id:012x}", case_id, kind, category, rnd.choice(REGIONS), "西湖区城管局",
+               "杭州市西湖区文三路", 30.274, 120.155, SUMMARY, RESULT, "[]", at, at, 1)
+
+
+def _chosen_sqlite(con: sqlite3.Connection) -> list[tuple[Any, ...]]:
+    step = max(1, N // (PUBLISHED * 6))
+    rows = con.execute(
+        'SELECT id, kind, category_id, created_at FROM "case" WHERE status IN '
+        f"('replied', 'rated', 'closed') AND id % {step} = 0 ORDER BY id LIMIT {PUBLISHED}"
+    ).fetchall()
+    return [tuple(r) for r in rows]
+
+
+def load_sqlite(path: Path, units: list[tuple[int, str]], root: str) -> None:
+    cb.load_sqlite(path, N, units, root)
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA synchronous=OFF")
+    marks = ",".join("?" * len(PUB_COLUMNS))
+    con.executemany(f"INSERT INTO publication ({','.join(PUB_COLUMNS)}) VALUES ({marks})",
+                    _publications(_chosen_sqlite(con), sql_text=True))
+    con.execute("ANALYZE")
+    con.commit()
+    con.close()
+
+
+async def load_postgres(url: str, units: list[tuple[int, str]], root: str) -> None:
+    import asyncpg
+
+    con = await asyncpg.connect(url)
+    try:
+        defs = await con.fetch(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'case' AND "
+            "indexname NOT IN (SELECT conname FROM pg_constraint)")
+        for d in defs:
+            await con.execute(f'DROP INDEX "{d["indexname"]}"')
+        await con.copy_records_to_table(
+            "case", records=cb.generate(N, units, root, sql_text=False), columns=cb.COLUMNS)
+        for sql in [d["indexdef"] for d in defs] + cb.extra_indexes():
+            await con.execute(sql)
+        step = max(1, N // (PUBLISHED * 6))
+        chosen = await con.fetch(
+            'SELECT id, kind, category_id, created_at FROM "case" WHERE status IN '
+            f"('replied', 'rated', 'closed') AND id % {step} = 0 ORDER BY id LIMIT {PUBLISHED}")
+        records = [(*r[:12], [], *r[13:]) for r in
+                   _publications([tuple(c) for c in chosen], sql_text=False)]
+        await con.copy_records_to_table("publication", records=records, columns=PUB_COLUMNS)
+        await con.execute("ANALYZE")
+    finally:
+        await con.close()
+
+
+def _p95(times: list[float]) -> float:
+    times = sorted(times)
+    return round(times[min(len(times) - 1, int(len(times) * 0.95))], 2)
+
+
+async def measure() -> dict[str, float]:
+    from publishing import public
+
+    rnd = random.Random(7)
+    mixes: list[dict[str, Any]] = []
+    for _ in range(10):
+        mixes += [
+            {},
+            {"category_code": rnd.choice(cb.CATEGORIES)},
+            {"region_code": "330100"},
+            {"region_code": rnd.choice(REGIONS)},
+            {"category_code": rnd.choice(cb.CATEGORIES), "from_": date(2026, 6, 1),
+             "to": date(2026, 8, 31)},
+            {"status": "open"},
+        ]
+    base = {"category_code": None, "region_code": None, "status": None, "from_": None,
+            "to": None, "limit": 20, "cursor": None}
+    times: list[float] = []
+    ids: list[str] = []
+    for rounds in range(2):
+        for mix in mixes:
+            started = time.perf_counter()
+            page = await public.page(**(base | mix))
+            if rounds:
+                times.append((time.perf_counter() - started) * 1000)
+            ids += [i["public_id"] for i in page["items"][:2]]
+            if page["next_cursor"]:
+                started = time.perf_counter()
+                await public.page(**(base | mix | {"cursor": page["next_cursor"]}))
+                if rounds:
+                    times.append((time.perf_counter() - started) * 1000)
+    one_times = []
+    for rounds in range(2):
+        for public_id in ids[:100]:
+            started = time.perf_counter()
+            await public.one(public_id)
+            if rounds:
+                one_times.append((time.perf_counter() - started) * 1000)
+    return {"public_cases_page_p95_ms": _p95(times), "public_case_one_p95_ms": _p95(one_times)}
+
+
+async def _measured(settings: Any, load_s: float) -> dict[str, float]:
+    from hotline import db
+
+    await db.init_db(settings)
+    try:
+        return {"cases": N, "published": PUBLISHED, "load_s": round(load_s, 1)} | await measure()
+    finally:
+        await db.close_db()
+
+
+async def _sqlite(tmp: Path) -> dict[str, float]:
+    settings = cb._settings(f"sqlite://{tmp / 'bench.sqlite3'}", tmp)
+    units, root = await cb._prepare(settings)
+    started = time.perf_counter()
+    load_sqlite(tmp / "bench.sqlite3", units, root)
+    return await _measured(settings, time.perf_counter() - started)
+
+
+async def _postgres(base_url: str, tmp: Path) -> dict[str, float]:
+    from hotline.db import scratch_database
+
+    async with scratch_database(base_url, "hotline_bench") as url:
+        settings = cb._settings(url, tmp)
+        units, root = await cb._prepare(settings)
+        started = time.perf_counter()
+        await load_postgres(url, units, root)
+        return await _measured(settings, time.perf_counter() - started)
+
+
+def _backend(name: str) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmp:
+        if name == "sqlite":
+            return asyncio.run(_sqlite(Path(tmp)))
+        return asyncio.run(_postgres(os.environ["HOTLINE_BENCH_POSTGRES_URL"], Path(tmp)))
+
+
+def run() -> dict[str, float]:
+    """SQLite, then PostgreSQL if HOTLINE_BENCH_POSTGRES_URL is set, each in a fresh process."""
+    results: dict[str, float] = {}
+    backends = ["sqlite"] + (["postgres"] if os.environ.get("HOTLINE_BENCH_POSTGRES_URL") else [])
+    for name in backends:
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            figures = pool.submit(_backend, name).result()
+        results |= figures if name == "sqlite" else {f"pg_{k}": v for k, v in figures.items()}
+    return results
+
+
+if __name__ == "__main__":
+    started_at = datetime.now(UTC)
+    for figure, value in run().items():
+        print(f"{figure}: {value} {UNITS.get(figure, '')}".rstrip(), flush=True)

@@ -1,0 +1,1 @@
+"""One module per desk, each exposing ``router`` (registered in console/app.py)."""
