@@ -54,8 +54,9 @@ class Open311Route(APIRoute):
 
 
 router = APIRouter(prefix=PREFIX, tags=["open311"], route_class=Open311Route)
-DOC: dict[int | str, dict[str, Any]] = {200: {"content": {"text/xml": {}, "application/json": {}},
-             "description": "XML 或 JSON（由路径后缀 .xml / .json 决定）"}}
+FORMATS_DOC: dict[str, Any] = {"content": {"text/xml": {}, "application/json": {}},
+                               "description": "XML 或 JSON（由路径后缀 .xml / .json 决定）"}
+DOC: dict[int | str, dict[str, Any]] = {200: FORMATS_DOC}
 
 
 def reply(fmt: str, root: str, value: Any, status: int = 200) -> Response:
@@ -118,7 +119,8 @@ POST_DOC = {
 }
 
 
-@router.post("/requests.{fmt}", status_code=201, responses=DOC, openapi_extra=POST_DOC,
+@router.post("/requests.{fmt}", status_code=201, responses={201: FORMATS_DOC},
+             openapi_extra=POST_DOC,
              summary="Open311 提交服务请求")
 async def create_request(fmt: str, request: Request) -> Response:
     """合作系统（cases:create 权限）以表单提交诉求，经与 POST /cases 相同的受理流程；
