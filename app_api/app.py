@@ -42,6 +42,7 @@ from console.app import mount_console
 from hotline import db, generations
 from hotline import settings as settings_mod
 from hotline.settings import Settings
+from publishing import hooks as publishing_hooks
 from rewards import hooks as reward_hooks
 
 log = logging.getLogger("hotline")
@@ -62,6 +63,7 @@ def create_app(
     say workers run in this process, starts them with ``start_workers``."""
     settings = settings_mod.configure(settings)
     reward_hooks.install()  # rewards builds on casework through its hooks
+    publishing_hooks.install()  # a publication follows its case's state
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

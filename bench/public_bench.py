@@ -36,6 +36,7 @@ if __package__ in (None, ""):  # run as a script: make the project importable
 from bench import casework_bench as cb  # noqa: E402
 
 N = cb.N
+DEBUG = bool(os.environ.get("BENCH_DEBUG"))
 PUBLISHED = int(os.environ.get("BENCH_PUBLISHED", str(max(1, N // 10))))
 UNITS = {"cases": "count", "published": "count", "load_s": "s",
          "public_cases_page_p95_ms": "ms", "public_case_one_p95_ms": "ms"}
@@ -43,17 +44,22 @@ UNITS |= {f"pg_{k}": v for k, v in UNITS.items()}
 REGIONS = ["330102", "330105", "330106", "330108", "330110", "330203", "330205", "330212"]
 PUB_COLUMNS = ["id", "public_id", "case_id", "kind", "category_code", "region_code",
                "unit_name", "place", "lat", "lng", "summary", "result", "photo_ids",
-               "submitted_at", "published_at", "published_by"]
+               "submitted_at", "published_at", "published_by", "closed", "city_code",
+               "county_code"]
 SUMMARY = "市民反映文三路某小区附近路灯不亮，夜间出行不便，联系人王某，电话〔电话〕。"
 RESULT = "经查，系线路老化所致，已于次日更换线路并恢复照明，市民表示满意。"
 
 
 def _publications(cases: list[tuple[Any, ...]], sql_text: bool) -> Iterator[tuple[Any, ...]]:
+    from publishing.queries import region_levels
+
     rnd = random.Random(19)
     for i, (case_id, kind, category, created) in enumerate(cases, start=1):
-        at = created if sql_text or isinstance(created, datetime) else created
-        yield (i, f"{case_id:012x}", case_id, kind, category, rnd.choice(REGIONS), "西湖区城管局",
-               "杭州市西湖区文三路", 30.274, 120.155, SUMMARY, RESULT, "[]", at, at, 1)
+        at, region = created, rnd.choice(REGIONS)
+        # about 1 % reopened after publication: "open" again
+        yield (i, f"{case_id:012x}", case_id, kind, category, region, "西湖区城管局",
+               "杭州市西湖区文三路", 30.274, 120.155, SUMMARY, RESULT, "[]", at, at, 1,
+               rnd.random() >= 0.01, *region_levels(region))
 
 
 def _chosen_sqlite(con: sqlite3.Connection) -> list[tuple[Any, ...]]:
@@ -95,8 +101,7 @@ async def load_postgres(url: str, units: list[tuple[int, str]], root: str) -> No
         chosen = await con.fetch(
             'SELECT id, kind, category_id, created_at FROM "case" WHERE status IN '
             f"('replied', 'rated', 'closed') AND id % {step} = 0 ORDER BY id LIMIT {PUBLISHED}")
-        records = [(*r[:12], [], *r[13:]) for r in
-                   _publications([tuple(c) for c in chosen], sql_text=False)]
+        records = list(_publications([tuple(c) for c in chosen], sql_text=False))
         await con.copy_records_to_table("publication", records=records, columns=PUB_COLUMNS)
         await con.execute("ANALYZE")
     finally:
@@ -118,6 +123,7 @@ async def measure() -> dict[str, float]:
             {},
             {"category_code": rnd.choice(cb.CATEGORIES)},
             {"region_code": "330100"},
+            {"region_code": "330000"},
             {"region_code": rnd.choice(REGIONS)},
             {"category_code": rnd.choice(cb.CATEGORIES), "from_": date(2026, 6, 1),
              "to": date(2026, 8, 31)},
@@ -133,6 +139,8 @@ async def measure() -> dict[str, float]:
             page = await public.page(**(base | mix))
             if rounds:
                 times.append((time.perf_counter() - started) * 1000)
+                if DEBUG and times[-1] > 10:
+                    print(f"# page {times[-1]:.1f} ms {mix}", file=sys.stderr)
             ids += [i["public_id"] for i in page["items"][:2]]
             if page["next_cursor"]:
                 started = time.perf_counter()

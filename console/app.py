@@ -7,12 +7,12 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from console import auth, csrf, errors
-from console.desks import dispatcher, handler, operator, search
+from console.desks import dispatcher, handler, operator, publisher, search
 from console.templating import HERE
 from hotline.settings import Settings
 
 # each desk module exposes ``router``; a new desk adds its module here and in console/nav.py
-DESK_MODULES: list[object] = [operator, dispatcher, handler, search]
+DESK_MODULES: list[object] = [operator, dispatcher, handler, publisher, search]
 
 
 def mount_console(app: FastAPI, settings: Settings) -> None:

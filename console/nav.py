@@ -18,6 +18,7 @@ DESKS: list[Desk] = [
     Desk("operator", "话务受理", "/console/operator", ("operator",)),
     Desk("dispatcher", "派单中心", "/console/dispatch", ("dispatcher",)),
     Desk("workbench", "承办工作台", "/console/workbench", ("handler",)),
+    Desk("publisher", "公开审核", "/console/publisher", ("publisher", "supervisor")),
 ]
 
 

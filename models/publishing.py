@@ -23,6 +23,10 @@ class Publication(Model):
     kind = fields.CharField(max_length=16)
     category_code = fields.CharField(max_length=32)
     region_code = fields.CharField(max_length=12, null=True)
+    # the region's city and county by their GB/T 2260 codes (330106 → 330100, 330106), so a
+    # city's or county's page walks one index newest first
+    city_code = fields.CharField(max_length=6, null=True)
+    county_code = fields.CharField(max_length=6, null=True)
     unit_name = fields.CharField(max_length=128, default="")
     place = fields.CharField(max_length=255, default="")
     lat = fields.FloatField(null=True)
@@ -30,6 +34,8 @@ class Publication(Model):
     summary = fields.TextField()
     result = fields.TextField()
     photo_ids: fields.JSONField[list[int]] = fields.JSONField(default=list)
+    # the citizen has the answer (Open311 "closed"); kept with the case by publishing.hooks
+    closed = fields.BooleanField(default=True)
     submitted_at = fields.DatetimeField()
     published_at = fields.DatetimeField()
     published_by = fields.IntField()
@@ -41,6 +47,9 @@ class Publication(Model):
             ("submitted_at", "id"),
             ("category_code", "submitted_at", "id"),
             ("region_code", "submitted_at", "id"),
+            ("city_code", "submitted_at", "id"),
+            ("county_code", "submitted_at", "id"),
+            ("closed", "submitted_at", "id"),
         )
 
 

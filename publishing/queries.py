@@ -61,6 +61,7 @@ class PublishedCase:
 _SELECT = (
     "SELECT p.id AS p_id, p.public_id, p.kind, p.category_code, p.region_code, p.unit_name, "
     "p.place, p.lat, p.lng, p.summary, p.result, p.photo_ids, p.submitted_at, p.published_at, "
+    "p.closed, "
     "c.id AS case_id, c.status, c.closed_at, c.replied_at, c.updated_at, c.rating "
     'FROM publication p JOIN "case" c ON c.id = p.case_id'
 )
@@ -79,7 +80,7 @@ def _aware(value: object) -> datetime | None:
 
 def _row(r: dict[str, object], names: dict[str, str],
          timeline: tuple[TimelineStep, ...] = ()) -> PublishedCase:
-    closed = str(r["status"]) in CLOSED_STATES
+    closed = bool(r["closed"])
     submitted = _aware(r["submitted_at"])
     assert submitted is not None
     photos = json_value(r["photo_ids"]) or []
@@ -116,19 +117,27 @@ async def region_name(code: str) -> str | None:
     return str(rows[0]["name"]) if rows else None
 
 
-async def region_codes(code: str) -> list[str]:
-    """``code`` and every region below it (a city's counties and townships)."""
-    rows = await fetch("SELECT code, parent_id FROM region", [])
-    children: dict[str, list[str]] = {}
-    for r in rows:
-        if r["parent_id"] is not None:
-            children.setdefault(str(r["parent_id"]), []).append(str(r["code"]))
-    out, todo = [], [code]
-    while todo:
-        c = todo.pop()
-        out.append(c)
-        todo.extend(children.get(c, []))
-    return out
+def region_levels(code: str | None) -> tuple[str | None, str | None]:
+    """The city and county codes of a GB/T 2260 region code (a township's nine digits begin
+    with its county's six): 330106 → (330100, 330106), 330100 → (330100, None), a province
+    → (None, None)."""
+    if not code or len(code) < 6 or not code[:6].isdigit() or code[2:6] == "0000":
+        return None, None
+    if code[4:6] == "00":
+        return code[:6], None
+    return code[:4] + "00", code[:6]
+
+
+def _region_clause(code: str) -> tuple[str, list[object]]:
+    """A region with every region below it, as one index can walk it newest first."""
+    if len(code) == 6 and code.isdigit() and code[2:] == "0000":
+        return "p.city_code >= ? AND p.city_code < ?", [code[:2], f"{int(code[:2]) + 1:02d}"]
+    city, county = region_levels(code)
+    if len(code) == 6 and county is not None:
+        return "p.county_code = ?", [county]
+    if len(code) == 6 and city is not None:
+        return "p.city_code = ?", [city]
+    return "p.region_code = ?", [code]
 
 
 async def published_page(
@@ -146,7 +155,8 @@ async def published_page(
 ) -> list[PublishedCase]:
     """Published cases, newest submitted first (or oldest with ``newest_first=False``).
 
-    Filters: category code; region code (with the regions below it); ``status`` "open" or
+    Filters: category code; region code (with the regions below it, by the GB/T 2260 code
+    structure: :func:`region_levels`); ``status`` "open" or
     "closed"; ``start`` <= submitted_at < ``end``; a list of public ids; ``before``: the
     (submitted_at, row key) of the last row of the previous page, for keyset pagination
     (``cursor_key`` gives it), else ``page``/``page_size`` (1-based, at most 1,000 rows).
@@ -157,13 +167,12 @@ async def published_page(
         where.append("p.category_code = ?")
         params.append(category_code)
     if region_code is not None:
-        codes = await region_codes(region_code)
-        where.append(f"p.region_code IN ({', '.join('?' * len(codes))})")
-        params.extend(codes)
+        clause, values = _region_clause(region_code)
+        where.append(clause)
+        params.extend(values)
     if status is not None:
-        marks = ", ".join("?" * len(CLOSED_STATES))
-        where.append(f"c.status {'IN' if status == 'closed' else 'NOT IN'} ({marks})")
-        params.extend(CLOSED_STATES)
+        where.append("p.closed = ?")
+        params.append(status == "closed")
     if start is not None:
         where.append("p.submitted_at >= ?")
         params.append(time_param(start))

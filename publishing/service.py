@@ -29,6 +29,7 @@ from hotline import generations
 from hotline.crypto import decrypt
 from hotline.db import flat_values, lock_first
 from hotline.errors import Conflict, Forbidden, NotFound, ValidationProblem
+from hotline.sqlread import fetch_scan, when
 from identity.principal import Principal
 from media.service import case_photos
 from models.case import Case
@@ -36,7 +37,7 @@ from models.citizen import Citizen
 from models.media import Photo
 from models.org import Unit
 from models.publishing import Publication
-from publishing import redact
+from publishing import queries, redact
 
 PUBLISHER_ROLES = ("publisher", "supervisor")
 PUBLISHABLE: tuple[str, ...] = (State.ANSWERED, State.REPLIED, State.RATED, State.CLOSED)
@@ -182,14 +183,17 @@ async def publish(
         reason = _why_not(locked)
         if reason is not None:
             raise Conflict(reason, code="not_publishable")
+        city, county = queries.region_levels(locked.region_id)
         fields = {
             "kind": locked.kind, "category_code": locked.category_id,
             "region_code": locked.region_id, "unit_name": unit_name,
+            "city_code": city, "county_code": county,
             "place": redact.street_level(locked.address),
             "lat": redact.round_coordinate(locked.lat),
             "lng": redact.round_coordinate(locked.lng),
             "summary": summary, "result": result, "photo_ids": photos,
             "submitted_at": locked.created_at, "published_at": now, "published_by": who.id,
+            "closed": True,  # publishable means answered (PUBLISHABLE)
         }
         current = await lock_first(conn, Publication, case_id=locked.id)
         if current is None:
@@ -240,3 +244,20 @@ async def set_consent(who: Principal, tracking_no: str, public: bool) -> None:
         await case.save(using_db=conn, update_fields=["public", "updated_at"])
         if not public:
             await _withdraw(conn, who, case, "consent_withdrawn")
+
+
+async def review_queue(
+    who: Principal, *, published: bool, limit: int = 50
+) -> list[dict[str, Any]]:
+    """Consenting, answered cases of the caller's scope, newest first: those waiting for review
+    (``published=False``) or those published."""
+    _require_publisher(who)
+    marks = ", ".join("?" * len(PUBLISHABLE))
+    rows = await fetch_scan(
+        "SELECT c.tracking_no, c.title, c.content, c.category_id, c.status, c.created_at "
+        'FROM "case" c LEFT JOIN publication p ON p.case_id = c.id '
+        f"WHERE c.public = ? AND c.status IN ({marks}) AND c.unit_path LIKE ? "
+        f"AND p.id IS {'NOT ' if published else ''}NULL ORDER BY c.id DESC LIMIT {int(limit)}",
+        [True, *PUBLISHABLE, f"{who.unit_path or '/'}%"],
+    )
+    return [r | {"created_at": when(r["created_at"])} for r in rows]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from app_api.schemas.base import TIME_EXAMPLE, IsoTime, Out
+from app_api.schemas.inputs import Id, Line, PhotoId, Text
 
 
 class ConsentIn(BaseModel):
@@ -22,9 +23,9 @@ class PublishIn(BaseModel):
         "photo_ids": [101],
     }]})
 
-    summary: str = Field(max_length=5000, description="审核后的脱敏摘要")
-    result: str = Field(max_length=5000, description="审核后的脱敏办理结果")
-    photo_ids: list[int] = Field(default_factory=list, max_length=20,
+    summary: Text = Field(max_length=5000, description="审核后的脱敏摘要")
+    result: Text = Field(max_length=5000, description="审核后的脱敏办理结果")
+    photo_ids: list[PhotoId] = Field(default_factory=list, max_length=20,
                                  description="同意公开的照片（须属于该诉求），重新编码后公开")
 
 
@@ -119,11 +120,11 @@ class NoticeIn(BaseModel):
         "tracking_nos": ["20261127-000123"], "publish": True,
     }]})
 
-    unit_id: int = Field(ge=1, le=2**31 - 1, description="被督查的单位")
-    title: str = Field(min_length=1, max_length=200, description="标题")
-    text: str = Field(min_length=1, max_length=5000, description="通报内容（不得含个人信息）")
-    tracking_nos: list[str] = Field(default_factory=list, max_length=200,
-                                    description="涉及的诉求编号（督办过的诉求）")
+    unit_id: Id = Field(description="被督查的单位")
+    title: Line = Field(min_length=1, max_length=200, description="标题")
+    text: Text = Field(min_length=1, max_length=5000, description="通报内容（不得含个人信息）")
+    tracking_nos: list[Annotated[Line, Field(max_length=32)]] = Field(
+        default_factory=list, max_length=200, description="涉及的诉求编号（督办过的诉求）")
     publish: bool = Field(default=False, description="是否立即公开")
 
 

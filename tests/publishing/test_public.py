@@ -61,3 +61,18 @@ async def test_atom_feeds_per_category_and_region(client: Any, citizen_token: st
     await client.post(f"/api/v1/staff/cases/{no}/unpublish", headers=bearer(token))
     r = await client.get("/api/v1/public/feeds/category/ENV-NOISE.atom")
     assert ET.fromstring(r.content).findall(f"{ATOM}entry") == []
+
+
+async def test_a_reopened_case_reads_open_until_answered_again(client: Any, citizen_token: str):
+    token = await login_staff(client, "publisher")
+    no = await file_case(client, citizen_token, status="rated", rating=1)
+    public_id = (await publish(client, token, no))["public_id"]
+    supervisor = await login_staff(client, "supervisor")
+    r = await client.post(f"/api/v1/staff/cases/{no}/verify",
+                          json={"outcome": "reopen", "note": "核实后重办"},
+                          headers=bearer(supervisor))
+    assert r.status_code == 200, r.text
+    item = (await client.get(f"/api/v1/public/cases/{public_id}")).json()
+    assert item["status"] == "open" and item["closed_at"] is None
+    r = await client.get("/api/v1/public/cases", params={"status": "open"})
+    assert [i["public_id"] for i in r.json()["items"]] == [public_id]
