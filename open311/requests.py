@@ -73,7 +73,8 @@ def _date(value: str, name: str) -> datetime:
 
 
 def _int(value: str, name: str, low: int, high: int) -> int:
-    if not value.strip().isdigit() or not low <= int(value) <= high:
+    value = value.strip()
+    if not (value.isascii() and value.isdecimal()) or not low <= int(value) <= high:
         raise bad(f"{name} 须为 {low} 到 {high} 之间的整数", f"invalid_{name}")
     return int(value)
 

@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import Match
 
 from app_api import deps, open311_form
+from app_api.schemas.problem import problems
 from casework import intake
 from hotline.errors import NotFound, Problem
 from open311 import filing, formats, services
@@ -56,7 +57,18 @@ class Open311Route(APIRoute):
 router = APIRouter(prefix=PREFIX, tags=["open311"], route_class=Open311Route)
 FORMATS_DOC: dict[str, Any] = {"content": {"text/xml": {}, "application/json": {}},
                                "description": "XML 或 JSON（由路径后缀 .xml / .json 决定）"}
-DOC: dict[int | str, dict[str, Any]] = {200: FORMATS_DOC}
+ERRORS_DOC: dict[str, Any] = {
+    "description": "规范的错误列表 [{code, description}]（XML 为 <errors><error>…）",
+    "content": {"text/xml": {"schema": {"type": "string"}}, "application/json": {"schema": {
+        "type": "array", "items": {"type": "object", "required": ["code", "description"],
+                                   "properties": {"code": {"type": "integer"},
+                                                  "description": {"type": "string"}}}}}},
+}
+DOC: dict[int | str, dict[str, Any]] = {200: FORMATS_DOC, 404: ERRORS_DOC}
+LIST_DOC: dict[int | str, dict[str, Any]] = DOC | {400: ERRORS_DOC}
+POST_RESPONSES: dict[int | str, dict[str, Any]] = (
+    {201: FORMATS_DOC} | dict.fromkeys((400, 403, 404, 409), ERRORS_DOC) | problems(413)
+)
 
 
 def reply(fmt: str, root: str, value: Any, status: int = 200) -> Response:
@@ -93,7 +105,7 @@ async def service_definition(service_code: str, fmt: str) -> Response:
 # routers (which FastAPI walks on every request), with these settings.
 REQUESTS_ROUTE: dict[str, Any] = {
     "route_class_override": Open311Route, "methods": ["GET"], "tags": ["open311"],
-    "responses": DOC, "summary": "Open311 服务请求列表",
+    "responses": LIST_DOC, "summary": "Open311 服务请求列表",
     "openapi_extra": _query_doc("service_request_id", "service_code", "start_date", "end_date",
                                 "status", "page", "page_size", "jurisdiction_id"),
 }
@@ -119,7 +131,7 @@ POST_DOC = {
 }
 
 
-@router.post("/requests.{fmt}", status_code=201, responses={201: FORMATS_DOC},
+@router.post("/requests.{fmt}", status_code=201, responses=POST_RESPONSES,
              openapi_extra=POST_DOC,
              summary="Open311 提交服务请求")
 async def create_request(fmt: str, request: Request) -> Response:

@@ -112,6 +112,7 @@ async def test_dates_and_the_90_day_default(client, world):
 
 @pytest.mark.parametrize("query", [
     "?page=0", "?page=x", "?page=-1", "?page_size=0", "?page_size=1001", "?page_size=1.5",
+    "?page=%C2%B2", "?page=%D9%A1",
     "?start_date=yesterday", "?end_date=2026-13-01", "?start_date=1900-01-01",
     "?start_date=2026-11-02T00:00:00Z&end_date=2026-11-01T00:00:00Z", "?status=pending",
     "?status=open,accepted", "?service_request_id=a%20b", "?service_code=%00",
