@@ -131,7 +131,10 @@ def region_levels(code: str | None) -> tuple[str | None, str | None]:
 def _region_clause(code: str) -> tuple[str, list[object]]:
     """A region with every region below it, as one index can walk it newest first."""
     if len(code) == 6 and code.isdigit() and code[2:] == "0000":
-        return "p.city_code >= ? AND p.city_code < ?", [code[:2], f"{int(code[:2]) + 1:02d}"]
+        # a province holds most rows: LIKE (no index on either database for it) lets the page
+        # walk the newest-first index and stop after a page; a range on city_code took that
+        # index and sorted the whole province (seconds over 100,000 rows)
+        return "p.city_code LIKE ?", [code[:2] + "%"]
     city, county = region_levels(code)
     if len(code) == 6 and county is not None:
         return "p.county_code = ?", [county]

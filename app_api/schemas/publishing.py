@@ -67,8 +67,8 @@ class ReviewOut(Out):
     consent: bool = Field(description="市民是否同意公开", examples=[True])
     publishable: bool = Field(description="现在能否发布", examples=[True])
     reason: str | None = Field(description="不能发布的原因", examples=[None])
-    original: OriginalOut
-    draft: DraftOut
+    original: OriginalOut = Field(description="原文")
+    draft: DraftOut = Field(description="脱敏草稿")
     photos: list[dict[str, Any]] = Field(description="诉求的照片（供选择公开）", examples=[[]])
     published: PublishedOut | None = Field(description="当前公开的内容", examples=[None])
 
@@ -89,7 +89,7 @@ class PublicCaseOut(Out):
     status: str = Field(description="open 办理中 / closed 已答复或办结", examples=["closed"])
     submitted_at: IsoTime = Field(description="提交时间", examples=[TIME_EXAMPLE])
     closed_at: IsoTime | None = Field(description="答复或办结时间", examples=[TIME_EXAMPLE])
-    unit: PublicUnitOut
+    unit: PublicUnitOut = Field(description="单位")
     summary: str = Field(description="脱敏摘要", examples=["市民反映文三路某工地夜间施工扰民。"])
     result: str = Field(description="脱敏办理结果", examples=["工地已停止夜间施工。"])
     rating: int | None = Field(description="市民评价 1-5", examples=[5])
@@ -98,7 +98,7 @@ class PublicCaseOut(Out):
 
 
 class PublicCasePageOut(Out):
-    items: list[PublicCaseOut]
+    items: list[PublicCaseOut] = Field(description="列表")
     next_cursor: str | None = Field(description="下一页的 cursor；没有更多时为 null",
                                     examples=[None])
 
@@ -110,7 +110,7 @@ class PublicStepOut(Out):
 
 
 class PublicCaseDetailOut(PublicCaseOut):
-    timeline: list[PublicStepOut]
+    timeline: list[PublicStepOut] = Field(description="公开的办理经过")
 
 
 class NoticeIn(BaseModel):
@@ -131,7 +131,7 @@ class NoticeIn(BaseModel):
 class NoticeOut(Out):
     id: int = Field(description="通报编号", examples=[1])
     at: IsoTime = Field(description="公开（或起草）时间", examples=[TIME_EXAMPLE])
-    unit: PublicUnitOut
+    unit: PublicUnitOut = Field(description="单位")
     title: str = Field(description="标题", examples=["关于夜间施工噪声投诉办理情况的督查通报"])
     text: str = Field(description="通报内容", examples=["11 月共督办 12 件，已全部办结。"])
     cases: int = Field(description="涉及的诉求数", examples=[12])
@@ -141,12 +141,12 @@ class NoticeOut(Out):
 
 
 class NoticeListOut(Out):
-    items: list[NoticeOut]
+    items: list[NoticeOut] = Field(description="列表")
 
 
 class PublicNoticeOut(Out):
     at: IsoTime = Field(description="公开时间", examples=[TIME_EXAMPLE])
-    unit: PublicUnitOut
+    unit: PublicUnitOut = Field(description="单位")
     title: str = Field(description="标题", examples=["关于夜间施工噪声投诉办理情况的督查通报"])
     text: str = Field(description="通报内容", examples=["11 月共督办 12 件，已全部办结。"])
     cases: int = Field(description="涉及的诉求数", examples=[12])
@@ -155,7 +155,7 @@ class PublicNoticeOut(Out):
 
 
 class PublicNoticesOut(Out):
-    items: list[PublicNoticeOut]
+    items: list[PublicNoticeOut] = Field(description="列表")
 
 
 class HandlingDaysPublicOut(Out):
@@ -165,7 +165,7 @@ class HandlingDaysPublicOut(Out):
 
 
 class FiguresOut(Out):
-    unit: PublicUnitOut
+    unit: PublicUnitOut = Field(description="单位")
     received: int = Field(description="受理量", examples=[180])
     completed: int = Field(description="办结量", examples=[150])
     completed_on_time: int = Field(description="按时办结", examples=[140])
@@ -175,10 +175,10 @@ class FiguresOut(Out):
     on_time_rate: float | None = Field(description="按时办结率", examples=[0.9333])
     satisfaction_rate: float | None = Field(description="满意率（好评占评价的比例）",
                                             examples=[0.92])
-    avg_handling_days: HandlingDaysPublicOut
+    avg_handling_days: HandlingDaysPublicOut = Field(description="平均办理天数")
 
 
 class MonthlyOut(Out):
     month: str = Field(description="月份", examples=["2026-11"])
-    province: FiguresOut
-    units: list[FiguresOut]
+    province: FiguresOut = Field(description="全省")
+    units: list[FiguresOut] = Field(description="各单位（含下级单位）")

@@ -31,6 +31,8 @@ NOT_JSON = {
     ("get", "/api/v1/admin/audit.csv"),
     ("get", "/metrics"),
     ("get", "/api/v1/staff/search.csv"),
+    ("get", "/api/v1/public/feeds/category/{code}.atom"),
+    ("get", "/api/v1/public/feeds/region/{code}.atom"),
     ("get", "/wechat/official-account"),
     ("post", "/wechat/official-account"),
 }

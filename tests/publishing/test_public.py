@@ -76,3 +76,15 @@ async def test_a_reopened_case_reads_open_until_answered_again(client: Any, citi
     assert item["status"] == "open" and item["closed_at"] is None
     r = await client.get("/api/v1/public/cases", params={"status": "open"})
     assert [i["public_id"] for i in r.json()["items"]] == [public_id]
+
+
+async def test_a_province_page_covers_its_cities(client: Any, citizen_token: str):
+    token = await login_staff(client, "publisher")
+    ids = set()
+    for region in ("330106", "330203"):
+        no = await file_case(client, citizen_token, region_code=region)
+        ids.add((await publish(client, token, no))["public_id"])
+    r = await client.get("/api/v1/public/cases", params={"region_code": "330000"})
+    assert {i["public_id"] for i in r.json()["items"]} == ids
+    r = await client.get("/api/v1/public/cases", params={"region_code": "320000"})
+    assert r.json()["items"] == []
