@@ -38,14 +38,16 @@ def test_install_is_explicit_and_idempotent(bare_registry):
 def test_the_app_and_the_workers_install_them(bare_registry, monkeypatch):
     from app_api.app import create_app
     from launch import workers
+    from publishing import hooks as publishing_hooks
     from rewards import hooks as reward_hooks
 
+    installed = [reward_hooks.on_step, publishing_hooks._step]  # publishing follows its case
     create_app(workers_settings(), manage_db=False)
-    assert hooks._on_step == [reward_hooks.on_step]
+    assert hooks._on_step == installed
     monkeypatch.setattr(hooks, "_on_step", [])
     monkeypatch.setattr(workers.asyncio, "create_task", lambda coro, **_: coro.close())
     workers.start_workers(workers_settings())
-    assert hooks._on_step == [reward_hooks.on_step]
+    assert hooks._on_step == installed
 
 
 def workers_settings():
