@@ -66,9 +66,8 @@ ERRORS_DOC: dict[str, Any] = {
 }
 DOC: dict[int | str, dict[str, Any]] = {200: FORMATS_DOC, 404: ERRORS_DOC}
 LIST_DOC: dict[int | str, dict[str, Any]] = DOC | {400: ERRORS_DOC}
-POST_RESPONSES: dict[int | str, dict[str, Any]] = (
-    {201: FORMATS_DOC} | dict.fromkeys((400, 403, 404, 409), ERRORS_DOC) | problems(413)
-)
+POST_RESPONSES: dict[int | str, dict[str, Any]] = {
+    201: FORMATS_DOC, **dict.fromkeys((400, 403, 404, 409), ERRORS_DOC), **problems(413)}
 
 
 def reply(fmt: str, root: str, value: Any, status: int = 200) -> Response:
