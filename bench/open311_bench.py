@@ -68,9 +68,11 @@ def _publish(db: Path) -> int:
         [EVERY]).fetchall()
     con.executemany(
         "INSERT INTO publication (public_id, case_id, kind, category_code, region_code, "
-        "unit_name, place, lat, lng, summary, result, photo_ids, submitted_at, published_at, "
-        "published_by) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        [(f"{case_id:012x}", case_id, kind, cat, "330106", units.get(path, ""),
+        "city_code, county_code, unit_name, place, lat, lng, summary, result, photo_ids, "
+        "closed, submitted_at, published_at, published_by) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?,?,?)",
+        [(f"{case_id:012x}", case_id, kind, cat, "330106", "330100", "330106",
+          units.get(path, ""),
           "杭州市西湖区文三路", 30.274, 120.155, SUMMARY.format(cat=names.get(cat, cat)),
           RESULT, "[]", created, created, 1)
          for case_id, kind, cat, path, created in rows])
