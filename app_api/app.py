@@ -16,12 +16,14 @@ from app_api.responses import JSON
 from app_api.routers import (
     admin_audit,
     admin_org,
+    admin_partners,
     admin_reference,
     auth,
     cases,
     health,
     intake,
     metrics,
+    open311,
     photos,
     queues,
     reference,
@@ -117,6 +119,8 @@ def create_app(
     app.router.add_api_route(api + "/staff/cases", queues.staff_cases, **queues.QUEUE_ROUTE)
     app.router.add_api_route(api + "/categories", reference.categories,
                              **reference.CATEGORIES_ROUTE)
+    app.router.add_api_route(open311.PREFIX + "/requests.{fmt}", open311.request_list,
+                             **open311.REQUESTS_ROUTE)
     app.include_router(health.router)
     app.include_router(metrics.router)
     for router in (
@@ -133,8 +137,10 @@ def create_app(
     app.include_router(kb_routes.router, prefix=api)
     app.include_router(publishing_routes.router, prefix=api)
     app.include_router(public_routes.router, prefix=api)
-    for router in (admin_org.router, admin_reference.router, admin_audit.router):
+    for router in (admin_org.router, admin_reference.router, admin_audit.router,
+                   admin_partners.router):
         app.include_router(router, prefix=api)
+    app.include_router(open311.router)
     mount_console(app, settings)  # the staff console's pages at /console/ (console/)
     mount_portal(app)  # the citizen pages at /h5/ and the kiosk's at /kiosk/ (portal/)
     openapi.install(app)

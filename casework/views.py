@@ -28,6 +28,7 @@ CHANNEL_LABELS = {
     "phone": "电话",
     "letter": "来信",
     "visit": "来访",
+    "partner": "合作系统",
 }
 
 STATUS_LABELS = {

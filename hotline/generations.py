@@ -54,7 +54,8 @@ from hotline.settings import Settings
 
 REFERENCE = "reference"  # categories, regions, the root unit (routing rules are read live)
 CALENDAR = "calendar"  # the working calendar
-NAMES = (REFERENCE, CALENDAR)
+PUBLICATION = "publication"  # what is published (publishing.service): cached public replies
+NAMES = (REFERENCE, CALENDAR, PUBLICATION)
 CHANNEL = "hotline_cache"
 SAFETY_TTL_S = 60.0
 PING_S = 30.0  # the listener checks its connection this often

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     secret_key: str = ""
     data_key: str = ""
     redis_url: str = ""
+    # partner webhooks (partners/targets.py): private, loopback and link-local targets refused
+    webhook_allow_private: bool = False
 
     # tokens
     access_token_ttl_s: int = 3600

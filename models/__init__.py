@@ -14,4 +14,5 @@ MODEL_MODULES = [
     "models.knowledge",
     "models.follow",
     "models.publishing",
+    "models.partner",
 ]

@@ -27,6 +27,7 @@ class Channel(StrEnum):
     phone = "phone"
     letter = "letter"
     visit = "visit"
+    partner = "partner"  # another system: 110, a unit's OA system, an Open311 client
 
 
 class Case(Model):

@@ -229,3 +229,10 @@ async def published_one(public_id: str) -> PublishedCase | None:
     )
     return _row(rows[0], await category_names(), steps)
 
+
+
+async def public_id_of_case(case_id: int) -> str | None:
+    """The public id of a case while it is published, else None (Open311 tokens: a partner's
+    handle on the case it filed learns the id once, and only while, the case is public)."""
+    rows = await fetch("SELECT public_id FROM publication WHERE case_id = ?", [case_id])
+    return str(rows[0]["public_id"]) if rows else None

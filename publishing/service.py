@@ -14,8 +14,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +25,7 @@ from tortoise.transactions import in_transaction
 
 from audit import log as audit_log
 from casework.transitions import State
+from hotline import generations
 from hotline.crypto import decrypt
 from hotline.db import flat_values, lock_first
 from hotline.errors import Conflict, Forbidden, NotFound, ValidationProblem
@@ -40,6 +42,18 @@ from publishing import queries, redact
 PUBLISHER_ROLES = ("publisher", "supervisor")
 PUBLISHABLE: tuple[str, ...] = (State.ANSWERED, State.REPLIED, State.RATED, State.CLOSED)
 MAX_TEXT = 5000
+
+
+@contextlib.asynccontextmanager
+async def _changing() -> AsyncIterator[BaseDBAsyncClient]:
+    """A transaction that may change what is published: when it ends, every process drops its
+    cached public replies (Open311's; ``hotline.generations``, name ``publication``)."""
+    try:
+        async with in_transaction() as conn:
+            await generations.bump(conn, generations.PUBLICATION)
+            yield conn
+    finally:
+        generations.published(generations.PUBLICATION)
 
 
 def _require_publisher(who: Principal) -> None:
@@ -162,7 +176,7 @@ async def publish(
     photos = await _approved_photos(case, photo_ids)
     unit_name = await _unit_name(case)
     now = datetime.now(UTC)
-    async with in_transaction() as conn:
+    async with _changing() as conn:
         locked = await lock_first(conn, Case, id=case.id)
         if locked is None:
             raise NotFound("未找到该诉求")
@@ -213,7 +227,7 @@ async def unpublish(who: Principal, tracking_no: str) -> dict[str, Any]:
     """Take a case off every public path at once (idempotent)."""
     _require_publisher(who)
     case = await _case_in_scope(who, tracking_no)
-    async with in_transaction() as conn:
+    async with _changing() as conn:
         await _withdraw(conn, who, case, "staff")
     return {"tracking_no": case.tracking_no, "published": False}
 
@@ -222,7 +236,7 @@ async def set_consent(who: Principal, tracking_no: str, public: bool) -> None:
     """The citizen gives or withdraws consent on their own case; withdrawing unpublishes it."""
     if who.kind != "citizen":
         raise Forbidden("仅限提交人本人")
-    async with in_transaction() as conn:
+    async with _changing() as conn:
         case = await lock_first(conn, Case, tracking_no=tracking_no)
         if case is None or case.citizen_id != who.id:
             raise NotFound("未找到该诉求")

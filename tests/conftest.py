@@ -18,7 +18,7 @@ from tortoise.connection import get_connection
 
 from app_api.app import create_app
 from audit import guard as audit_guard
-from hotline import db, ratelimit
+from hotline import db, generations, ratelimit
 from hotline.crypto import decrypt
 from hotline.settings import Settings
 from identity.phones import normalize_mobile
@@ -46,6 +46,7 @@ TRANSACTIONAL_TABLES = [
     "follower_rating",
     "case_follow",
     "kb_precheck",
+    "partner_submission",
     "publication",
     "supervision_notice",
     'UPDATE "case" SET parent_id = NULL',
@@ -58,6 +59,7 @@ TRANSACTIONAL_TABLES = [
     "citizen",
     "daily_counter",
     "device",
+    "partner",
 ]
 
 
@@ -124,6 +126,7 @@ async def _clean_transactional(settings: Settings) -> None:
 
     reference.invalidate()
     calendar_store.invalidate()
+    generations.drop_local(generations.PUBLICATION)  # rows deleted under cached replies
 
 
 @pytest.fixture(autouse=True)

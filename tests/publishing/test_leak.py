@@ -56,7 +56,10 @@ async def _public_replies(client: Any, public_ids: list[str]) -> list[tuple[str,
              "/api/v1/public/feeds/category/ENV-NOISE.atom",
              "/api/v1/public/feeds/region/330106.atom", "/api/v1/public/supervision",
              f"/api/v1/public/stats?month={datetime.now().strftime('%Y-%m')}",
-             *(f"/api/v1/public/cases/{p}" for p in public_ids)]
+             *(f"/api/v1/public/cases/{p}" for p in public_ids),
+             "/open311/v2/requests.json", "/open311/v2/requests.xml",
+             "/open311/v2/requests.json?service_code=ENV-NOISE&status=closed",
+             *(f"/open311/v2/requests/{p}.{fmt}" for p in public_ids for fmt in ("json", "xml"))]
     out = []
     for path in paths:
         r = await client.get(path)
