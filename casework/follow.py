@@ -25,10 +25,9 @@ from tortoise.connection import get_connection
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from casework import queries, views
-from casework.transitions import AWAITING_RATING, TERMINAL_STATES, State
+from casework import queries, rating_links, views
+from casework.transitions import TERMINAL_STATES, State
 from hotline import rows
-from hotline import settings as settings_mod
 from hotline.db import flat_values, placeholders
 from hotline.errors import Conflict, NotFound, ValidationProblem
 from identity.principal import Principal
@@ -42,7 +41,7 @@ UNKNOWN = "未找到该诉求"
 PROGRESS = frozenset({"dispatch", "notice", "reject", "merge"})
 ANSWERED = frozenset({"answer", "reply"})
 # a follower may rate the current answer in these states
-RATEABLE = AWAITING_RATING + (State.RATED, State.CLOSED)
+RATEABLE = rating_links.FOLLOWER_RATEABLE
 
 
 async def _followable(tracking_no: str) -> Case:
@@ -153,9 +152,8 @@ async def rate(who: Principal, tracking_no: str, score: int, comment: str = "",
 
 # -- progress messages (a step hook, inside the step's transaction) ---------------------------
 def _message(action: str, case: Case) -> tuple[str, dict[str, Any]] | None:
-    if action in ANSWERED:
-        url = f"{settings_mod.current().public_base_url}/rate/{case.tracking_no}"
-        return "case_follow_replied", {"tracking_no": case.tracking_no, "rating_url": url}
+    if action in ANSWERED:  # each follower's own rating link (see notify_followers)
+        return "case_follow_replied", {"tracking_no": case.tracking_no}
     if action in PROGRESS or (action == "verify" and case.status == State.REOPENED):
         label = views.STATUS_LABELS.get(case.status, case.status)
         return "case_follow_progress", {"tracking_no": case.tracking_no, "status_label": label}
@@ -177,10 +175,17 @@ async def notify_followers(
     template, params = message
     out = [
         row for cid in citizen_ids
-        if (row := recipients.to_citizen(template, params, case_id=case.id,
-                                         citizen_id=cid, phone_enc=None, now=now))
+        if (row := recipients.to_citizen(template, _for(template, params, case, cid),
+                                         case_id=case.id, citizen_id=cid, phone_enc=None,
+                                         now=now))
     ]
     await rows.insert(conn, OutboxMessage, [rows.new_row(OutboxMessage, **r) for r in out])
+
+
+def _for(template: str, params: dict[str, Any], case: Case, citizen_id: int) -> dict[str, Any]:
+    if template != "case_follow_replied":
+        return params
+    return {**params, "rating_url": rating_links.url(case, follower=citizen_id)}
 
 
 async def _carry_over(conn: BaseDBAsyncClient, case: Case, now: datetime) -> None:

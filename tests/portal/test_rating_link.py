@@ -10,7 +10,7 @@ import pytest
 
 from casework import rating_links
 from models.case import Case, Rating
-from tests.conftest import bearer, login_staff
+from tests.conftest import COMPLAINT, bearer, login_staff
 from tests.portal.helpers import answered_case, token_of
 
 
@@ -105,3 +105,46 @@ async def test_the_token_reaches_no_log(client, caplog) -> None:
     await client.post(f"/h5/cases/{no}/rate", json={"token": token + "x", "score": 5})
     logged = "\n".join(r.getMessage() + str(vars(r)) for r in caplog.records)
     assert token not in logged and token.rsplit(".", 1)[1] not in logged
+
+
+async def test_a_followers_message_carries_a_link_of_their_own_that_rates_as_the_follower(
+    client,
+) -> None:
+    import json
+    from urllib.parse import urlsplit
+
+    from hotline.crypto import decrypt
+    from models.follow import FollowerRating
+    from models.outbox import OutboxMessage
+    from tests.conftest import last_sms_text, login_citizen
+
+    follower_phone = "13700137001"
+    token = (await login_citizen(client, "13800138000"))["access_token"]
+    r = await client.post("/api/v1/cases", json=COMPLAINT, headers=bearer(token))
+    no = r.json()["tracking_no"]
+    neighbour = (await login_citizen(client, follower_phone))["access_token"]
+    r = await client.post(f"/api/v1/cases/{no}/follow", headers=bearer(neighbour))
+    assert r.status_code in (200, 201), r.text
+    operator = await login_staff(client, "operator")
+    reply = {"content": "经核实，工地已停止夜间施工。"}
+    r = await client.post(f"/api/v1/staff/cases/{no}/answer", json=reply,
+                          headers=bearer(operator))
+    assert r.status_code == 200, r.text
+    message = await OutboxMessage.get(template="case_follow_replied")
+    parts = urlsplit(json.loads(decrypt(message.params_enc) or "{}")["rating_url"])
+    assert parts.path == f"/h5/cases/{no}/rate"  # the page exists: no 404 link any more
+    follower_token = parts.fragment.removeprefix("t=")
+    reporter_sms = await last_sms_text("13800138000")
+    assert token_of("#" + urlsplit(reporter_sms["rating_url"]).fragment) != follower_token
+    r = await client.post(f"/h5/cases/{no}/rate", json={"token": follower_token, "score": 2})
+    assert r.status_code == 200 and "感谢您的评价" in r.text
+    case = await Case.get(tracking_no=no)
+    assert case.status == "answered" and case.rating is None  # the case stays the reporter's
+    assert [(f.score, f.round) for f in await FollowerRating.filter(case_id=case.id)] == [(2, 1)]
+    r = await client.post(f"/h5/cases/{no}/rate", json={"token": follower_token, "score": 5})
+    assert "本轮答复已评价" in r.text
+    assert await FollowerRating.filter(case_id=case.id).count() == 1
+    # the follower part of the token is signed: another follower id is refused
+    forged = follower_token.rsplit(".f", 1)[0] + ".f999"
+    r = await client.post(f"/h5/cases/{no}/rate/state", json={"token": forged})
+    assert r.status_code == 404
