@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.wcag import AA_TEXT, contrast
+
 STATIC = Path(__file__).resolve().parents[2] / "console" / "static"
 SHEETS = [STATIC / "console.css", STATIC / "desks.css"]
-AA_TEXT = 4.5
 
 _RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 _VAR = re.compile(r"--([\w-]+)\s*:\s*([^;]+);")
@@ -31,20 +32,6 @@ def _hex(value: str, variables: dict[str, str]) -> str | None:
         value = variables.get(ref.group(1), "").strip()
     found = _HEX.fullmatch(value)
     return found.group(0) if found else None
-
-
-def _luminance(colour: str) -> float:
-    digits = colour[1:]
-    if len(digits) == 3:
-        digits = "".join(c * 2 for c in digits)
-    channels = [int(digits[i : i + 2], 16) / 255 for i in (0, 2, 4)]
-    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-
-def contrast(a: str, b: str) -> float:
-    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
 
 
 def _pairs() -> list[tuple[str, str, str, str]]:

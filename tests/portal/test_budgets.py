@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.portal.helpers import ORIGIN, answered_case, h5_login, paired, proven_phone
+from tests.wcag import AA_TEXT, contrast
 
 BUDGET = 150 * 1024
 STATIC = Path(__file__).resolve().parents[2] / "portal" / "static"
@@ -72,18 +73,6 @@ def test_the_static_files_name_no_outside_host() -> None:
             assert not re.search(r"https?://", f.read_text()), f
 
 
-def _luminance(hex_colour: str) -> float:
-    h = hex_colour.lstrip("#")
-    channels = [int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)]
-    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
-
-
-def contrast(a: str, b: str) -> float:
-    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (hi + 0.05) / (lo + 0.05)
-
-
 CSS_VARS = dict(re.findall(r"--([\w-]+):\s*(#[0-9a-fA-F]{6})", (STATIC / "portal.css").read_text()))
 PAIRS = [  # (text, background) as the stylesheets use them
     ("ink", "#ffffff"), ("ink", "bg"), ("muted", "#ffffff"), ("muted", "bg"),
@@ -97,4 +86,4 @@ PAIRS = [  # (text, background) as the stylesheets use them
 @pytest.mark.parametrize(("text", "background"), PAIRS)
 def test_text_colours_meet_wcag_aa(text: str, background: str) -> None:
     fg, bg = CSS_VARS.get(text, text), CSS_VARS.get(background, background)
-    assert contrast(fg, bg) >= 4.5, (text, background, round(contrast(fg, bg), 2))
+    assert contrast(fg, bg) >= AA_TEXT, (text, background, round(contrast(fg, bg), 2))
