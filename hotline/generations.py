@@ -55,7 +55,8 @@ from hotline.settings import Settings
 REFERENCE = "reference"  # categories, regions, the root unit (routing rules are read live)
 CALENDAR = "calendar"  # the working calendar
 PUBLICATION = "publication"  # what is published (publishing.service): cached public replies
-NAMES = (REFERENCE, CALENDAR, PUBLICATION)
+KNOWLEDGE = "knowledge"  # the knowledge base's items and synonyms (knowledge.lexicon's copies)
+NAMES = (REFERENCE, CALENDAR, PUBLICATION, KNOWLEDGE)
 CHANNEL = "hotline_cache"
 SAFETY_TTL_S = 60.0
 PING_S = 30.0  # the listener checks its connection this often

@@ -17,7 +17,7 @@ from tortoise.transactions import in_transaction
 
 from audit import log as audit
 from casework.reference import province_scope
-from hotline import cursors
+from hotline import cursors, generations
 from hotline.db import lock_first
 from hotline.errors import NotFound, field_problem
 from hotline.timefmt import iso
@@ -91,6 +91,7 @@ async def _save(conn: Any, who: Who, item: KbItem, action: str,
     )
     await audit.record(conn, who, f"kb_item.{action}", f"kb_item:{item.id}",
                        scope_path=scope, before=before, after=after)
+    await generations.bump(conn, generations.KNOWLEDGE)
 
 
 async def create_item(who: Who, data: dict[str, Any], *, draft: bool = False,
@@ -112,7 +113,7 @@ async def create_item(who: Who, data: dict[str, Any], *, draft: bool = False,
     except IntegrityError:
         raise field_problem("key", f"键 {key} 已存在", "duplicate_key", 409) from None
     finally:
-        lexicon.invalidate()
+        lexicon.changed()
     return admin_view(item)
 
 
@@ -148,7 +149,7 @@ async def update_item(who: Who, item_id: int, changes: dict[str, Any]) -> dict[s
                 item.version += 1
                 await _save(conn, who, item, "update", before, after, scope)
     finally:
-        lexicon.invalidate()
+        lexicon.changed()
     return admin_view(item)
 
 
@@ -164,7 +165,7 @@ async def set_state(who: Who, item_id: int, state: KbState, action: str) -> dict
                 item.version += 1
                 await _save(conn, who, item, action, before, {"state": str(state)}, scope)
     finally:
-        lexicon.invalidate()
+        lexicon.changed()
     return admin_view(item)
 
 

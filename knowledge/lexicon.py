@@ -9,20 +9,26 @@
 * Figures: the number of published items and the total length of their segmented title and body
   (BM25's length normalisation), and the title vocabulary.
 
-Each process keeps these for :data:`TTL_S` seconds; a write in the process drops them at once.
-Another process sees an editor's synonym or new figures within the TTL: the index itself (what
-is found) is always current, only the weights lag.
+Each process keeps these, and :mod:`knowledge.search`'s counts, candidate ids and the rows it
+ranks, for :data:`TTL_S` seconds at most. An editor's write raises the ``knowledge`` generation
+(:mod:`hotline.generations`) in its transaction: after the commit its own process drops its
+copies at once, and every other process at its next search (PostgreSQL NOTIFY, or SQLite's
+sidecar file).
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tortoise.connection import get_connection
 
+from hotline import generations
 from knowledge.segment import index_text, normalise
 
 DATA = Path(__file__).parent / "data"
@@ -33,11 +39,79 @@ _cache: dict[str, tuple[float, Any]] = {}
 # token -> (expiry, published items holding it): knowledge.search's counts
 _counts: dict[str, tuple[float, int]] = {}
 MAX_COUNTS = 50_000
+# (phrase groups, kind, limit) -> (expiry, the lowest ids of the items matching them)
+_lowest: dict[Hashable, tuple[float, list[int]]] = {}
+MAX_LOWEST = 10_000
+# item id -> (expiry, what the ranking reads of it: id, title_terms, body_terms)
+_rows: dict[int, tuple[float, dict[str, Any]]] = {}
+MAX_ROWS = 20_000
+_seen: list[Hashable] = [None]  # the generation the copies were made under
+_epoch = [0]  # raised by every drop: a count begun before it is not kept
+log = logging.getLogger("hotline.knowledge")
 
 
 def invalidate() -> None:
+    """Drop this process's copies."""
+    _epoch[0] += 1
     _cache.clear()
+    forget_answers()
+
+
+def forget_answers() -> None:
+    """Drop the counts and candidate ids (not the lexicon and the figures)."""
     _counts.clear()
+    _lowest.clear()
+    _rows.clear()
+
+
+def changed() -> None:
+    """After an editor's commit (that raised the ``knowledge`` generation): drop this
+    process's copies and tell the others."""
+    invalidate()
+    generations.published(generations.KNOWLEDGE)
+
+
+def follow() -> None:
+    """Drop the copies if another process announced a change since they were made. While the
+    announcements cannot be heard (PostgreSQL's listener reconnecting) the copies live out
+    their :data:`TTL_S`."""
+    now = generations.stamp(generations.KNOWLEDGE)
+    if type(now) is object:  # the listener is down: nothing is known
+        return
+    if now != _seen[0]:
+        invalidate()
+        _seen[0] = now
+
+
+def cached_lowest(key: Hashable) -> list[int] | None:
+    hit = _lowest.get(key)
+    return hit[1] if hit and hit[0] > time.monotonic() else None
+
+
+def cached_rows(ids: list[int]) -> tuple[dict[int, dict[str, Any]], list[int]]:
+    """The rows still fresh, by id, and the ids without."""
+    now = time.monotonic()
+    found, missing = {}, []
+    for i in ids:
+        hit = _rows.get(i)
+        if hit and hit[0] > now:
+            found[i] = hit[1]
+        else:
+            missing.append(i)
+    return found, missing
+
+
+def keep_rows(rows: list[dict[str, Any]]) -> None:
+    if len(_rows) + len(rows) > MAX_ROWS:
+        _rows.clear()
+    expires = time.monotonic() + TTL_S
+    _rows.update((r["id"], (expires, r)) for r in rows)
+
+
+def keep_lowest(key: Hashable, ids: list[int]) -> None:
+    if len(_lowest) >= MAX_LOWEST:
+        _lowest.clear()
+    _lowest[key] = (time.monotonic() + TTL_S, ids)
 
 
 def cached_counts(phrases: list[str]) -> tuple[dict[str, int], list[str]]:
@@ -138,9 +212,31 @@ class Figures:
 
 
 async def figures() -> Figures:
+    """The figures; once they are older than :data:`TTL_S` (and not dropped by a change),
+    the old ones still answer while a task counts them again (at 100,000 items the count
+    reads every row: a search should not wait for it)."""
     hit = _cache.get("figures")
     if hit and hit[0] > time.monotonic():
         return hit[1]
+    if hit:
+        task = _recount.get("figures")
+        if task is None or task.done():
+            _recount["figures"] = task = asyncio.ensure_future(_count_figures())
+            task.add_done_callback(_retrieved)
+        return hit[1]
+    return await _count_figures()
+
+
+_recount: dict[str, asyncio.Future[Figures]] = {}
+
+
+def _retrieved(task: asyncio.Future[Figures]) -> None:
+    if not task.cancelled() and task.exception():  # counted again at the next search
+        log.warning("knowledge figures not counted: %r", task.exception())
+
+
+async def _count_figures() -> Figures:
+    epoch = _epoch[0]
     conn = get_connection("default")
     published = "WHERE state = 'published'"
     rows = await conn.execute_query_dict(
@@ -157,7 +253,8 @@ async def figures() -> Figures:
     row = rows[0]
     found = Figures(int(row["n"]), int(row["t"]), int(row["b"]), near, words, int(row["low"]),
                     int(row["high"]))
-    _cache["figures"] = (time.monotonic() + TTL_S, found)
+    if epoch == _epoch[0]:  # no change was announced while counting
+        _cache["figures"] = (time.monotonic() + TTL_S, found)
     return found
 
 

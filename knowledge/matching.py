@@ -123,7 +123,8 @@ _PG_SETTINGS = ("SET LOCAL plan_cache_mode = force_custom_plan; "
                 "SET LOCAL enable_seqscan = off")
 _WALK = "SET LOCAL enable_indexscan = on; SET LOCAL enable_bitmapscan = off"
 _BITMAP = "SET LOCAL enable_bitmapscan = on; SET LOCAL enable_indexscan = off"
-COLUMNS = "id, kind, title, department, body, title_terms, body_terms"
+SCORED = "id, title_terms, body_terms"  # what the ranking reads of every candidate
+SHOWN = "id, kind, title, department, body"  # what a result shows
 
 
 class Reader:
@@ -135,8 +136,8 @@ class Reader:
         self._plan = ""
 
     async def pg(self, sql: str, args: list[Any], plan: str) -> list[dict[str, Any]]:
-        if plan != self._plan:
-            await self.conn.execute_script(plan)
+        if plan != self._plan:  # the transaction's settings go with its first plan
+            await self.conn.execute_script(plan if self._plan else f"{_PG_SETTINGS}; {plan}")
             self._plan = plan
         return list(await self.conn.execute_query_dict(sql, args))
 
@@ -185,17 +186,32 @@ class Reader:
             return []
         if self.sqlite:
             marks = ", ".join("?" for _ in ids)
-            sql = f"SELECT {COLUMNS} FROM kb_item WHERE id IN ({marks}) ORDER BY id"
+            sql = f"SELECT {SCORED} FROM kb_item WHERE id IN ({marks}) ORDER BY id"
             return list(await self.conn.execute_query_dict(sql, ids))
-        sql = f"SELECT {COLUMNS} FROM kb_item WHERE id = ANY($1::int[]) ORDER BY id"
+        sql = f"SELECT {SCORED} FROM kb_item WHERE id = ANY($1::int[]) ORDER BY id"
         return await self.pg(sql, [ids], _BITMAP)
+
+
+async def shown(conn: Any, ids: list[int], columns: str = SHOWN) -> list[dict[str, Any]]:
+    """``columns`` (by default what a result shows) of a few published items, by id."""
+    if not ids:
+        return []
+    if is_sqlite(conn):
+        marks = ", ".join("?" for _ in ids)
+        sql = (f"SELECT {columns} FROM kb_item WHERE id IN ({marks}) AND state = 'published' "
+               "ORDER BY id")
+        return list(await conn.execute_query_dict(sql, ids))
+    sql = (f"SELECT {columns} FROM kb_item WHERE id = ANY($1::int[]) AND state = 'published' "
+           "ORDER BY id")
+    return list(await conn.execute_query_dict(sql, [ids]))
 
 
 @asynccontextmanager
 async def reader(conn: Any) -> AsyncIterator[Reader]:
+    """A :class:`Reader`; on PostgreSQL in a transaction whose plan settings are sent with its
+    first statement."""
     if is_sqlite(conn):
         yield Reader(conn)
         return
     async with in_transaction("default") as tx:
-        await tx.execute_script(_PG_SETTINGS)
         yield Reader(tx)

@@ -11,10 +11,10 @@
 3. Candidates, lowest ids first on both databases (:class:`matching.Reader`, one transaction):
    the ids of the items holding every concept (at most :data:`CANDIDATES`); when they are
    fewer, those holding each concept, the rarest concepts first, :data:`PER_CONCEPT` per
-   concept; then the rows of them all, once. A phrase matches here when the item holds its
-   tokens (the index alone answers that); the score counts only the tokens side by side. No
-   database-side ranking: ranking every match of a common word costs more than the whole
-   search may take.
+   concept; then what the ranking reads of them all, once (what a result shows is read for
+   the ranked items alone). A phrase matches here when the item holds its tokens (the index
+   alone answers that); the score counts only the tokens side by side. No database-side
+   ranking: ranking every match of a common word costs more than the whole search may take.
 4. Python scores every candidate with BM25F (k1 1.2, b 0.75; a title hit counts
    :data:`TITLE_WEIGHT` body hits; lengths in characters of the segmented text): a concept
    scores its best phrase, a document the sum of its concepts. Items scoring 0 are dropped,
@@ -89,22 +89,37 @@ def _estimate(groups: list[list[str]], counts: dict[str, int]) -> int:
 async def _candidates(conn: Any, concepts: list[Concept], counts: dict[str, int],
                       kind: str | None, figs: lexicon.Figures) -> list[dict[str, Any]]:
     """The items holding every concept; when they are fewer than :data:`CANDIDATES`, those
-    holding each concept, the rarest concepts first, :data:`PER_CONCEPT` each."""
+    holding each concept, the rarest concepts first, :data:`PER_CONCEPT` each. The ids found
+    for a set of concepts, and the rows read, are kept as long as the counts
+    (:func:`lexicon.cached_lowest`, :func:`lexicon.cached_rows`): the same concept or item in
+    the next question costs no read."""
     groups = [[p for p in c.phrases if counts.get(p)] for c in concepts]
     groups = [g for g in groups if g]
     span = (figs.count, figs.low, figs.high)
     async with matching.reader(conn) as read:
-        found = dict.fromkeys(await read.lowest(groups, kind, CANDIDATES,
-                                                _estimate(groups, counts), span))
+
+        async def lowest(wanted: list[list[str]], limit: int) -> list[int]:
+            key = (tuple(map(tuple, wanted)), kind, limit)
+            ids = lexicon.cached_lowest(key)
+            if ids is None:
+                ids = await read.lowest(wanted, kind, limit, _estimate(wanted, counts), span)
+                lexicon.keep_lowest(key, ids)
+            return ids
+
+        found = dict.fromkeys(await lowest(groups, CANDIDATES))
         if len(found) < CANDIDATES and len(groups) > 1:
             capped = {p: min(f, DF_CAP) for p, f in counts.items()}  # the same on both databases
             rarest_first = sorted(groups, key=lambda g: (sum(capped.get(p, 0) for p in g), g))
             for group in rarest_first:
-                found |= dict.fromkeys(await read.lowest(
-                    [group], kind, PER_CONCEPT, _estimate([group], counts), span))
+                found |= dict.fromkeys(await lowest([group], PER_CONCEPT))
                 if len(found) >= CANDIDATES:
                     break
-        return await read.rows(list(found))
+        rows, missing = lexicon.cached_rows(list(found))
+        if missing:
+            fetched = await read.rows(missing)
+            lexicon.keep_rows(fetched)
+            rows |= {r["id"]: r for r in fetched}
+        return [rows[i] for i in sorted(rows)]
 
 
 def _needles(concepts: list[Concept], idf: dict[str, float]) -> list[tuple[float, list[
@@ -179,6 +194,7 @@ async def search(q: str, *, limit: int = 10, kind: str | None = None,
     limit = max(1, min(limit, MAX_LIMIT))
     # controls, lone surrogates and the like are spaces: the segmenter sees plain text
     q = "".join(ch if ch.isprintable() else " " for ch in q[:MAX_QUERY_CHARS])
+    lexicon.follow()  # another process's edit drops the copies below
     lex = await lexicon.lexicon()
     concepts = concepts_of(q, lex)
     if not concepts:
@@ -213,10 +229,11 @@ async def search(q: str, *, limit: int = 10, kind: str | None = None,
     if not ranked:
         return []
     words = [p.replace(" ", "") for p in idf]
+    shown = {r["id"]: r for r in await matching.shown(conn, [i for _, i, _ in ranked])}
     return [
-        {"id": r["id"], "kind": r["kind"], "title": r["title"], "department": r["department"],
+        {"id": i, "kind": r["kind"], "title": r["title"], "department": r["department"],
          "score": round(s, 4), "snippet": snippet(r["body"] or r["title"], words)}
-        for s, _, r in ranked
+        for s, i, _ in ranked if (r := shown.get(i))
     ]
 
 

@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 
 from audit import log as audit
 from casework.reference import province_scope
+from hotline import generations
 from hotline.db import lock_first
 from hotline.errors import NotFound, field_problem
 from hotline.timefmt import iso
@@ -47,10 +48,11 @@ async def add_group(who: Who, terms: list[str]) -> dict[str, Any]:
         async with in_transaction() as conn:
             row = await KbSynonym.create(terms=group, created_by=who.name or "system",
                                          created_at=datetime.now(UTC), using_db=conn)
+            await generations.bump(conn, generations.KNOWLEDGE)
             await audit.record(conn, who, "kb_synonym.create", f"kb_synonym:{row.id}",
                                scope_path=scope, after={"terms": group})
     finally:
-        lexicon.invalidate()
+        lexicon.changed()
     return _view(row)
 
 
@@ -62,7 +64,8 @@ async def delete_group(who: Who, group_id: int) -> None:
             if row is None:
                 raise NotFound("同义词组不存在", code="synonym_not_found")
             await row.delete(using_db=conn)
+            await generations.bump(conn, generations.KNOWLEDGE)
             await audit.record(conn, who, "kb_synonym.delete", f"kb_synonym:{group_id}",
                                scope_path=scope, before={"terms": row.terms})
     finally:
-        lexicon.invalidate()
+        lexicon.changed()
