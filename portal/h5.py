@@ -116,7 +116,9 @@ async def case_detail(request: Request, who: Citizen, tracking_no: TrackingNo) -
 @router.get("/rewards")
 async def my_rewards(request: Request, who: Citizen) -> HTMLResponse:
     claims = await reward_queries.my_claims(who, 50, None)
-    return page(request, "h5/rewards.html", {"claims": claims["items"]}, who=who)
+    codes = await reward_queries.pickup_codes(who, [c["id"] for c in claims["items"]])
+    return page(request, "h5/rewards.html", {"claims": claims["items"], "codes": codes},
+                who=who)
 
 
 @router.get("/kb")
