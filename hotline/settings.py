@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     wechat_oa_secret: str = ""
     wechat_oa_token: str = ""
     wechat_oa_aes_key: str = ""
+    # the JS-SDK on /h5/ inside WeChat (location and photos): needs the official account and
+    # this site as one of its JS接口安全域名; off by default (wechat.jssdk)
+    wechat_jssdk: bool = False
     # WeChat bridge (wechat/): every API call has a timeout and runs in a dedicated thread pool
     wechat_timeout_s: float = 5.0  # a whole call, token fetch included (worker sends, logins)
     wechat_connect_timeout_s: float = 2.0

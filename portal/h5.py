@@ -26,9 +26,10 @@ router = APIRouter()
 
 
 def page(request: Request, name: str, ctx: dict[str, Any] | None = None, *,
-         status: int = 200, who: Any = None) -> HTMLResponse:
+         status: int = 200, who: Any = None,
+         headers: dict[str, str] | None = None) -> HTMLResponse:
     data = {"csrf_token": h5_session.form_token(request) if who else "", "me": who}
-    return templating.render(request, name, data | (ctx or {}), status=status)
+    return templating.render(request, name, data | (ctx or {}), status=status, headers=headers)
 
 
 def _next(target: str) -> str:

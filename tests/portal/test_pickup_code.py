@@ -7,11 +7,11 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from hotline.crypto import decrypt
+from identity import citizens, web_sessions
 from models.reward import RewardPayout
+from portal import h5_session
 from rewards import payouts
 from rewards.manual import ManualProvider
-from identity import citizens, web_sessions
-from portal import h5_session
 from tests.conftest import bearer
 from tests.rewards.support import (  # noqa: F401 (fixtures prog, staffs)
     claim_of,
