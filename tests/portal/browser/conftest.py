@@ -33,6 +33,7 @@ LIVE_ENV.update({
     "HOTLINE_WECHAT_OA_APPID": OA_APPID,
     "HOTLINE_WECHAT_OA_SECRET": OA_SECRET,
     "HOTLINE_WECHAT_JSSDK": "true",
+    "HOTLINE_KIOSK_ID_READER": "keyboard",  # the kiosk's optional real-name step
 })
 WECHAT_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) "
              "Chrome/116.0 Mobile Safari/537.36 XWEB/1160065 MicroMessenger/8.0.50.2701 "
