@@ -21,9 +21,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from casework import queries
+from hotline import ratelimit
 from hotline import settings as settings_mod
 from hotline.crypto import mask_phone
-from hotline import ratelimit
 from hotline.errors import NotFound, Problem
 from identity import citizens, devices, phone_proofs, real_name
 from identity.principal import Principal

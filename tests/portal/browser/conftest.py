@@ -51,8 +51,10 @@ window.wx = (function () {
     error: function (f) { s.onError = f; },
     getLocation: function (o) { s.located = o.type;
       o.success({latitude: 30.2800, longitude: 120.1600, accuracy: 30}); },
-    chooseImage: function (o) { s.chose = o.count; o.success({localIds: ["wxLocalResource://1"]}); },
-    uploadImage: function (o) { s.uploaded.push(o.localId); o.success({serverId: "MEDIA-BROWSER-1"}); }
+    chooseImage: function (o) { s.chose = o.count;
+      o.success({localIds: ["wxLocalResource://1"]}); },
+    uploadImage: function (o) { s.uploaded.push(o.localId);
+      o.success({serverId: "MEDIA-BROWSER-1"}); }
   };
 })();
 """
