@@ -20,6 +20,7 @@ from starlette.formparsers import MultiPartException
 
 from casework import similar
 from casework.precheck import KB_KINDS
+from hotline import ratelimit
 from hotline.errors import Problem
 from knowledge import search as kb_search
 from media import service as media_service
@@ -33,6 +34,7 @@ from wechat.client import WeChatError
 log = logging.getLogger("hotline.portal")
 router = APIRouter()
 KEY = re.compile(r"[A-Za-z0-9-]{8,64}")
+WX_MEDIA_HOURLY = 60  # photos one citizen may have fetched from WeChat an hour
 PHOTO_IDS = re.compile(r"\d{1,18}(,\d{1,18}){0,8}")
 
 
@@ -80,6 +82,10 @@ async def photo_from_wechat(body: MediaIn, who: Citizen) -> Response:
     fetches it from WeChat (``cgi-bin/media/get``) into the media service, like an upload."""
     if not jssdk.enabled():
         return JSONResponse({"message": "请使用“拍照或从相册选择”上传"}, status_code=404)
+    try:
+        await ratelimit.hit(f"h5-wx-media:{who.id}", WX_MEDIA_HOURLY, 3600)  # WeChat's quota
+    except Problem as exc:
+        return JSONResponse({"message": forms.words(exc)}, status_code=exc.status)
     try:
         data, _ = await jssdk.media(body.media_id)
     except WeChatError as exc:

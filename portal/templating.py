@@ -15,7 +15,7 @@ from console import views
 from wechat import jssdk
 
 HERE = Path(__file__).parent
-STATIC_VERSION = "4"  # bump when a static file changes
+STATIC_VERSION = "5"  # bump when a static file changes
 
 CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")

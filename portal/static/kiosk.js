@@ -148,7 +148,7 @@
     cardSay("正在核验…", true);
     post("/kiosk/real-name", {proof: document.getElementById("proof").value, name: name, id_number: number})
       .then(function (r) {
-        if (!r.ok) { cardSay(r.body.message); card.focus(); return; }
+        if (!r.ok) { cardSay(r.body.message || "未能读取身份证信息，请重新放置身份证"); card.focus(); return; }
         document.getElementById("card-name").textContent = r.body.name_masked;
         document.getElementById("card-id").textContent = r.body.id_number_masked;
         document.getElementById("reader").hidden = true;
