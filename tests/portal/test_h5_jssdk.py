@@ -40,6 +40,7 @@ async def test_in_wechat_the_form_is_signed_and_may_load_the_sdk(client, wx: Fak
     try:
         page = await client.get("/h5/file", headers=WECHAT)
         outside = await client.get("/h5/file")
+        home = await client.get("/h5/", headers=WECHAT)  # no page but the filing form
     finally:
         s.wechat_jssdk = False
     off = await client.get("/h5/file", headers=WECHAT)
@@ -52,7 +53,7 @@ async def test_in_wechat_the_form_is_signed_and_may_load_the_sdk(client, wx: Fak
     assert f'<script src="{jssdk.SCRIPT}" defer>' in page.text
     csp = page.headers["content-security-policy"]
     assert f"script-src 'self' {jssdk.SCRIPT};" in csp and "connect-src 'self';" in csp
-    for other in (outside, off):  # outside WeChat, or with the JS-SDK off: nothing of WeChat's
+    for other in (outside, off, home):  # outside WeChat, or off, or another page: nothing
         assert wx_config(other.text) is None and "res.wx.qq.com" not in other.text
         assert other.headers["content-security-policy"] == CSP
 
