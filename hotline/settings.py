@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     kiosk_idle_s: int = 60
     kiosk_confirm_s: int = 10
     kiosk_sms_codes_hourly: int = 120
+    # the kiosk's ID-card reader for the optional real-name step: "off", or "keyboard" (the
+    # reader's vendor agent types "name<Tab>ID number<Enter>" into the focused page, HID mode)
+    kiosk_id_reader: Literal["off", "keyboard"] = "off"
+    kiosk_real_names_hourly: int = 60
     # the citizen pages (portal/, /h5/): a sign-in lasts h5_idle_s without a visit, at most h5_max_s
     h5_idle_s: int = 7 * 24 * 3600
     h5_max_s: int = 30 * 24 * 3600
@@ -100,6 +104,9 @@ class Settings(BaseSettings):
     wechat_oa_secret: str = ""
     wechat_oa_token: str = ""
     wechat_oa_aes_key: str = ""
+    # the JS-SDK on /h5/ inside WeChat (location and photos): needs the official account and
+    # this site as one of its JS接口安全域名; off by default (wechat.jssdk)
+    wechat_jssdk: bool = False
     # WeChat bridge (wechat/): every API call has a timeout and runs in a dedicated thread pool
     wechat_timeout_s: float = 5.0  # a whole call, token fetch included (worker sends, logins)
     wechat_connect_timeout_s: float = 2.0

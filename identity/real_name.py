@@ -200,6 +200,15 @@ async def at_kiosk(
     return await bind_by_phone(proven, clean_name, checked, Verifier("kiosk", device_id=device.id))
 
 
+async def at_kiosk_proven(device: Principal, proven_phone: str, name: str,
+                          id_number: str) -> Citizen:
+    """The kiosk's pages: the phone already proven by its SMS code on this kiosk (a phone
+    proof, ``identity.phone_proofs``), the card just read by the kiosk's reader."""
+    checked, clean_name = id_numbers.normalize(id_number), normalize_name(name)
+    return await bind_by_phone(proven_phone, clean_name, checked,
+                               Verifier("kiosk", device_id=device.id))
+
+
 async def online(who: Principal, name: str, id_number: str) -> Citizen:
     """Ask the provider (outside any transaction, with a timeout), then bind on a match."""
     provider = idv.provider()

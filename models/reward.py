@@ -160,6 +160,8 @@ class RewardPayout(Model):
     provider_ref = fields.CharField(max_length=64, null=True)  # payment_no, or hall staff id
     last_error: str | None = fields.TextField(null=True)
     code_hash = fields.CharField(max_length=64, null=True, unique=True)  # manual claim code
+    # the claim code itself, sealed (hotline.crypto): shown to its citizen while awaiting pickup
+    code_enc: str | None = fields.TextField(null=True)
     expires_at = fields.DatetimeField(null=True)
     paid_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField()

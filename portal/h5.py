@@ -26,9 +26,10 @@ router = APIRouter()
 
 
 def page(request: Request, name: str, ctx: dict[str, Any] | None = None, *,
-         status: int = 200, who: Any = None) -> HTMLResponse:
+         status: int = 200, who: Any = None,
+         headers: dict[str, str] | None = None) -> HTMLResponse:
     data = {"csrf_token": h5_session.form_token(request) if who else "", "me": who}
-    return templating.render(request, name, data | (ctx or {}), status=status)
+    return templating.render(request, name, data | (ctx or {}), status=status, headers=headers)
 
 
 def _next(target: str) -> str:
@@ -116,7 +117,9 @@ async def case_detail(request: Request, who: Citizen, tracking_no: TrackingNo) -
 @router.get("/rewards")
 async def my_rewards(request: Request, who: Citizen) -> HTMLResponse:
     claims = await reward_queries.my_claims(who, 50, None)
-    return page(request, "h5/rewards.html", {"claims": claims["items"]}, who=who)
+    codes = await reward_queries.pickup_codes(who, [c["id"] for c in claims["items"]])
+    return page(request, "h5/rewards.html", {"claims": claims["items"], "codes": codes},
+                who=who)
 
 
 @router.get("/kb")

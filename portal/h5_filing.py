@@ -1,41 +1,51 @@
 """Filing on the citizen pages: one scrolling form (kind → category → text → photos → where),
 photos uploaded one by one with progress and retry, knowledge answers and similar open cases
 shown as the citizen types (never blocking), and an idempotency key so a double tap or a
-dropped connection files once. The same services as the API: media, intake, similar, search."""
+dropped connection files once. The same services as the API: media, intake, similar, search.
+Inside WeChat with the JS-SDK on, photos may come by ``wx.uploadImage`` (``/h5/photos/wechat``)."""
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 
 from casework import similar
 from casework.precheck import KB_KINDS
+from hotline import ratelimit
 from hotline.errors import Problem
 from knowledge import search as kb_search
 from media import service as media_service
-from portal import forms
+from portal import forms, h5_wechat
 from portal.h5 import page
 from portal.h5_session import Citizen
 from portal.kiosk import KINDS
+from wechat import jssdk
+from wechat.client import WeChatError
 
+log = logging.getLogger("hotline.portal")
 router = APIRouter()
 KEY = re.compile(r"[A-Za-z0-9-]{8,64}")
+WX_MEDIA_HOURLY = 60  # photos one citizen may have fetched from WeChat an hour
 PHOTO_IDS = re.compile(r"\d{1,18}(,\d{1,18}){0,8}")
 
 
 async def _form_page(request: Request, who: Any, values: dict[str, Any] | None = None,
                      error: str = "", status: int = 200) -> HTMLResponse:
+    wx = await h5_wechat.jssdk_config(request)
     return page(request, "h5/file.html", {
         "kinds": KINDS, "categories": await forms.categories_for(), "v": values or {},
         "error": error, "key": (values or {}).get("key") or uuid.uuid4().hex,
-    }, status=status, who=who)
+        "wx": wx, "wx_script": jssdk.SCRIPT,
+    }, status=status, who=who, headers=h5_wechat.jssdk_headers(wx))
 
 
 @router.get("/file")
@@ -59,6 +69,32 @@ async def upload_photo(request: Request, who: Citizen) -> Response:
         return JSONResponse({"message": forms.words(exc)}, status_code=exc.status)
     finally:
         await form.close()
+    return JSONResponse({"id": reply["id"], "thumb_url": reply["thumb_url"]}, status_code=201)
+
+
+class MediaIn(BaseModel):
+    media_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,128}$")
+
+
+@router.post("/photos/wechat", status_code=201)
+async def photo_from_wechat(body: MediaIn, who: Citizen) -> Response:
+    """A photo chosen with ``wx.chooseImage`` and sent with ``wx.uploadImage``: the server
+    fetches it from WeChat (``cgi-bin/media/get``) into the media service, like an upload."""
+    if not jssdk.enabled():
+        return JSONResponse({"message": "请使用“拍照或从相册选择”上传"}, status_code=404)
+    try:
+        await ratelimit.hit(f"h5-wx-media:{who.id}", WX_MEDIA_HOURLY, 3600)  # WeChat's quota
+    except Problem as exc:
+        return JSONResponse({"message": forms.words(exc)}, status_code=exc.status)
+    try:
+        data, _ = await jssdk.media(body.media_id)
+    except WeChatError as exc:
+        log.warning("could not fetch a photo from WeChat: %s", exc)
+        return JSONResponse({"message": "照片获取失败"}, status_code=502)
+    try:
+        reply = await media_service.get_service().ingest(who, data)
+    except Problem as exc:
+        return JSONResponse({"message": forms.words(exc)}, status_code=exc.status)
     return JSONResponse({"id": reply["id"], "thumb_url": reply["thumb_url"]}, status_code=201)
 
 

@@ -1,9 +1,16 @@
 """Signing in inside WeChat: the official account's OAuth (``wechat.oauth``, the API's flow)
 returns to ``/h5/wechat`` with citizen tokens in the URL fragment; the page's script posts
 the access token, which becomes an /h5/ session (then the tokens are not kept by the page).
-Filings from a session whose browser is WeChat's are of channel ``wechat_oa``."""
+Filings from a session whose browser is WeChat's are of channel ``wechat_oa``.
+
+Inside WeChat, with the JS-SDK configured (``wechat.jssdk``), the filing page carries a signed
+``wx.config`` and may load WeChat's script (its CSP allows that one file then, and only then):
+location by ``wx.getLocation``, photos by ``wx.chooseImage``/``wx.uploadImage``, which the
+server fetches back from WeChat (``portal.h5_filing``)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
@@ -14,6 +21,7 @@ from hotline import settings as settings_mod
 from hotline.errors import Problem
 from identity import citizens, tokens
 from portal import h5_session, templating
+from wechat import jssdk
 
 router = APIRouter()
 AUTHORIZE = "/api/v1/wechat/oauth/authorize?next=%2Fh5%2Fwechat"
@@ -26,6 +34,20 @@ def in_wechat(request: Request) -> bool:
 def offered(request: Request) -> bool:
     """Whether the login page offers WeChat sign-in: inside WeChat, with an official account."""
     return in_wechat(request) and bool(settings_mod.current().wechat_oa_appid)
+
+
+async def jssdk_config(request: Request) -> dict[str, Any] | None:
+    """``wx.config`` for this page inside WeChat, signed over its address as the citizen's
+    browser has it (HOTLINE_PUBLIC_BASE_URL + path + query); None outside WeChat or when off."""
+    if not in_wechat(request) or not jssdk.enabled():
+        return None
+    query = request.url.query
+    url = settings_mod.current().public_base_url + request.url.path + (f"?{query}" if query else "")
+    return await jssdk.config(url)
+
+
+def jssdk_headers(cfg: dict[str, Any] | None) -> dict[str, str]:
+    return {"Content-Security-Policy": templating.CSP_WECHAT} if cfg else {}
 
 
 @router.get("/wechat")

@@ -1,5 +1,13 @@
-"""The kiosk's pages (``/kiosk/``): start, file a case (phone proven by an SMS code), the
-printable receipt, tracking by number and query code, and the knowledge base."""
+"""The kiosk's pages (``/kiosk/``): start, file a case (phone proven by an SMS code, then an
+optional real-name by the ID-card reader), the printable receipt, tracking by number and query
+code, and the knowledge base.
+
+The ID-card reader (HOTLINE_KIOSK_ID_READER=keyboard; off by default) is modelled as most
+hall kiosks run one: the reader's vendor agent, in keyboard (HID) mode, types the card's name,
+a Tab, the ID number and Enter into the focused field of the real-name step. The page keeps
+what it types in a script variable (never in the DOM), posts it with the phone proof to
+``POST /kiosk/real-name`` (``identity.real_name.at_kiosk_proven``), and shows only the masked
+reply. Nothing of it is logged, and the idle reset drops it with the page."""
 
 from __future__ import annotations
 
@@ -13,10 +21,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from casework import queries
+from hotline import ratelimit
 from hotline import settings as settings_mod
 from hotline.crypto import mask_phone
 from hotline.errors import NotFound, Problem
-from identity import citizens, devices, phone_proofs
+from identity import citizens, devices, phone_proofs, real_name
 from identity.principal import Principal
 from knowledge import items as kb_items
 from knowledge import search as kb_search
@@ -33,7 +42,8 @@ KINDS = [("complaint", "投诉"), ("help", "求助"), ("consultation", "咨询")
 def _page(request: Request, name: str, ctx: dict[str, Any] | None = None,
           status: int = 200) -> HTMLResponse:
     s = settings_mod.current()
-    base = {"idle_s": s.kiosk_idle_s, "confirm_s": s.kiosk_confirm_s}
+    base = {"idle_s": s.kiosk_idle_s, "confirm_s": s.kiosk_confirm_s,
+            "id_reader": s.kiosk_id_reader != "off"}
     return templating.render(request, name, base | (ctx or {}), status=status)
 
 
@@ -94,6 +104,33 @@ async def verify_phone(body: CodeIn, who: Kiosk) -> Response:
         return _refused(exc)
     return JSONResponse({"proof": phone_proofs.issue(phone, _scope(who)),
                          "phone_masked": mask_phone(phone)})
+
+
+class RealNameIn(BaseModel):
+    proof: str = Field(max_length=100)
+    name: str = Field(max_length=real_name.NAME_MAX)
+    id_number: str = Field(max_length=32)
+
+
+@router.post("/real-name")
+async def real_name_by_card(body: RealNameIn, who: Kiosk) -> Response:
+    """The optional real-name step: the card as the reader typed it, the phone by its proof.
+    The reply (and the page) carry only the masked name and number."""
+    s = settings_mod.current()
+    if s.kiosk_id_reader == "off":
+        return JSONResponse({"message": "本终端未连接身份证阅读器"}, status_code=404)
+    try:
+        await ratelimit.hit(f"kiosk-real-name:{who.id}", s.kiosk_real_names_hourly, 3600)
+        phone = phone_proofs.check(body.proof, _scope(who))
+        bound = await real_name.at_kiosk_proven(who, phone, body.name, body.id_number)
+    except Problem as exc:
+        message = forms.words(exc)
+        if exc.code in ("invalid_id_number", "invalid_name"):
+            message = "未能读取身份证信息，请重新放置身份证"
+        return JSONResponse({"message": message}, status_code=exc.status)
+    seen = real_name.summary(bound)  # masked, as the API shows it
+    return JSONResponse({"name_masked": seen["name_masked"],
+                         "id_number_masked": seen["id_number_masked"]})
 
 
 @router.post("/file")

@@ -12,13 +12,16 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from console import views
+from wechat import jssdk
 
 HERE = Path(__file__).parent
-STATIC_VERSION = "1"  # bump when a static file changes
+STATIC_VERSION = "5"  # bump when a static file changes
 
-# inside WeChat the JS-SDK would be the one outside script; it is not used yet (see README)
 CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+# inside WeChat, with the JS-SDK configured, the filing page may load WeChat's own script (that
+# one file, nothing else from its host): the one outside request a page ever makes
+CSP_WECHAT = CSP.replace("script-src 'self'", f"script-src 'self' {jssdk.SCRIPT}")
 PAGE_HEADERS = {
     "Content-Security-Policy": CSP,
     "Referrer-Policy": "same-origin",  # no-referrer would make a form post's Origin "null"

@@ -1,7 +1,9 @@
 """Manual payout at a service hall: the citizen shows a claim code (and an ID card).
 
-Only a keyed hash of the code is stored; the code itself travels once, in the encrypted
-outbox row of the ``reward_pickup`` message. An uncollected code expires with the claim
+A keyed hash of the code is what the hall looks it up by; the code itself is sealed in
+``code_enc`` (shown only to its citizen, only while awaiting pickup: ``rewards.queries.
+pickup_codes``) and goes out in the encrypted outbox row of the ``reward_pickup`` message.
+Both are dropped when it is paid or expires. An uncollected code expires with the claim
 deadline, and the budget it held is released.
 """
 

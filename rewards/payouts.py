@@ -1,9 +1,11 @@
 """Payout rows: created with the approval, finished by the worker, a hall, or expiry.
 
 A WeChat payout is created ``pending`` and sent by the worker (``rewards.jobs``) after the
-approval has committed. A manual payout is created ``awaiting_pickup`` with a claim code of
-which only a hash is kept; a reward administrator at a service hall redeems it. Manual
-payouts not collected by the claim deadline expire and release the budget.
+approval has committed. A manual payout is created ``awaiting_pickup`` with a claim code: its
+keyed hash for the hall's lookup, and the code itself sealed (``code_enc``) so that its citizen
+can see it on "my rewards" while it waits; both are dropped once it is paid or expires. A
+reward administrator at a service hall redeems it. Manual payouts not collected by the claim
+deadline expire and release the budget.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from tortoise.transactions import in_transaction
 
 from hotline import ratelimit
 from hotline import settings as settings_mod
-from hotline.crypto import decrypt
+from hotline.crypto import decrypt, encrypt
 from hotline.errors import Conflict, NotFound
 from hotline.timefmt import SHANGHAI
 from identity.principal import Principal
@@ -84,6 +86,7 @@ async def create(
         amount_fen=amount,
         status=PayoutStatus.awaiting_pickup,
         code_hash=ManualProvider.code_hash(code),
+        code_enc=encrypt(code),
         expires_at=expires,
         created_at=now,
         using_db=conn,
@@ -116,6 +119,7 @@ async def settle(
     """Record a payout as paid (the claim locked by the caller)."""
     payout.status, payout.paid_at = PayoutStatus.paid, now
     payout.provider_ref, payout.code_hash, payout.claimed_until = provider_ref, None, None
+    payout.code_enc = None
     await payout.save(using_db=conn)
     claim.status = ClaimStatus.paid
     await budget.mark_paid(conn, claim.program_id, payout.amount_fen)
@@ -189,7 +193,7 @@ async def expire(now: datetime | None = None, limit: int = 500) -> int:
             payout = await RewardPayout.get(id=payout_id, using_db=conn)
             if claim is None or payout.status != PayoutStatus.awaiting_pickup:
                 continue
-            payout.status, payout.code_hash = PayoutStatus.expired, None
+            payout.status, payout.code_hash, payout.code_enc = PayoutStatus.expired, None, None
             await payout.save(using_db=conn)
             program = await RewardProgram.get(id=claim.program_id, using_db=conn)
             await budget.release(conn, program.id, payout.amount_fen)

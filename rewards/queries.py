@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from casework.queries import newest_first
@@ -12,7 +13,7 @@ from identity.principal import Principal
 from models.case import Case
 from models.citizen import Citizen
 from models.org import Unit
-from models.reward import RewardAudit, RewardClaim, RewardPayout, RewardProgram
+from models.reward import PayoutStatus, RewardAudit, RewardClaim, RewardPayout, RewardProgram
 from rewards.audit import verify_chain
 from rewards.payouts import payout_trade_no
 from rewards.views import audit_view, citizen_view, claim_summary, payout_view
@@ -105,6 +106,24 @@ async def list_payouts(
     return {
         "items": [payout_view(p, payout_trade_no(p)) for p in page],
         "next_cursor": next_cursor,
+    }
+
+
+async def pickup_codes(who: Principal, claim_ids: list[int]) -> dict[int, str]:
+    """The claim codes of the citizen's own manual payouts still awaiting pickup, by claim id
+    (for "my rewards" on /h5/ only; no API reply and no log carries a code)."""
+    if who.kind != "citizen" or not claim_ids:
+        return {}
+    own = RewardClaim.filter(id__in=claim_ids, citizen_id=who.id).values_list("id", flat=True)
+    rows = await RewardPayout.filter(
+        claim_id__in=await own, provider="manual", status=PayoutStatus.awaiting_pickup,
+        code_enc__isnull=False,
+    ).values_list("claim_id", "code_enc", "expires_at")
+    now = datetime.now(UTC)
+    return {
+        claim_id: code
+        for claim_id, sealed, expires in rows
+        if (expires is None or expires > now) and (code := decrypt(sealed))
     }
 
 

@@ -12,6 +12,10 @@
   var box = document.getElementById("idle"), count = document.getElementById("idle-n");
   var idleTimer = null, tick = null, left = 0;
   function leave() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-wipe]"), function (el) {
+      el.textContent = "";
+    });
+    window.dispatchEvent(new Event("kiosk-leave"));
     Array.prototype.forEach.call(document.forms, function (f) { f.reset(); });
     Array.prototype.forEach.call(document.querySelectorAll("input[type=hidden]"),
       function (i) { i.value = ""; });
@@ -89,6 +93,7 @@
     stepMsg.textContent = ""; stepMsg.className = "msg";
     if (i === 1) { filterCategories(); }
     if (i === 3) { target = document.getElementById("phone"); }
+    if (steps[i].getAttribute("data-step") === "idcard" && card) { card.focus(); }
   }
   function problem() {
     if (at === 0 && !value("kind")) { return "请选择问题类型"; }
@@ -129,6 +134,37 @@
       } else { say(r.body.message); }
     }, function () { say("网络异常，请重试"); });
   });
+  /* -- the optional real-name: the ID-card reader's agent types "name<Tab>number<Enter>" into
+     the focused field; what it types stays in this variable, never in the page, and only the
+     masked reply is shown -- */
+  var card = document.getElementById("card"), typed = "";
+  function cardSay(text, good) {
+    var m = document.getElementById("card-msg"); m.textContent = text; m.className = "msg " + (good ? "good" : "bad");
+  }
+  function readCard(line) {
+    var parts = line.split(/\t|\|/);
+    var name = (parts[0] || "").trim(), number = (parts[1] || "").trim();
+    if (!name || !number) { cardSay("未能读取身份证信息，请重新放置身份证"); return; }
+    cardSay("正在核验…", true);
+    post("/kiosk/real-name", {proof: document.getElementById("proof").value, name: name, id_number: number})
+      .then(function (r) {
+        if (!r.ok) { cardSay(r.body.message || "未能读取身份证信息，请重新放置身份证"); card.focus(); return; }
+        document.getElementById("card-name").textContent = r.body.name_masked;
+        document.getElementById("card-id").textContent = r.body.id_number_masked;
+        document.getElementById("reader").hidden = true;
+        document.getElementById("card-done").hidden = false;
+      }, function () { cardSay("网络异常，请重新放置身份证"); card.focus(); });
+  }
+  if (card) {
+    card.addEventListener("input", function () { typed += card.value; card.value = ""; });
+    card.addEventListener("keydown", function (e) {
+      if (e.key === "Tab") { e.preventDefault(); typed += "\t"; }
+      else if (e.key === "Enter") { e.preventDefault(); var line = typed; typed = ""; readCard(line); }
+    });
+    document.getElementById("reader").addEventListener("click", function () { card.focus(); });
+    window.addEventListener("kiosk-leave", function () { typed = ""; });
+  }
+
   form.addEventListener("submit", function (ev) {
     if (form.getAttribute("data-sent")) { ev.preventDefault(); return; }
     form.setAttribute("data-sent", "1");

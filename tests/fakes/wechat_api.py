@@ -10,7 +10,9 @@
 
 Endpoints: sns/jscode2session, cgi-bin/stable_token, cgi-bin/token,
 wxa/business/getuserphonenumber, wxa/msg_sec_check (v2), cgi-bin/media/get,
-cgi-bin/message/custom/send, cgi-bin/message/template/send, cgi-bin/message/subscribe/send,
+cgi-bin/ticket/getticket (type=jsapi: the JS-SDK ticket, the same one until it expires, like
+WeChat's; ``jsapi_ticket(appid)`` tells a test which it is), cgi-bin/message/custom/send,
+cgi-bin/message/template/send, cgi-bin/message/subscribe/send,
 sns/oauth2/access_token. Token rules follow WeChat's: an unknown or superseded token answers
 40001, an expired one 42001; ``stable_token`` returns the same token until it expires or
 ``force_refresh`` is set. Every request is recorded in ``calls``.
@@ -31,6 +33,7 @@ TOKEN_PATHS = {
     "wxa/business/getuserphonenumber",
     "wxa/msg_sec_check",
     "cgi-bin/media/get",
+    "cgi-bin/ticket/getticket",
     "cgi-bin/message/custom/send",
     "cgi-bin/message/template/send",
     "cgi-bin/message/subscribe/send",
@@ -59,6 +62,7 @@ class Fault:
 class FakeWeChat:
     apps: dict[str, str] = field(default_factory=dict)  # appid -> secret
     token_ttl: int = 7200
+    ticket_ttl: int = 7200
     risky_words: set[str] = field(default_factory=lambda: {"违禁词"})
     review_words: set[str] = field(default_factory=lambda: {"待审词"})
 
@@ -71,6 +75,7 @@ class FakeWeChat:
         self.media: dict[str, tuple[bytes, str]] = {}
         self.faults: dict[str, list[Fault]] = {}
         self.tokens: dict[str, dict[str, Any]] = {}  # token -> {appid, expires_at, valid}
+        self.tickets: dict[str, tuple[str, float]] = {}  # appid -> (jsapi ticket, expires_at)
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
         self._release = threading.Event()
@@ -113,6 +118,7 @@ class FakeWeChat:
             self.media.clear()
             self.faults.clear()
             self.tokens.clear()
+            self.tickets.clear()
         self._release.set()
         self._release = threading.Event()
 
@@ -154,6 +160,14 @@ class FakeWeChat:
             for t in self.tokens.values():
                 t["valid"] = False
 
+    def jsapi_ticket(self, appid: str) -> str | None:
+        held = self.tickets.get(appid)
+        return held[0] if held and held[1] > time.time() else None
+
+    def expire_tickets(self) -> None:
+        with self._lock:
+            self.tickets = {a: (t, time.time() - 1) for a, (t, _) in self.tickets.items()}
+
     def calls_to(self, path: str) -> list[Call]:
         return [c for c in self.calls if c.path == path]
 
@@ -182,6 +196,15 @@ class FakeWeChat:
             tok = f"ACCESS-{appid}-{next(self._seq)}"
             self.tokens[tok] = {"appid": appid, "expires_at": now + self.token_ttl, "valid": True}
             return {"access_token": tok, "expires_in": self.token_ttl}
+
+    def _issue_ticket(self, appid: str) -> dict[str, Any]:
+        with self._lock:
+            now = time.time()
+            held = self.tickets.get(appid)
+            if held is None or held[1] <= now:
+                held = (f"TICKET-{appid}-{next(self._seq)}", now + self.ticket_ttl)
+                self.tickets[appid] = held
+            return {"ticket": held[0], "expires_in": int(held[1] - now)}
 
     def _check_token(self, token: str | None) -> tuple[dict[str, Any] | None, str | None]:
         if not token:
@@ -245,6 +268,10 @@ class FakeWeChat:
             if item is None:
                 return 200, {"errcode": 40007, "errmsg": "invalid media_id"}
             return 200, item
+        if path == "cgi-bin/ticket/getticket":
+            if q.get("type") != "jsapi":
+                return 200, {"errcode": 40097, "errmsg": "invalid args"}
+            return 200, {"errcode": 0, "errmsg": "ok", **self._issue_ticket(str(appid))}
         if path in SEND_PATHS:
             return 200, {"errcode": 0, "errmsg": "ok", "msgid": next(self._seq)}
         return 404, {"errcode": 404, "errmsg": "unknown path"}

@@ -80,6 +80,8 @@ PAIRS = [  # (text, background) as the stylesheets use them
     ("blue-dark", "blue-soft"), ("ink", "grey-btn"), ("ok-ink", "ok-bg"),
     ("warn-ink", "warn-bg"), ("err-ink", "err-bg"), ("#ffffff", "#155e4b"),
     ("#ffffff", "#4b3f8f"), ("#ffffff", "#1a56a8"),
+    # the kiosk's ID-card reader zone: its messages on the soft blue
+    ("ink", "blue-soft"), ("ok-ink", "blue-soft"), ("err-ink", "blue-soft"),
 ]
 
 

@@ -24,6 +24,8 @@ CHROMIUM = os.environ.get("HOTLINE_TEST_CHROMIUM", "/usr/bin/chromium")
 SCREENS = Path(__file__).resolve().parents[3] / "docs" / "screens"
 VIEWPORT = {"width": 1366, "height": 768}
 POLL_S = 1  # the pages' polling in these tests (15 s by default)
+# more of the live server's environment, set by other browser suites' conftests at import
+LIVE_ENV: dict[str, str] = {}
 
 
 def _missing() -> str | None:
@@ -67,7 +69,7 @@ def live_server(app: Any, settings: Settings) -> Iterator[str]:
         "HOTLINE_RUN_WORKERS": "false",
         "HOTLINE_CONSOLE_POLL_S": str(POLL_S),
         "HOTLINE_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-    }
+    } | LIVE_ENV
     log = open(settings.var_dir / "live-server.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "app_api.app:create_app",

@@ -1,6 +1,8 @@
 """The kiosk in Chromium at 1080×1920: pairing, filing with the phone proven by SMS code (a
 double tap files once), the receipt whose QR code decodes to the tracking page, tracking with
-the on-screen keypad, and the idle reset that clears a half-filled form."""
+the on-screen keypad, the idle reset that clears a half-filled form, and the optional real-name
+by the ID-card reader (its agent typing into the focused field) of which only the masked name
+and number are shown and nothing survives the idle reset."""
 
 from __future__ import annotations
 
@@ -59,6 +61,8 @@ async def test_pair_file_print_and_track(new_page: Any, live_server: str, settin
     await page.get_by_role("button", name="验证", exact=True).tap()
     await page.get_by_text("已验证").wait_for()
     await page.get_by_role("button", name="下一步").tap()
+    await page.get_by_text("刷身份证实名").wait_for()  # optional: skipped here
+    await page.get_by_role("button", name="下一步").tap()
     # a double tap on 提交 files once
     await page.get_by_role("button", name="提交").dblclick()
     await page.get_by_text("提交成功").wait_for()
@@ -107,3 +111,53 @@ async def test_idle_reset_clears_a_half_filled_form(new_page: Any) -> None:
     await page.get_by_role("button", name="我还在，继续").tap()
     assert await page.locator("input[name=kind][value=consultation]").is_checked()
     assert "/kiosk/file" in page.url
+
+
+async def test_real_name_by_the_card_reader_shows_it_masked_and_forgets_it(
+    new_page: Any, settings: Any
+) -> None:
+    from models.citizen import Citizen
+    from tests.identity.ids import id_number
+
+    name, number, phone = "李建国", id_number("330106", "19620815", "057"), "13800138051"
+    page = await new_page("kiosk")
+    await pair(page)
+    await page.goto("/kiosk/file")
+    await page.get_by_text("投诉", exact=True).tap()
+    await page.get_by_role("button", name="下一步").tap()
+    await page.get_by_text("噪声污染").tap()
+    await page.get_by_role("button", name="下一步").tap()
+    await page.get_by_label("问题描述").fill("楼下饭店油烟直排，晚上噪音也很大。")
+    await page.get_by_role("button", name="下一步").tap()
+    await keypad(page, phone)
+    await page.get_by_role("button", name="获取验证码").tap()
+    await page.get_by_text("验证码已发送").wait_for()
+    await page.get_by_label("短信验证码").focus()
+    await keypad(page, (await last_sms_text(phone))["code"])
+    await page.get_by_role("button", name="验证", exact=True).tap()
+    await page.get_by_text("已验证").wait_for()
+    await page.get_by_role("button", name="下一步").tap()
+    await page.get_by_text("请将身份证平放在下方读卡区").wait_for()
+    assert await page.evaluate("document.activeElement.id") == "card"
+    await shot(page, "kiosk-real-name.png")
+    # the reader's agent, in keyboard mode, types the card into the focused field
+    await page.keyboard.type(f"{name}\t{number}\n", delay=5)
+    await page.get_by_text("已实名认证").wait_for()
+    assert await page.locator("#card-name").inner_text() == "李*国"
+    assert await page.locator("#card-id").inner_text() == f"330106********{number[-4:]}"
+    html = await page.content()
+    assert name not in html and number not in html
+    assert await page.locator("#card").input_value() == ""
+    citizen = await Citizen.get(real_name_verified=True)
+    assert citizen.real_name_method == "kiosk"
+    await shot(page, "kiosk-real-name-done.png")
+    # the citizen walks away: the idle reset returns to the start, and nothing is left
+    await page.wait_for_url("**/kiosk/", timeout=15_000)
+    await page.get_by_role("link", name="我要反映问题").tap()
+    assert await page.locator("#card-name").inner_text() == ""
+    assert await page.locator("#proof").input_value() == ""
+    assert await page.evaluate("sessionStorage.length + localStorage.length") == 0
+    navigation = "performance.getEntriesByType('navigation')[0].type"
+    assert await page.evaluate(navigation) != "back_forward"  # a fresh page, not a cached one
+    log = server_log(settings)
+    assert name not in log and number not in log
