@@ -4,8 +4,9 @@ A name is a surname (the common single ones of 百家姓 in use today and the co
 one- or two-character given name. Found, without any list of given names:
 
 * names the caller knows (the contact's, the citizen's), anywhere;
-* in a context that names a person: after 我叫/姓名/名叫/联系人/业主/经理/师傅/司机…, or before
-  先生/女士/经理/师傅…, 说/称/表示…, a family word (的母亲, 两兄弟, 夫妇) or a phone number;
+* in a context that names a person: after 我叫/姓名/名叫/联系人/业主/经理/师傅/司机/我爸/其子/
+  楼下/@…, or before 先生/女士/经理/师傅…, 说/称/表示…, a family word (的母亲, 两兄弟, 夫妇,
+  家的) or a phone number; as a chat's or transcript's speaker label (``邢海燕：…``);
 * a word jieba (rjieba, its Rust port) tags as a person's name (``nr``) of a surname and a
   two-character given name (three or four characters in all), unless a place follows (路, 街,
   小区, 广场…: 武林广场) or it is a verb said twice (查一查);
@@ -69,13 +70,15 @@ _BEFORE = (
     "妈妈|弟弟|哥哥|姐姐|妹妹|婆婆|公公|爷爷|奶奶|外婆|外公|岳父|岳母|邻居|同事|朋友|"
     "负责人|法人|法定代表人|网格员|队长|组长|村长|书记|楼栋长|团长|承包人|包工头|收款人|户主|车主|"
     "名为|署名|落款|签名|经办人|接线员|值班员|对接人|承办人|"
+    "这里是|我爸|我妈|其子|其女|其父|其母|其妻|其夫|其兄|其弟|其姐|其妹|楼上|楼下|隔壁|对门|人家|"
+    "@|＠|"
 )
 # ... and before these
 _AFTER = (
     "先生|女士|小姐|同志|师傅|老师|医生|经理|主任|老板|阿姨|大爷|大妈|律师|警官|科长|局长|"
     "书记|村长|队长|组长|会计|护士|同学|说|称|表示|告诉|答应|承诺|拒绝|反映|投诉|举报|来电|"
     "的(?:母亲|父亲|妈妈|爸爸|儿子|女儿|孩子|妻子|丈夫|老婆|老公|家人|家属|电话|手机)|"
-    "是(?:我|他|她)|(?:两|俩)?(?:兄弟|姐妹|夫妇|夫妻|父子|父女|母子|母女)|一家|"
+    "是(?:我|他|她)|(?:两|俩)?(?:兄弟|姐妹|夫妇|夫妻|父子|父女|母子|母女)|一家|家的|"
     "(?:[,，（(]?\\s*(?:联系)?(?:电话|手机|方式)?[:：]?\\s*(?:\\+?86[- ]?)?"
     "(?:1[3-9]\\d|0\\d{2,3}[- ]))"
 )
@@ -93,10 +96,12 @@ _PLACE_AFTER = re.compile(
     "[东西南北中]?(?:路|街|巷|弄|道|区|村|镇|乡|里|苑|园|湾|桥|站|港|湖|江|河|山|广场|小区|新村|"
     "社区|大厦|公寓|花园|市场|中心|医院|学校|小学|中学|大学|公园|宾馆|酒店|公司|集团|银行)"
 )
-# ... or ends with these (凤起路)
-_PLACE_END = frozenset("路街巷弄区村镇乡站")
+# ... or ends with these (凤起路, 麻将馆, 许可证): places and things, hardly ever a given name
+_PLACE_END = frozenset("路街巷弄区村镇乡站馆证店厂局所院室厅场部费卡")
 _NAME_AFTER_TRIGGER = re.compile(f"(?:{_BEFORE[:-1]})\\s*(?P<n>{_SURNAME}{_GIVEN})")
 _NAME_BEFORE_WORD = re.compile(f"(?P<n>{_SURNAME}{_GIVEN})(?={_AFTER})")
+# a chat's or transcript's speaker label: 邢海燕：… at the start or after a label of its own
+_NAME_SPEAKER = re.compile(f"(?:^|(?<=[：:】\\]\n]))\\s*(?P<n>{_SURNAME}{_GIVEN})\\s*[：:]")
 _NAME_LISTED = re.compile(f"^(?:、|和|与|及|跟)\\s*(?P<n>{_SURNAME}{_GIVEN})")
 _NAME_LISTED_BEFORE = re.compile(f"(?P<n>{_SURNAME}{_GIVEN})\\s*(?:、|和|与|及)\\s*$")
 _GIVEN_ONLY = re.compile(f"{_GIVEN}")
@@ -149,7 +154,7 @@ def _in_word(text: str, start: int, since: int) -> bool:
 
 def _in_context(text: str) -> list[tuple[int, int]]:
     spans = []
-    for pattern in (_NAME_AFTER_TRIGGER, _NAME_BEFORE_WORD):
+    for pattern in (_NAME_AFTER_TRIGGER, _NAME_BEFORE_WORD, _NAME_SPEAKER):
         for m in pattern.finditer(text):
             start = m.start("n")
             since = m.start() if pattern is _NAME_AFTER_TRIGGER else start - 1

@@ -97,8 +97,11 @@ def photo_url(photo_id: int) -> str:
 
 
 def _aware(value: object) -> datetime | None:
+    if value is None:
+        return None
     at = when(value)
-    return at.astimezone(UTC) if at is not None else None
+    assert at is not None
+    return at if at.tzinfo is UTC else at.astimezone(UTC)
 
 
 def _row(r: dict[str, object], names: dict[str, str],
@@ -106,7 +109,8 @@ def _row(r: dict[str, object], names: dict[str, str],
     closed = bool(r["closed"])
     submitted = _aware(r["submitted_at"])
     assert submitted is not None
-    photos = json_value(r["photo_ids"]) or []
+    photos = r["photo_ids"]
+    photos = json_value(photos) if photos not in (None, "[]", []) else ()
     lat, lng = r["lat"], r["lng"]
     return PublishedCase(
         public_id=str(r["public_id"]),
@@ -125,7 +129,7 @@ def _row(r: dict[str, object], names: dict[str, str],
         summary=str(r["summary"]),
         result=str(r["result"]),
         rating=int(str(r["rating"])) if r["rating"] is not None else None,
-        photo_urls=tuple(photo_url(int(p)) for p in photos),
+        photo_urls=tuple(photo_url(int(p)) for p in photos or ()),
         published_at=_aware(r["published_at"]) or submitted,
         timeline=timeline,
         row_key=int(str(r["p_id"])),

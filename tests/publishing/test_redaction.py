@@ -30,15 +30,25 @@ def test_the_first_held_out_set_meets_the_targets():
     assert len(figures.false_masks) <= 2, corpus.report(figures)
 
 
-def test_text_the_rules_have_not_seen():
-    """The second held-out set, measured once untuned (names 74.3 %, below the 95 % target:
-    README). It guards the numbers at 100 % and the names against falling further."""
+def test_the_second_held_out_set_meets_the_targets():
+    """Measured once untuned (names 74.3 %, 26/35); the name rules were then generalised with
+    its misses in view (speaker labels, @-mentions, 我爸/其子/楼下, 家的), never with its names."""
     figures = corpus.measure(corpus.load(corpus.HELDOUT2))
+    for kind in ("phone", "id_number", "plate", "bank_card", "email"):
+        assert figures.recall(kind) == 1.0, corpus.report(figures)
+    assert figures.recall("name") >= 0.95, corpus.report(figures)
+    assert figures.false_mask_rate() <= 0.02, corpus.report(figures)
+
+
+def test_text_the_rules_have_not_seen():
+    """The third held-out set, measured once untuned (names 85 %, below the 95 % target:
+    README). It guards the numbers at 100 % and the names against falling further."""
+    figures = corpus.measure(corpus.load(corpus.HELDOUT3))
     assert figures.texts >= 30
     for kind in ("phone", "id_number", "plate", "bank_card", "email"):
         assert figures.recall(kind) == 1.0, corpus.report(figures)
-    assert figures.recall("name") >= 0.74, corpus.report(figures)
-    assert figures.false_mask_rate() <= 0.05, corpus.report(figures)
+    assert figures.recall("name") >= 0.85, corpus.report(figures)
+    assert figures.false_mask_rate() <= 0.02, corpus.report(figures)
 
 
 @pytest.mark.parametrize("plate", [
@@ -80,6 +90,9 @@ def test_numbers(number, kind):
     ("司马光砸缸的故事，司马光说", "司马某砸缸的故事，司马某说"),  # found once, masked everywhere
     ("早上在武林广场站等车", "早上在武林广场站等车"),  # a place after the word: no name
     ("请城管查一查", "请城管查一查"),
+    ("群聊：陈晓东：今天停水了吗？", "群聊：陈某：今天停水了吗？"),  # a speaker label
+    ("@林志强 你好", "@林某 你好"),
+    ("开了一家麻将馆", "开了一家麻将馆"),  # jieba's nr, but a thing's ending
 ])
 def test_names(text, expected):
     assert redact.redact(text) == expected
