@@ -29,6 +29,10 @@ class Replies:
         self._kept: OrderedDict[Hashable, tuple[Hashable, float, bytes]] = OrderedDict()
 
     @staticmethod
+    def enabled() -> bool:
+        return settings_mod.current().open311_reply_cache_s > 0
+
+    @staticmethod
     def stamp() -> Hashable:
         return generations.stamp(generations.PUBLICATION)
 

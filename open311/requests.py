@@ -23,7 +23,6 @@ from hotline.timefmt import SHANGHAI
 from models.partner import PartnerSubmission
 from open311 import cache, services
 from open311 import rows as request_rows
-from open311.formats import w3c_text
 from publishing import queries
 from publishing.queries import PublishedStamp
 
@@ -155,6 +154,8 @@ async def stamps(f: Filter) -> list[PublishedStamp]:
 
 async def rendered(fmt: str, query: str, params: Mapping[str, str]) -> bytes:
     """The reply to ``GET requests.{fmt}?{query}``, rendered (kept briefly: open311.cache)."""
+    if not cache.replies.enabled():
+        return await request_rows.render(fmt, await stamps(parse(params)))
     key = (fmt, query)
     stamp = cache.replies.stamp()
     body = cache.replies.get(key, stamp)
@@ -180,7 +181,8 @@ async def one(public_id: str) -> list[dict[str, Any]]:
     if not briefs:
         raise NotFound("该服务请求不存在或未公开", code="request_not_found")
     s = found[0]
-    return [request_rows.as_request(briefs[s.row_key], s.status, w3c_text(s.updated_at))]
+    return [request_rows.as_request(briefs[s.row_key], s.status,
+                                    request_rows.w3c_stored(s.updated_at))]
 
 
 async def token(value: str) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from collections import OrderedDict
 from typing import Any, Final
 
 from hotline import settings as settings_mod
+from hotline.timefmt import iso_stored
 from open311 import formats
 from open311.formats import w3c_text
 from publishing import queries
@@ -28,10 +29,15 @@ ENTRIES: Final = 50_000  # rendered rows kept (about 0.6 KB each), least recentl
 # neither format escapes or drops (a text that holds one is rendered at each read instead)
 _STATUS: Final = "\ue000status\ue000"
 _UPDATED: Final = "\ue000updated\ue000"
-# (format, row key) → (version, category name, public address, the row around the stand-ins)
-_KEPT: OrderedDict[tuple[str, int], tuple[str, str, str, tuple[bytes, bytes, bytes]]] = (
-    OrderedDict()
-)
+# (format, row key) → (version, category name, public address, the row around the stand-ins,
+# the case's last update as stored and as shown)
+_Kept = tuple[str, str, str, tuple[bytes, bytes, bytes], object, str]
+_KEPT: OrderedDict[tuple[str, int], _Kept] = OrderedDict()
+
+
+def w3c_stored(value: object) -> str:
+    """A stored timestamp as a W3C date-time in Beijing time, to the second."""
+    return w3c_text(iso_stored(value) or "")  # type: ignore[arg-type]
 
 
 def as_request(c: PublishedBrief, status: str, updated: str) -> dict[str, Any]:
@@ -77,21 +83,27 @@ async def render(fmt: str, stamps: list[PublishedStamp]) -> bytes:
     """The rows of ``stamps`` as a GeoReport ``service_requests`` reply in ``fmt``."""
     names = await queries.category_names()
     base = settings_mod.current().public_base_url
-    parts: list[tuple[bytes, bytes, bytes] | None] = []
+    parts: list[_Kept | None] = []
     missing: list[int] = []
     for s in stamps:
         kept = _KEPT.get((fmt, s.row_key))
         name = names.get(s.category_code, s.category_code)
         if kept is not None and kept[0] == s.version and kept[1] == name and kept[2] == base:
             _KEPT.move_to_end((fmt, s.row_key))
-            parts.append(kept[3])
+            parts.append(kept)
         else:
             parts.append(None)
             missing.append(s.row_key)
     briefs = await queries.published_briefs_of(missing) if missing else {}
     rows: list[bytes] = []
-    for s, got in zip(stamps, parts, strict=True):
-        updated = w3c_text(s.updated_at)
+    for s, entry in zip(stamps, parts, strict=True):
+        if entry is not None and entry[4] == s.updated_at:
+            updated = entry[5]
+        else:
+            updated = w3c_stored(s.updated_at)
+            if entry is not None:
+                entry = _KEPT[(fmt, s.row_key)] = (*entry[:4], s.updated_at, updated)
+        got = entry[3] if entry is not None else None
         if got is None:
             brief = briefs.get(s.row_key)
             if brief is None:  # unpublished since the list was read
@@ -100,7 +112,8 @@ async def render(fmt: str, stamps: list[PublishedStamp]) -> bytes:
             if got is None:
                 rows.append(_render_one(fmt, as_request(brief, s.status, updated)))
                 continue
-            _KEPT[(fmt, s.row_key)] = (s.version, brief.category_name, base, got)
+            _KEPT[(fmt, s.row_key)] = (s.version, brief.category_name, base, got, s.updated_at,
+                                       updated)
         # both values are plain ASCII (open/closed, a W3C date): the same in a JSON string and
         # in XML text, written between the quotes or tags the stand-ins were rendered in
         rows.append(got[0] + s.status.encode() + got[1] + updated.encode() + got[2])

@@ -253,7 +253,7 @@ class PublishedStamp(NamedTuple):
     category_code: str
     submitted_at: Any  # as stored (UTC text on SQLite, a datetime on PostgreSQL): for sorting
     status: str  # "open" | "closed"
-    updated_at: str  # Beijing ISO-8601 text
+    updated_at: Any  # as stored (``hotline.timefmt.iso_stored`` shows it)
 
 
 _SELECT_STAMP = (
@@ -268,7 +268,7 @@ async def published_stamps(**filters: Any) -> list[PublishedStamp]:
     narrow read of a list whose rows' texts the caller has rendered before (Open311)."""
     where, params = _query(**filters)
     return [PublishedStamp(r["id"], str(r["published_at"]), r["category_code"], r["submitted_at"],
-                           "closed" if r["closed"] else "open", iso_stored(r["updated_at"]) or "")
+                           "closed" if r["closed"] else "open", r["updated_at"])
             for r in await fetch(_SELECT_STAMP + where, params)]
 
 
