@@ -284,12 +284,6 @@ async def published_briefs_of(row_keys: Sequence[int]) -> dict[int, PublishedBri
                     strict=True))
 
 
-async def published_briefs(**filters: Any) -> list[PublishedBrief]:
-    """What :func:`published_page` finds (same filters), as :class:`PublishedBrief` rows."""
-    where, params = _query(**filters)
-    return _briefs(await fetch(_SELECT_BRIEF + where, params), await category_names())
-
-
 def _briefs(rows: list[dict[str, Any]], names: dict[str, str]) -> list[PublishedBrief]:
     out = []
     for r in rows:
@@ -307,15 +301,6 @@ def _briefs(rows: list[dict[str, Any]], names: dict[str, str]) -> list[Published
             "closed" if r["closed"] else "open",
         ))
     return out
-
-
-async def cursor_key(public_id: str) -> tuple[datetime, int] | None:
-    """The keyset position of a published case (for ``before``)."""
-    rows = await fetch("SELECT submitted_at, id FROM publication WHERE public_id = ?", [public_id])
-    if not rows:
-        return None
-    at = _aware(rows[0]["submitted_at"])
-    return (at, int(str(rows[0]["id"]))) if at is not None else None
 
 
 async def published_one(public_id: str) -> PublishedCase | None:
