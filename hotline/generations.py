@@ -74,11 +74,15 @@ _listening = False
 _connected = False
 
 
+_sidecars: dict[str, str] = {}  # name → its sidecar's path as text (stat on every stamp)
+
+
 def _bind() -> None:
     global _bound, _sqlite, _var_dir
     s = settings_mod.current()
     if s is not _bound:
         _bound, _sqlite, _var_dir = s, s.effective_database_url.startswith("sqlite"), s.var_dir
+        _sidecars.clear()
 
 
 def sidecar(name: str) -> Path:
@@ -91,8 +95,11 @@ def stamp(name: str) -> Hashable:
     if settings_mod._current is not _bound:
         _bind()
     if _sqlite:
+        path = _sidecars.get(name)
+        if path is None:
+            path = _sidecars[name] = str(_var_dir / f"cache-generation-{name}")
         try:
-            st = os.stat(_var_dir / f"cache-generation-{name}")
+            st = os.stat(path)
         except OSError:
             return (_local[name], None)
         return (_local[name], st.st_ino, st.st_mtime_ns, st.st_size)

@@ -155,6 +155,8 @@ class Settings(BaseSettings):
     photo_worker_nice: int = 10  # lower CPU priority of the workers, so requests stay fast
     photo_retry_after_s: int = 5
     photo_url_ttl_s: int = 600  # lifetime of signed photo URLs
+    # Open311 GET requests: rendered replies kept this long (open311/cache.py); 0: not kept
+    open311_reply_cache_s: float = 1.0
     photo_unattached_ttl_s: int = 24 * 3600  # photos never attached to a case are then removed
     photo_cleanup_interval_s: float = 3600.0
 

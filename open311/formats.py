@@ -34,6 +34,11 @@ def w3c(at: datetime | None) -> str | None:
     return at.astimezone(SHANGHAI).isoformat(timespec="seconds") if at else None
 
 
+def w3c_text(shown: str) -> str:
+    """A Beijing ISO-8601 text (``hotline.timefmt.iso_stored``) to the second, as :func:`w3c`."""
+    return shown[:19] + shown[-6:] if len(shown) > 25 else shown
+
+
 def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -58,10 +63,18 @@ def _element(name: str, value: Any, out: list[str]) -> None:
         out.append(f"<{name}>{_text(value)}</{name}>")
 
 
-def xml(root: str, value: Any) -> bytes:
-    out = ['<?xml version="1.0" encoding="utf-8"?>']
-    _element(root, value, out)
+XML_DECLARATION: Final = b'<?xml version="1.0" encoding="utf-8"?>'
+
+
+def element(name: str, value: Any) -> bytes:
+    """One element (no declaration): a part of a document :func:`xml` would write."""
+    out: list[str] = []
+    _element(name, value, out)
     return "".join(out).encode("utf-8")
+
+
+def xml(root: str, value: Any) -> bytes:
+    return XML_DECLARATION + element(root, value)
 
 
 def render(fmt: str, root: str, value: Any) -> bytes:

@@ -21,10 +21,10 @@ from typing import Any, Final
 from hotline.errors import NotFound, Problem
 from hotline.timefmt import SHANGHAI
 from models.partner import PartnerSubmission
-from open311 import cache, formats, services
-from open311.formats import w3c
+from open311 import cache, services
+from open311 import rows as request_rows
 from publishing import queries
-from publishing.queries import PublishedCase
+from publishing.queries import PublishedStamp
 
 SPAN: Final = timedelta(days=90)
 MAX_ROWS: Final = 1000
@@ -112,42 +112,19 @@ def parse(params: Mapping[str, str], now: datetime | None = None) -> Filter:
     return Filter(codes=codes, status=status, start=start, end=end, page=page, page_size=size)
 
 
-def as_request(c: PublishedCase) -> dict[str, Any]:
-    """One published case as a GeoReport service request (texts as published: redacted)."""
-    return {
-        "service_request_id": c.public_id,
-        "status": c.status,
-        "status_notes": c.result or None,
-        "service_name": c.category_name,
-        "service_code": c.category_code,
-        "description": c.summary,
-        "agency_responsible": c.unit_name or None,
-        "service_notice": None,
-        "requested_datetime": w3c(c.submitted_at),
-        "updated_datetime": w3c(c.updated_at),
-        "expected_datetime": None,
-        "address": c.place or None,
-        "address_id": None,
-        "zipcode": None,
-        "lat": c.lat,
-        "long": c.lon,
-        "media_url": c.photo_urls[0] if c.photo_urls else None,
-    }
-
-
-async def _page(f: Filter, code: str | None, page: int, size: int) -> list[PublishedCase]:
+async def _page(f: Filter, code: str | None, page: int, size: int) -> list[PublishedStamp]:
     # end is inclusive in GeoReport ("latest datetime to include"), exclusive in the query
     end = f.end + timedelta(microseconds=1) if f.end else None
-    return await queries.published_page(category_code=code, status=f.status, start=f.start,
-                                        end=end, page=page, page_size=size)
+    return await queries.published_stamps(category_code=code, status=f.status, start=f.start,
+                                          end=end, page=page, page_size=size)
 
 
-async def _merged(f: Filter, codes: tuple[str, ...]) -> list[PublishedCase]:
+async def _merged(f: Filter, codes: tuple[str, ...]) -> list[PublishedStamp]:
     """Several service codes: each code's newest rows, merged newest first, then the page."""
     wanted = f.page * f.page_size
-    rows: list[PublishedCase] = []
+    rows: list[PublishedStamp] = []
     for code in codes:
-        got: list[PublishedCase] = []
+        got: list[PublishedStamp] = []
         page = 1
         while len(got) < wanted:
             chunk = await _page(f, code, page, MAX_ROWS)
@@ -156,33 +133,34 @@ async def _merged(f: Filter, codes: tuple[str, ...]) -> list[PublishedCase]:
                 break
             page += 1
         rows += got[:wanted]
-    rows.sort(key=lambda c: c.submitted_at, reverse=True)
+    rows.sort(key=lambda c: (c.submitted_at, c.row_key), reverse=True)
     return rows[wanted - f.page_size:wanted]
 
 
-async def requests(f: Filter) -> list[dict[str, Any]]:
+async def stamps(f: Filter) -> list[PublishedStamp]:
+    """The published cases ``f`` asks for, newest first (:mod:`open311.rows` renders them)."""
     if f.codes is not None:
         known = [c for c in f.codes if await _is_service(c)]
         if not known:
             return []
         f = replace(f, codes=tuple(known))
     if f.ids is not None:
-        found = await queries.published_page(service_request_ids=f.ids, page=f.page,
-                                             page_size=f.page_size)
-    elif f.codes is not None and len(f.codes) > 1:
-        found = await _merged(f, f.codes)
-    else:
-        found = await _page(f, f.codes[0] if f.codes else None, f.page, f.page_size)
-    return [as_request(c) for c in found]
+        return await queries.published_stamps(service_request_ids=f.ids, page=f.page,
+                                              page_size=f.page_size)
+    if f.codes is not None and len(f.codes) > 1:
+        return await _merged(f, f.codes)
+    return await _page(f, f.codes[0] if f.codes else None, f.page, f.page_size)
 
 
 async def rendered(fmt: str, query: str, params: Mapping[str, str]) -> bytes:
     """The reply to ``GET requests.{fmt}?{query}``, rendered (kept briefly: open311.cache)."""
+    if not cache.replies.enabled():
+        return await request_rows.render(fmt, await stamps(parse(params)))
     key = (fmt, query)
     stamp = cache.replies.stamp()
     body = cache.replies.get(key, stamp)
     if body is None:
-        body = formats.render(fmt, "service_requests", await requests(parse(params)))
+        body = await request_rows.render(fmt, await stamps(parse(params)))
         cache.replies.put(key, stamp, body)
     return body
 
@@ -197,10 +175,14 @@ async def _is_service(code: str) -> bool:
 
 async def one(public_id: str) -> list[dict[str, Any]]:
     """A single request, as the spec has it: an array of one (404 when not published)."""
-    case = await queries.published_one(public_id) if ID.fullmatch(public_id) else None
-    if case is None:
+    found = (await queries.published_stamps(service_request_ids=[public_id])
+             if ID.fullmatch(public_id) else [])
+    briefs = await queries.published_briefs_of([found[0].row_key]) if found else {}
+    if not briefs:
         raise NotFound("该服务请求不存在或未公开", code="request_not_found")
-    return [as_request(case)]
+    s = found[0]
+    return [request_rows.as_request(briefs[s.row_key], s.status,
+                                    request_rows.w3c_stored(s.updated_at))]
 
 
 async def token(value: str) -> list[dict[str, Any]]:

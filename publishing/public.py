@@ -69,9 +69,7 @@ async def page(
     rows = rows[:limit]
     next_cursor = None
     if more and rows:
-        last = await queries.cursor_key(rows[-1].public_id)
-        if last is not None:
-            next_cursor = cursors.sign(CURSOR_TAG, _micros(last[0]), last[1])
+        next_cursor = cursors.sign(CURSOR_TAG, _micros(rows[-1].submitted_at), rows[-1].row_key)
     return {"items": [item(p) for p in rows], "next_cursor": next_cursor}
 
 

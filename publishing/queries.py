@@ -13,12 +13,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
 from casework import reference
 from casework.transitions import State
 from casework.views import EVENT_LABELS
 from hotline import settings as settings_mod
 from hotline.sqlread import fetch, json_value, time_param, when
+from hotline.timefmt import iso_stored
 
 # a published case whose citizen has the answer reads as "closed" (Open311's status); one
 # reopened after an unsatisfied rating reads as "open" again
@@ -56,6 +58,27 @@ class PublishedCase:
     photo_urls: tuple[str, ...]
     published_at: datetime
     timeline: tuple[TimelineStep, ...] = field(default=())  # published_one only
+    row_key: int = 0  # the publication row's id: with submitted_at, the keyset position
+
+
+class PublishedBrief(NamedTuple):
+    """A published case as a list of requests shows it (Open311): only the columns it needs,
+    its times already Beijing ISO-8601 text (``hotline.timefmt.iso_stored``). No datetimes are
+    built and no case texts are read: what a 1,000-row reply costs is the rows themselves."""
+
+    public_id: str
+    category_code: str
+    category_name: str
+    place: str
+    lat: float | None
+    lon: float | None
+    unit_name: str
+    summary: str
+    result: str
+    photo_urls: tuple[str, ...]
+    submitted_at: str  # Beijing ISO-8601, as stored (microseconds when there are some)
+    updated_at: str
+    status: str  # "open" | "closed"
 
 
 _SELECT = (
@@ -74,8 +97,11 @@ def photo_url(photo_id: int) -> str:
 
 
 def _aware(value: object) -> datetime | None:
+    if value is None:
+        return None
     at = when(value)
-    return at.astimezone(UTC) if at is not None else None
+    assert at is not None
+    return at if at.tzinfo is UTC else at.astimezone(UTC)
 
 
 def _row(r: dict[str, object], names: dict[str, str],
@@ -83,7 +109,8 @@ def _row(r: dict[str, object], names: dict[str, str],
     closed = bool(r["closed"])
     submitted = _aware(r["submitted_at"])
     assert submitted is not None
-    photos = json_value(r["photo_ids"]) or []
+    photos = r["photo_ids"]
+    photos = json_value(photos) if photos not in (None, "[]", []) else ()
     lat, lng = r["lat"], r["lng"]
     return PublishedCase(
         public_id=str(r["public_id"]),
@@ -102,9 +129,10 @@ def _row(r: dict[str, object], names: dict[str, str],
         summary=str(r["summary"]),
         result=str(r["result"]),
         rating=int(str(r["rating"])) if r["rating"] is not None else None,
-        photo_urls=tuple(photo_url(int(p)) for p in photos),
+        photo_urls=tuple(photo_url(int(p)) for p in photos or ()),
         published_at=_aware(r["published_at"]) or submitted,
         timeline=timeline,
+        row_key=int(str(r["p_id"])),
     )
 
 
@@ -143,7 +171,7 @@ def _region_clause(code: str) -> tuple[str, list[object]]:
     return "p.region_code = ?", [code]
 
 
-async def published_page(
+def _query(
     *,
     category_code: str | None = None,
     region_code: str | None = None,
@@ -155,15 +183,8 @@ async def published_page(
     page_size: int = 20,
     newest_first: bool = True,
     before: tuple[datetime, int] | None = None,
-) -> list[PublishedCase]:
-    """Published cases, newest submitted first (or oldest with ``newest_first=False``).
-
-    Filters: category code; region code (with the regions below it, by the GB/T 2260 code
-    structure: :func:`region_levels`); ``status`` "open" or
-    "closed"; ``start`` <= submitted_at < ``end``; a list of public ids; ``before``: the
-    (submitted_at, row key) of the last row of the previous page, for keyset pagination
-    (``cursor_key`` gives it), else ``page``/``page_size`` (1-based, at most 1,000 rows).
-    """
+) -> tuple[str, list[object]]:
+    """The WHERE … ORDER BY … LIMIT of a page of publications, and its parameters."""
     where: list[str] = []
     params: list[object] = []
     if category_code is not None:
@@ -194,22 +215,92 @@ async def published_page(
         params.extend([time_param(at), time_param(at), key])
     size = max(1, min(page_size, MAX_PAGE_SIZE))
     offset = 0 if before is not None else (max(page, 1) - 1) * size
-    sql = (
-        _SELECT + (" WHERE " + " AND ".join(where) if where else "")
-        + f" ORDER BY p.submitted_at {order}, p.id {order} LIMIT {size} OFFSET {offset}"
-    )
-    rows = await fetch(sql, params)
+    sql = ((" WHERE " + " AND ".join(where) if where else "")
+           + f" ORDER BY p.submitted_at {order}, p.id {order} LIMIT {size} OFFSET {offset}")
+    return sql, params
+
+
+async def published_page(**filters: Any) -> list[PublishedCase]:
+    """Published cases, newest submitted first (or oldest with ``newest_first=False``).
+
+    Filters (keywords): ``category_code``; ``region_code`` (with the regions below it, by the
+    GB/T 2260 code structure: :func:`region_levels`); ``status`` "open" or "closed";
+    ``start`` <= submitted_at < ``end``; ``service_request_ids``, a list of public ids;
+    ``before``: the (submitted_at, row key) of the last row of the previous page, for keyset
+    pagination (a row's ``submitted_at`` and ``row_key`` give it), else ``page``/``page_size``
+    (1-based, at most 1,000 rows).
+    """
+    where, params = _query(**filters)
+    rows = await fetch(_SELECT + where, params)
     names = await category_names()
     return [_row(r, names) for r in rows]
 
 
-async def cursor_key(public_id: str) -> tuple[datetime, int] | None:
-    """The keyset position of a published case (for ``before``)."""
-    rows = await fetch("SELECT submitted_at, id FROM publication WHERE public_id = ?", [public_id])
-    if not rows:
-        return None
-    at = _aware(rows[0]["submitted_at"])
-    return (at, int(str(rows[0]["id"]))) if at is not None else None
+_SELECT_BRIEF = (
+    "SELECT p.public_id, p.category_code, p.place, p.lat, p.lng, p.unit_name, p.summary, "
+    "p.result, p.photo_ids, p.submitted_at, p.closed, c.updated_at "
+    'FROM publication p JOIN "case" c ON c.id = p.case_id'
+)
+
+
+class PublishedStamp(NamedTuple):
+    """Where a published case is in a list and what may have changed since it was published:
+    its row key and version (the publication's own: a new publish of the case is a new
+    version), its category, and its case's state and last update (Beijing ISO-8601 text)."""
+
+    row_key: int
+    version: str
+    category_code: str
+    submitted_at: Any  # as stored (UTC text on SQLite, a datetime on PostgreSQL): for sorting
+    status: str  # "open" | "closed"
+    updated_at: Any  # as stored (``hotline.timefmt.iso_stored`` shows it)
+
+
+_SELECT_STAMP = (
+    "SELECT p.id, p.published_at, p.category_code, p.submitted_at, p.closed, "
+    "COALESCE(c.updated_at, p.submitted_at) AS updated_at "
+    'FROM publication p JOIN "case" c ON c.id = p.case_id'
+)
+
+
+async def published_stamps(**filters: Any) -> list[PublishedStamp]:
+    """What :func:`published_page` finds (same filters), as :class:`PublishedStamp` rows: the
+    narrow read of a list whose rows' texts the caller has rendered before (Open311)."""
+    where, params = _query(**filters)
+    return [PublishedStamp(r["id"], str(r["published_at"]), r["category_code"], r["submitted_at"],
+                           "closed" if r["closed"] else "open", r["updated_at"])
+            for r in await fetch(_SELECT_STAMP + where, params)]
+
+
+async def published_briefs_of(row_keys: Sequence[int]) -> dict[int, PublishedBrief]:
+    """The :class:`PublishedBrief` of each row key still published, by row key."""
+    keys = list(row_keys)[:MAX_PAGE_SIZE]
+    if not keys:
+        return {}
+    rows = await fetch(
+        _SELECT_BRIEF.replace("SELECT ", "SELECT p.id, ", 1)
+        + f" WHERE p.id IN ({', '.join('?' * len(keys))})", keys)
+    return dict(zip((int(str(r["id"])) for r in rows), _briefs(rows, await category_names()),
+                    strict=True))
+
+
+def _briefs(rows: list[dict[str, Any]], names: dict[str, str]) -> list[PublishedBrief]:
+    out = []
+    for r in rows:
+        code, photos, lat, lng = str(r["category_code"]), r["photo_ids"], r["lat"], r["lng"]
+        submitted = iso_stored(r["submitted_at"])
+        assert submitted is not None
+        out.append(PublishedBrief(
+            str(r["public_id"]), code, names.get(code, code), str(r["place"] or ""),
+            float(lat) if isinstance(lat, int | float) else None,
+            float(lng) if isinstance(lng, int | float) else None,
+            str(r["unit_name"] or ""), str(r["summary"]), str(r["result"]),
+            tuple(photo_url(int(p)) for p in json_value(photos)) if photos not in (
+                None, "[]", []) else (),
+            submitted, iso_stored(r["updated_at"]) or submitted,
+            "closed" if r["closed"] else "open",
+        ))
+    return out
 
 
 async def published_one(public_id: str) -> PublishedCase | None:

@@ -127,6 +127,9 @@ async def _clean_transactional(settings: Settings) -> None:
     reference.invalidate()
     calendar_store.invalidate()
     generations.drop_local(generations.PUBLICATION)  # rows deleted under cached replies
+    from open311 import rows as open311_rows
+
+    open311_rows.clear()  # row keys start again in the emptied tables
 
 
 @pytest.fixture(autouse=True)

@@ -6,8 +6,6 @@ import pytest
 
 from publishing import corpus, redact
 
-HELDOUT = corpus.CORPUS.parent / "redaction_heldout.txt"
-
 
 def test_the_corpus_meets_the_targets():
     samples = corpus.load()
@@ -22,12 +20,35 @@ def test_the_corpus_meets_the_targets():
     assert len(figures.false_masks) <= 0.02 * masked, corpus.report(figures)
 
 
-def test_text_the_rules_were_not_tuned_on():
-    figures = corpus.measure(corpus.load(HELDOUT))
+def test_the_first_held_out_set_meets_the_targets():
+    """Written after the first rules; the name rules were generalised with its misses in view
+    (surnames, jieba's person names, the context's own words), never with its names."""
+    figures = corpus.measure(corpus.load(corpus.HELDOUT))
+    for kind in ("phone", "id_number", "plate", "bank_card", "email"):
+        assert figures.recall(kind) == 1.0, corpus.report(figures)
+    assert figures.recall("name") >= 0.95, corpus.report(figures)
+    assert len(figures.false_masks) <= 2, corpus.report(figures)
+
+
+def test_the_second_held_out_set_meets_the_targets():
+    """Measured once untuned (names 74.3 %, 26/35); the name rules were then generalised with
+    its misses in view (speaker labels, @-mentions, 我爸/其子/楼下, 家的), never with its names."""
+    figures = corpus.measure(corpus.load(corpus.HELDOUT2))
+    for kind in ("phone", "id_number", "plate", "bank_card", "email"):
+        assert figures.recall(kind) == 1.0, corpus.report(figures)
+    assert figures.recall("name") >= 0.95, corpus.report(figures)
+    assert figures.false_mask_rate() <= 0.02, corpus.report(figures)
+
+
+def test_text_the_rules_have_not_seen():
+    """The third held-out set, measured once untuned (names 85 %, below the 95 % target:
+    README). It guards the numbers at 100 % and the names against falling further."""
+    figures = corpus.measure(corpus.load(corpus.HELDOUT3))
+    assert figures.texts >= 30
     for kind in ("phone", "id_number", "plate", "bank_card", "email"):
         assert figures.recall(kind) == 1.0, corpus.report(figures)
     assert figures.recall("name") >= 0.85, corpus.report(figures)
-    assert len(figures.false_masks) <= 2, corpus.report(figures)
+    assert figures.false_mask_rate() <= 0.02, corpus.report(figures)
 
 
 @pytest.mark.parametrize("plate", [
@@ -63,6 +84,15 @@ def test_numbers(number, kind):
     ("王女士和李师傅都来了", "王女士和李师傅都来了"),  # a surname with a form of address stays
     ("物业经理张伟、李娜和王芳说", "物业经理张某、李某和王某说"),
     ("业主赵大海13912345678", "业主赵某〔电话〕"),
+    ("房东吴海涛不退押金", "房东吴某不退押金"),  # jieba cuts 房/东吴/海涛: a name all the same
+    ("物业费发票抬头写错了", "物业费发票抬头写错了"),  # 物业费 is one word: 费 is no surname
+    ("我们村的屠春林和屠春水两兄弟", "我们村的屠某和屠某两兄弟"),  # jieba's name, then listed
+    ("司马光砸缸的故事，司马光说", "司马某砸缸的故事，司马某说"),  # found once, masked everywhere
+    ("早上在武林广场站等车", "早上在武林广场站等车"),  # a place after the word: no name
+    ("请城管查一查", "请城管查一查"),
+    ("群聊：陈晓东：今天停水了吗？", "群聊：陈某：今天停水了吗？"),  # a speaker label
+    ("@林志强 你好", "@林某 你好"),
+    ("开了一家麻将馆", "开了一家麻将馆"),  # jieba's nr, but a thing's ending
 ])
 def test_names(text, expected):
     assert redact.redact(text) == expected
