@@ -73,4 +73,4 @@ class PartnerCase(Model):
     class Meta:
         table = "partner_case"
         unique_together = (("partner", "external_id"),)
-        indexes = (("case",),)
+        indexes = (("case_id",),)

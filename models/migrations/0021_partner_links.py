@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
                 ('case', fields.ForeignKeyField('models.Case', source_field='case_id', db_constraint=True, to_field='id', related_name='partner_links', on_delete=OnDelete.RESTRICT)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'partner_case', 'app': 'models', 'unique_together': (('partner', 'external_id'),), 'indexes': [Index(fields=['case'])], 'pk_attr': 'id', 'table_description': 'A case a partner transferred in (``POST /partner/cases``) under its own ``external_id``:'},
+            options={'table': 'partner_case', 'app': 'models', 'unique_together': (('partner', 'external_id'),), 'indexes': [Index(fields=['case_id'])], 'pk_attr': 'id', 'table_description': 'A case a partner transferred in (``POST /partner/cases``) under its own ``external_id``:'},
             bases=['Model'],
         ),
         AlterChoices(
@@ -56,5 +56,10 @@ class Migration(migrations.Migration):
             model_name='Partner',
             name='old_secret_until',
             field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
+        ),
+        # AddField leaves db_index to the model: the index by hand, as 0009 does
+        ops.RunSQL(
+            'CREATE INDEX IF NOT EXISTS "idx_partner_old_key_digest" ON "partner" ("old_key_digest")',
+            'DROP INDEX IF EXISTS "idx_partner_old_key_digest"',
         ),
     ]
