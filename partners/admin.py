@@ -24,7 +24,7 @@ from identity.principal import Principal
 from models.org import Unit
 from models.partner import Partner
 from organisation import pages, scope, units
-from partners import keys, targets
+from partners import delivery, keys, targets
 
 FIELDS = ("name", "scopes", "unit_id", "webhook_url", "active")
 
@@ -120,6 +120,7 @@ async def update(who: Principal, partner_id: int, changes: dict[str, Any]) -> di
             audit_scope = unit.path if unit else await province_scope()
             await audit_log.record(conn, who, "partner.update", f"partner:{p.id}",
                                    scope_path=audit_scope, before=before, after=after)
+    delivery.forget()  # a worker in this process routes with the change at once
     return view(p, unit)
 
 

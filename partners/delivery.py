@@ -33,9 +33,39 @@ from partners import signing, targets
 NAME = "webhook"
 
 
+# a partner as routing last read it, for this long: a busy partner's rows do not each read its
+# row and decrypt its secret; a deactivation or a new URL or secret holds within this delay
+ROUTE_TTL_S = 2.0
+_routes: dict[str, tuple[float, Route | Permanent]] = {}
+
+
 async def route(msg: Message) -> Route:
-    """Where the row goes and with which secrets, as the partner stands now."""
-    partner = await Partner.get_or_none(id=int(msg.recipient_id or 0))
+    """Where the row goes and with which secrets, as the partner stands (at most
+    ``ROUTE_TTL_S`` ago)."""
+    key = msg.recipient_id or ""
+    now = time.monotonic()
+    cached = _routes.get(key)
+    if cached is None or cached[0] <= now:
+        try:
+            found: Route | Permanent = await _route(key)
+        except Permanent as exc:
+            found = exc
+        if len(_routes) > 10_000:
+            _routes.clear()
+        cached = _routes[key] = (now + ROUTE_TTL_S, found)
+    if isinstance(cached[1], Permanent):
+        raise Permanent(cached[1].detail, code=cached[1].code)
+    return cached[1]
+
+
+def forget() -> None:
+    """Drop what routing remembers of partners: called on every change to one, so a worker in
+    the same process sees it at once (a worker elsewhere within ``ROUTE_TTL_S``)."""
+    _routes.clear()
+
+
+async def _route(key: str) -> Route:
+    partner = await Partner.get_or_none(id=int(key or 0))
     if partner is None or not partner.active:
         raise Permanent("the partner is deactivated", code="partner_inactive")
     if not partner.webhook_url:
@@ -60,17 +90,25 @@ async def _resolves_internal(host: str) -> bool:
 
 
 class Webhook:
-    """The channel: one HTTP client (connection pool) for every partner."""
+    """The channel: an HTTP client (a keep-alive pool as large as the partner's concurrency)
+    per partner, so one receiver's connections never queue another's requests."""
 
     name = NAME
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.client = httpx.AsyncClient(
-            timeout=httpx.Timeout(settings.webhook_timeout_s), follow_redirects=False,
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=64),
-            headers={"User-Agent": "hotline-webhooks/1"},
-        )
+        self.clients: dict[str, httpx.AsyncClient] = {}
+
+    def client(self, partner: str) -> httpx.AsyncClient:
+        found = self.clients.get(partner)
+        if found is None:
+            size = max(1, self.settings.webhook_concurrency)
+            found = self.clients[partner] = httpx.AsyncClient(
+                timeout=httpx.Timeout(self.settings.webhook_timeout_s), follow_redirects=False,
+                limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
+                headers={"User-Agent": "hotline-webhooks/1"},
+            )
+        return found
 
     def gives_up(self, msg: Message, now: datetime) -> bool:
         """Whether a failed row is past its day of retries (then dead)."""
@@ -87,7 +125,8 @@ class Webhook:
         headers = signing.headers(route.extra["secrets"], str(msg.params["type"]),
                                   str(msg.params["event_id"]), body)
         try:
-            r = await self.client.post(url, content=body, headers=headers)
+            r = await self.client(msg.recipient_id or "").post(url, content=body,
+                                                                headers=headers)
         except httpx.TimeoutException as exc:
             raise Transient(f"timed out: {exc!r}", code="timeout", ambiguous=True) from exc
         except httpx.HTTPError as exc:
@@ -101,4 +140,6 @@ class Webhook:
         )
 
     async def close(self) -> None:
-        await self.client.aclose()
+        clients, self.clients = list(self.clients.values()), {}
+        for client in clients:
+            await client.aclose()

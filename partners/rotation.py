@@ -18,7 +18,7 @@ from audit import log as audit_log
 from hotline.crypto import encrypt
 from hotline.timefmt import iso
 from identity.principal import Principal
-from partners import admin, keys
+from partners import admin, delivery, keys
 
 MAX_OVERLAP_S = 30 * 86400
 
@@ -73,5 +73,6 @@ async def rotate_secret(who: Principal, partner_id: int, overlap_s: int) -> dict
         await audit_log.record(conn, who, "partner.rotate_secret", f"partner:{p.id}",
                                scope_path=await admin.audit_scope(unit),
                                after={"old_secret_until": iso(until) if until else None})
+    delivery.forget()
     return {"id": p.id, "webhook_secret": secret,
             "old_secret_valid_until": iso(until) if until else None}

@@ -7,10 +7,15 @@ A delivery is accepted (204) only when ``X-Hotline-Signature`` carries an HMAC-S
 old (else 401, kept in ``refused``). Switches per receiver: ``fail_next`` (answer 503 that many
 times), ``sleep_s`` (hold each answer that long — past the sender's timeout, a slow receiver).
 ``deliveries`` is every accepted delivery in order; ``events(name)`` their event ids.
+
+As a process (for the benchmark): ``python -m tests.fakes.partner --port P --receivers N
+--secret S`` serves receivers ``r0`` … ``r<N-1>`` holding secret S; ``GET /_fake/stats`` answers
+``{"deliveries", "distinct", "refused"}``.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import hashlib
 import hmac
@@ -80,10 +85,20 @@ class FakePartner:
                 break
         body = b"".join(chunks)
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-        status = await self._handle(scope["path"], headers, body)
+        answer = b""
+        if scope["path"] == "/_fake/stats":
+            status, answer = 200, json.dumps(self.stats()).encode()
+        else:
+            status = await self._handle(scope["path"], headers, body)
         await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-length", b"0")]})
-        await send({"type": "http.response.body", "body": b""})
+                    "headers": [(b"content-length", str(len(answer)).encode())]})
+        await send({"type": "http.response.body", "body": answer})
+
+    def stats(self) -> dict[str, int]:
+        with self.lock:
+            return {"deliveries": len(self.deliveries),
+                    "distinct": len({(d.receiver, d.event_id) for d in self.deliveries}),
+                    "refused": len(self.refused)}
 
     async def _handle(self, path: str, headers: dict[str, str], body: bytes) -> int:
         name = path.removeprefix("/hooks/")
@@ -111,16 +126,19 @@ class FakePartner:
                                             data, headers))
         return 204
 
+    def config(self, port: int) -> uvicorn.Config:
+        return uvicorn.Config(
+            self, host="127.0.0.1", port=port, log_level="critical", access_log=False,
+            lifespan="off", loop="asyncio", http="httptools", timeout_graceful_shutdown=0,
+            backlog=1024,
+        )
+
     def start(self) -> str:
         """Serve in a background thread; returns the base URL."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
-        config = uvicorn.Config(
-            self, host="127.0.0.1", port=sock.getsockname()[1], log_level="critical",
-            access_log=False, lifespan="off", loop="asyncio", http="httptools",
-            timeout_graceful_shutdown=0, backlog=1024,
-        )
+        config = self.config(sock.getsockname()[1])
         server = self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=lambda: asyncio.run(server.serve(sockets=[sock])), name="fake-partner",
@@ -140,3 +158,19 @@ class FakePartner:
             self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--receivers", type=int, default=1)
+    parser.add_argument("--secret", required=True)
+    args = parser.parse_args()
+    fake = FakePartner()
+    for i in range(args.receivers):
+        fake.receiver(f"r{i}", args.secret)
+    uvicorn.Server(fake.config(args.port)).run()
+
+
+if __name__ == "__main__":
+    main()

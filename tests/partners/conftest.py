@@ -86,9 +86,9 @@ def worker_settings(**over: Any) -> Settings:
     return settings_mod.current().model_copy(update=values | over)
 
 
-async def drain_until(worker: Worker, done: Any, timeout: float = 10.0) -> None:
+async def drain_until(worker: Worker, done: Any, within: float = 10.0) -> None:
     """Run the worker until ``await done()`` holds."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while not await done():
         assert time.monotonic() < deadline, "the outbox did not drain in time"
         await worker.drain()
@@ -105,3 +105,11 @@ async def worker() -> Any:
 
 async def webhook_rows(**filters: Any) -> list[OutboxMessage]:
     return await OutboxMessage.filter(recipient_kind="partner", **filters).order_by("id")
+
+
+@pytest.fixture(autouse=True)
+def fresh_routes() -> None:
+    """Partners are made anew by each test (ids reused after the cleaning on PostgreSQL too)."""
+    from partners import delivery
+
+    delivery.forget()
