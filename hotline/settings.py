@@ -36,7 +36,6 @@ class Settings(BaseSettings):
     webhook_timeout_s: float = 10.0
     webhook_concurrency: int = 4
     webhook_give_up_s: float = 86400.0  # an event not delivered within a day is dead
-    partner_key_overlap_s: float = 86400.0  # default overlap of a rotated key or secret
 
     # tokens
     access_token_ttl_s: int = 3600

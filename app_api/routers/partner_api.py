@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path
+from fastapi import APIRouter, Depends, Path, Security
+from fastapi.security import APIKeyHeader
 
 from app_api.responses import JSON
 from app_api.schemas.partner_api import PartnerCaseIn, PartnerCaseOut, PartnerEventIn
@@ -15,29 +16,26 @@ from partners import acting, inbound, keys
 
 router = APIRouter(prefix="/partner", tags=["partners"])
 
-ApiKey = Annotated[str | None, Header(alias="X-Api-Key", description="合作系统的 API 密钥")]
+partner_key = APIKeyHeader(name="X-Api-Key", auto_error=False, scheme_name="partner_key",
+                           description="a partner's API key (POST /admin/partners)")
 Ref = Annotated[str, Path(min_length=1, max_length=64,
                           description="对方系统的编号 external_id，或诉求编号")]
 
 
-DUPLICATE: dict[int | str, dict[str, Any]] = {
-    200: {"model": PartnerCaseOut, "description": "该 external_id 已提交过：返回第一次建立的诉求"}
-}
-
-
 def _scoped(scope: str) -> Any:
-    async def partner(x_api_key: ApiKey = None) -> Partner:
+    async def partner(x_api_key: str | None = Security(partner_key)) -> Partner:
         return await keys.authenticate(x_api_key, scope)
 
     return Depends(partner)
 
 
 @router.post("/cases", status_code=201, response_model=PartnerCaseOut,
-             responses=DUPLICATE | problems(401, 403, 422),
+             responses=problems(401, 403, 422),
              summary="转入诉求（110 转办、其他系统）")
 async def transfer_case(body: PartnerCaseIn, partner: Partner = _scoped("cases:create")) -> JSON:
     """权限 cases:create。与其他渠道相同的受理流程（编号、时限、派单）；来源记为 channel。
-    同一合作系统重复提交同一 external_id（含并发）只建立一件诉求，回复 200 和该诉求。"""
+    同一合作系统重复提交同一 external_id（含并发）只建立一件诉求：其后的提交回复 200
+    和第一次建立的诉求（query_code 为 null）。"""
     contact = body.citizen
     sub = body.to_submission(body.channel, contact_name=contact.name if contact else None)
     if contact and contact.phone and not sub.contact_phone:

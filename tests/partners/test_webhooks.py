@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -214,3 +215,18 @@ def test_verify_refuses_stale_and_forged_deliveries():
     assert not signing.verify("whsec_b", sig, stamp, body, now=1_000_100)
     assert not signing.verify("whsec_a", sig, stamp, body + b" ", now=1_000_100)
     assert not signing.verify("whsec_a", sig, str(int(stamp) + 1), body, now=1_000_100)
+
+
+def test_the_readmes_receiver_example_verifies_our_signatures():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = next(b for b in readme.split("```python")[1:] if "def verify(body" in b)
+    scope: dict[str, Any] = {}
+    exec(block.split("```")[0], scope)  # noqa: S102 - our own README
+    scope["SECRET"] = b"whsec_readme"
+    body = b'{"id":"evt_1_2","type":"case.dispatch"}'
+    h = signing.headers(["whsec_new", "whsec_readme"], "case.dispatch", "evt_1_2", body)
+    assert scope["verify"](body, h["X-Hotline-Timestamp"], h["X-Hotline-Signature"])
+    assert not scope["verify"](body + b"x", h["X-Hotline-Timestamp"], h["X-Hotline-Signature"])
+    stale = signing.headers(["whsec_readme"], "case.dispatch", "evt_1_2", body,
+                            now=time.time() - 301)
+    assert not scope["verify"](body, stale["X-Hotline-Timestamp"], stale["X-Hotline-Signature"])
