@@ -9,7 +9,8 @@ that row carries the same id and a partner deduplicates by it.
 
 In a partner's scope (with the ``events`` scope, active, with a webhook URL): the cases it
 transferred in (``PartnerCase``), and, for a unit's OA system, the cases whose unit is in its
-unit's subtree (a dispatch to the unit is the first such event).
+unit's subtree (a dispatch to the unit is the first such event, and the step that takes the
+case away — a return, a re-dispatch — the last).
 """
 
 from __future__ import annotations
@@ -71,8 +72,11 @@ def body(case: Case, action: str, now: datetime, external_id: str | None) -> byt
     })
 
 
-async def _audience(case: Case, conn: BaseDBAsyncClient) -> dict[int, str | None]:
-    """The partners this case's events go to, each with its external id for the case."""
+async def _audience(
+    case: Case, conn: BaseDBAsyncClient, path: str | None = None
+) -> dict[int, str | None]:
+    """The partners this case's events go to, each with its external id for the case (with
+    ``path``: the unit partners covering that unit path instead, and no one linked)."""
     linked = dict(await PartnerCase.filter(case_id=case.id).using_db(conn)
                   .values_list("partner_id", "external_id"))
     found: dict[int, str | None] = {}
@@ -80,16 +84,22 @@ async def _audience(case: Case, conn: BaseDBAsyncClient) -> dict[int, str | None
                    .values("id", "scopes", "unit__path"))
     for p in rows_:
         scopes = json.loads(p["scopes"]) if isinstance(p["scopes"], str) else p["scopes"]
-        path = p["unit__path"]
-        mine = p["id"] in linked or bool(path and case.unit_path.startswith(path))
+        unit_path = p["unit__path"]
+        if path is None:
+            mine = p["id"] in linked or bool(unit_path and case.unit_path.startswith(unit_path))
+        else:
+            mine = p["id"] not in linked and bool(unit_path and path.startswith(unit_path)
+                                                  and not case.unit_path.startswith(unit_path))
         if mine and "events" in (scopes or []):
             found[p["id"]] = linked.get(p["id"])
     return found
 
 
-async def enqueue(action: str, case: Case, now: datetime, conn: BaseDBAsyncClient) -> int:
-    """Write one webhook row per partner in scope; the number written."""
-    audience = await _audience(case, conn)
+async def enqueue(action: str, case: Case, now: datetime, conn: BaseDBAsyncClient,
+                  left: str | None = None) -> int:
+    """Write one webhook row per partner in scope; the number written. ``left``: the unit path
+    a step moved the case out of — then the rows go to that unit's partners, who lose it."""
+    audience = await _audience(case, conn, left)
     if not audience:
         return 0
     give_up = now + timedelta(seconds=settings_mod.current().webhook_give_up_s)
@@ -110,6 +120,11 @@ async def _stepped(action: str, case: Case, payload: dict[str, Any], now: dateti
     await enqueue(action, case, now, conn)
 
 
+async def _moved(action: str, case: Case, path_before: str, now: datetime,
+                 conn: BaseDBAsyncClient) -> None:
+    await enqueue(action, case, now, conn, left=path_before)
+
+
 def _by_partner(case: Case, submitter: Principal) -> bool:
     return submitter.kind == "partner"
 
@@ -123,4 +138,5 @@ def install() -> None:
     A case's filing reaches partners only when a partner filed it (nobody else's scope holds a
     case before its dispatch)."""
     hooks.on_step(_stepped)
+    hooks.on_move(_moved)
     hooks.on_submit(when=_by_partner)(_submitted)

@@ -16,7 +16,7 @@ from models.org import Unit
 from notify.channels import build_channels
 from notify.worker import Worker
 from partners import signing
-from tests.conftest import COMPLAINT
+from tests.conftest import COMPLAINT, login_staff
 from tests.fakes.partner import FakePartner
 from tests.partners.conftest import (
     call,
@@ -54,6 +54,9 @@ async def test_case_events_reach_the_partners_in_scope_signed(client, admin, fak
     await dispatch(client, no, "HZ-STHJJ")
     await partner_call(client, oa["api_key"], "POST", f"/partner/cases/{no}/events",
                        {"action": "sign"})
+    # the unit's staff hand it back to the centre: the OA hears that its case left
+    handler = await login_staff(client, "handler")
+    await call(client, handler, "POST", f"/staff/cases/{no}/return", {"reason": "不属于本单位职责"})
 
     async def done() -> bool:
         return all(r.status == "sent" for r in await webhook_rows())
@@ -62,8 +65,8 @@ async def test_case_events_reach_the_partners_in_scope_signed(client, admin, fak
         ds = sorted((d for d in fake_partner.deliveries if d.receiver == name),
                     key=lambda d: d.body["event"]["seq"])
         return [d.event_type for d in ds]
-    assert got("110") == ["case.submit", "case.dispatch", "case.sign"]
-    assert got("oa") == ["case.dispatch", "case.sign"]
+    assert got("110") == ["case.submit", "case.dispatch", "case.sign", "case.return"]
+    assert got("oa") == ["case.dispatch", "case.sign", "case.return"]
     assert fake_partner.events("nb") == []  # another unit's case
     police_copy = next(d for d in fake_partner.deliveries if d.receiver == "110")
     assert police_copy.body["case"]["external_id"] == TRANSFER["external_id"]
