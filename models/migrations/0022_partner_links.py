@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     partner and id), key and webhook-secret rotation with an overlap, the intake channel ``110``,
     and an index for a partner's webhook deliveries in the outbox."""
 
-    dependencies = [('models', '0020_partners_open311')]
+    dependencies = [('models', '0021_payout_code_sealed')]
 
     initial = False
 
