@@ -24,6 +24,7 @@ from app_api.routers import (
     intake,
     metrics,
     open311,
+    partner_api,
     photos,
     queues,
     reference,
@@ -42,6 +43,7 @@ from console.app import mount_console
 from hotline import db, generations
 from hotline import settings as settings_mod
 from hotline.settings import Settings
+from partners import events as partner_events
 from portal.app import mount_portal
 from publishing import hooks as publishing_hooks
 from rewards import hooks as reward_hooks
@@ -65,6 +67,7 @@ def create_app(
     settings = settings_mod.configure(settings)
     reward_hooks.install()  # rewards builds on casework through its hooks
     publishing_hooks.install()  # a publication follows its case's state
+    partner_events.install()  # partners' webhooks are written with each case event
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -138,7 +141,7 @@ def create_app(
     app.include_router(publishing_routes.router, prefix=api)
     app.include_router(public_routes.router, prefix=api)
     for router in (admin_org.router, admin_reference.router, admin_audit.router,
-                   admin_partners.router):
+                   admin_partners.router, partner_api.router):
         app.include_router(router, prefix=api)
     app.include_router(open311.router)
     mount_console(app, settings)  # the staff console's pages at /console/ (console/)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
@@ -69,6 +70,9 @@ class Filing:
     case: SimpleNamespace = field(default_factory=SimpleNamespace)
     # segmented title and body for the search index (computed once, before the transaction)
     search_texts: tuple[str, str] | None = None
+    # the caller's own rows about the new case, written in its transaction before the submit
+    # hooks (a partner's external id: a unique constraint makes a concurrent duplicate fail)
+    linked: Callable[[BaseDBAsyncClient, int], Awaitable[None]] | None = None
 
 
 class _Writer:
@@ -311,6 +315,8 @@ def _received(f: Filing) -> dict[str, Any] | None:
 async def _after_insert(conn: BaseDBAsyncClient, f: Filing) -> list[dict[str, Any]]:
     """Submit hooks (for the cases they want) and photo attachment; the reply's photo entries."""
     case = cast(Case, f.case)
+    if f.linked is not None:
+        await f.linked(conn, f.case.id)
     if hooks.wants_submitted(case, f.submitter):
         full = await Case.get(id=f.case.id, using_db=conn)
         await hooks.submitted(full, f.submitter, conn)

@@ -20,10 +20,12 @@ SubmitHook = Callable[[Case, Principal, BaseDBAsyncClient], Awaitable[None]]
 SubmitFilter = Callable[[Case, Principal], bool]
 StepHook = Callable[[str, Case, dict[str, Any], datetime, BaseDBAsyncClient], Awaitable[None]]
 StepCheck = Callable[[str, Case, dict[str, Any], BaseDBAsyncClient], Awaitable[None]]
+MoveHook = Callable[[str, Case, str, datetime, BaseDBAsyncClient], Awaitable[None]]
 
 _on_submit: list[tuple[SubmitHook, SubmitFilter]] = []
 _on_step: list[StepHook] = []
 _checks: list[StepCheck] = []
+_on_move: list[MoveHook] = []
 
 
 def on_submit(*, when: SubmitFilter) -> Callable[[SubmitHook], SubmitHook]:
@@ -46,6 +48,15 @@ def on_step(fn: StepHook) -> StepHook:
     """Run ``fn(action, case, payload, now, conn)`` after every lifecycle step."""
     if fn not in _on_step:
         _on_step.append(fn)
+    return fn
+
+
+def on_move(fn: MoveHook) -> MoveHook:
+    """Run ``fn(action, case, path_before, now, conn)`` after a step that moved the case out of
+    the unit at ``path_before`` (a return, a re-dispatch), after the step hooks: whoever
+    followed the case there hears that it left."""
+    if fn not in _on_move:
+        _on_move.append(fn)
     return fn
 
 
@@ -81,3 +92,10 @@ async def stepped(
 ) -> None:
     for fn in _on_step:
         await fn(action, case, payload, now, conn)
+
+
+async def moved(
+    action: str, case: Case, path_before: str, now: datetime, conn: BaseDBAsyncClient
+) -> None:
+    for fn in _on_move:
+        await fn(action, case, path_before, now, conn)

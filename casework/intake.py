@@ -7,11 +7,13 @@ import hashlib
 import json
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, cast
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 
 from casework import filing, precheck, reference, schedule, search_index, views
@@ -103,13 +105,16 @@ async def submit(
     *,
     idempotency_key: str | None = None,
     fingerprint: str = "",
+    linked: Callable[[BaseDBAsyncClient, int], Awaitable[None]] | None = None,
 ) -> tuple[int, dict[str, Any]]:
-    """File a case. Returns (status, reply). Retrying with the same key returns the first reply."""
+    """File a case. Returns (status, reply). Retrying with the same key returns the first reply.
+    ``linked(conn, case_id)`` writes the caller's own rows in the filing's transaction."""
     if idempotency_key:
         replayed = await replay(principal.scope_key, idempotency_key, fingerprint)
         if replayed is not None:
             return replayed
     ready = await prepare(principal, sub, idempotency_key=idempotency_key, fingerprint=fingerprint)
+    ready.linked = linked
     try:
         reply = await filing.file(ready)
     except IntegrityError:

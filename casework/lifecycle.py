@@ -171,6 +171,8 @@ async def perform(
         await search_index.track_open(action, case, payload, now, conn)
         await follow.notify_followers(action, case, payload, now, conn)
         await hooks.stepped(action, case, payload, now, conn)
+        if case.unit_path != path_before:
+            await hooks.moved(action, case, path_before, now, conn)
         for msg in outcome.messages:
             await _deliver(conn, case, msg)
         # last: the audit head stays locked only until the commit. The scope is the deeper of

@@ -59,6 +59,8 @@ def can_read(viewer: Principal, case: Case | CaseRow) -> bool:
         return viewer.covers(case.unit_path)
     if viewer.kind == "device":
         return case.device_id == viewer.id
+    if viewer.kind == "partner":  # a unit's OA system: the cases dispatched into its unit
+        return viewer.covers(case.unit_path)
     return False
 
 

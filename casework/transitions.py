@@ -86,7 +86,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "answer", (S.SUBMITTED,), ("operator", "dispatcher"), S.ANSWERED, "直接答复", "answer"
     ),
     Transition("dispatch", AT_CENTRE, ("dispatcher", "system"), S.DISPATCHED, "转办", "dispatch"),
-    Transition("sign", (S.DISPATCHED,), ("handler",), S.SIGNED, "签收", "sign"),
+    Transition("sign", (S.DISPATCHED,), ("handler", "partner"), S.SIGNED, "签收", "sign"),
     Transition("return", (S.DISPATCHED, S.SIGNED), ("handler",), S.RETURNED, "退回", "return"),
     Transition(
         "transfer",
@@ -96,8 +96,10 @@ TRANSITIONS: tuple[Transition, ...] = (
         "申请改派",
         "transfer",
     ),
-    Transition("notice", (S.SIGNED, S.REOPENED), ("handler",), S.NOTICED, "告知", "notice"),
-    Transition("reply", WORKING, ("handler",), S.REPLIED, "答复", "reply"),
+    Transition(
+        "notice", (S.SIGNED, S.REOPENED), ("handler", "partner"), S.NOTICED, "告知", "notice"
+    ),
+    Transition("reply", WORKING, ("handler", "partner"), S.REPLIED, "答复", "reply"),
     Transition(
         "extension", WORKING, ("handler",), S.EXTENSION_REQUESTED, "申请延期", "extension"
     ),

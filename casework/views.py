@@ -29,6 +29,7 @@ CHANNEL_LABELS = {
     "letter": "来信",
     "visit": "来访",
     "partner": "合作系统",
+    "110": "110转办",
 }
 
 STATUS_LABELS = {

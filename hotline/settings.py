@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     redis_url: str = ""
     # partner webhooks (partners/targets.py): private, loopback and link-local targets refused
     webhook_allow_private: bool = False
+    # a webhook POST waits this long for the partner's answer (connect and read); a partner
+    # has at most this many deliveries in flight per worker, so a slow one holds only its own
+    webhook_timeout_s: float = 10.0
+    webhook_concurrency: int = 4
+    webhook_give_up_s: float = 86400.0  # an event not delivered within a day is dead
 
     # tokens
     access_token_ttl_s: int = 3600

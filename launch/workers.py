@@ -19,6 +19,7 @@ from hotline.settings import Settings
 from media import cleanup as photo_cleanup
 from notify import digests
 from notify import worker as outbox_worker
+from partners import events as partner_events
 from publishing import hooks as publishing_hooks
 from rewards import hooks as reward_hooks
 from rewards import jobs as reward_jobs
@@ -27,6 +28,7 @@ from rewards import jobs as reward_jobs
 def start_workers(settings: Settings) -> list[asyncio.Task[None]]:
     reward_hooks.install()  # a worker runs casework steps too (close_unrated, the sweeper)
     publishing_hooks.install()  # a publication follows its case's state
+    partner_events.install()  # partners' webhooks are written with each case event
     ttl = settings.lease_ttl_s
 
     def once(name: str, job: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:

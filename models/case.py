@@ -28,6 +28,7 @@ class Channel(StrEnum):
     letter = "letter"
     visit = "visit"
     partner = "partner"  # another system: 110, a unit's OA system, an Open311 client
+    police_110 = "110"  # a non-emergency call transferred from 110 (POST /partner/cases)
 
 
 class Case(Model):

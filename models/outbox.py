@@ -46,7 +46,8 @@ class OutboxMessage(Model):
 
     class Meta:
         table = "outbox_message"
-        indexes = (("status", "next_attempt_at"),)
+        # the second: a partner's webhook deliveries, for its administrators (partners.deliveries)
+        indexes = (("status", "next_attempt_at"), ("recipient_kind", "recipient_id"))
 
 
 class DigestRun(Model):

@@ -21,6 +21,12 @@ class Partner(Model):
     webhook_url = fields.CharField(max_length=512, null=True)
     webhook_secret_enc = fields.TextField()  # AES-GCM (hotline.crypto): signing needs it back
     key_digest = fields.CharField(max_length=64, unique=True)  # keyed hash of the API key
+    # the key before the last rotation, still accepted until ``old_key_until``
+    old_key_digest = fields.CharField(max_length=64, null=True, db_index=True)
+    old_key_until = fields.DatetimeField(null=True)
+    # the secret before the last rotation: deliveries carry both signatures until then
+    old_secret_enc: str | None = fields.TextField(null=True)
+    old_secret_until = fields.DatetimeField(null=True)
     active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -46,3 +52,25 @@ class PartnerSubmission(Model):
     class Meta:
         table = "partner_submission"
         unique_together = (("partner", "case"),)
+
+
+class PartnerCase(Model):
+    """A case a partner transferred in (``POST /partner/cases``) under its own ``external_id``:
+    one case per partner and external id, whatever the retries."""
+
+    id = fields.BigIntField(primary_key=True)
+    partner: fields.ForeignKeyRelation[Partner] = fields.ForeignKeyField(
+        "models.Partner", related_name="cases", on_delete=fields.RESTRICT
+    )
+    partner_id: int
+    external_id = fields.CharField(max_length=64)
+    case: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Case", related_name="partner_links", on_delete=fields.RESTRICT
+    )
+    case_id: int
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "partner_case"
+        unique_together = (("partner", "external_id"),)
+        indexes = (("case_id",),)

@@ -28,4 +28,7 @@ def build_channels(settings: Settings) -> dict[str, Channel]:
 
         for app in ("mini", "oa"):
             channels[f"wechat_{app}"] = WeChatChannel(settings, app)
+    from partners.delivery import Webhook
+
+    channels["webhook"] = Webhook(settings)  # partners' webhooks (no sink: it is HTTP)
     return channels

@@ -10,6 +10,7 @@ first:
   when a consent for that template is left, an official-account template message when the
   citizen follows the account, then SMS to the case's contact phone;
 * anyone else — SMS;
+* a partner system — its webhook URL (``partners.delivery``);
 * a unit — its e-mail; supervisors — the e-mail of the nearest unit at or above the case's unit
   that has an active supervisor (the platform centre last). Without SMTP or an address, the
   console sink prints the message.
@@ -82,6 +83,10 @@ async def routes(msg: Message, settings: Settings) -> list[Route]:
         return [await supervisors_route(msg)]
     if msg.recipient_kind == "unit":
         return [await unit_route(msg)]
+    if msg.recipient_kind == "partner":  # a webhook (partners.events wrote it)
+        from partners.delivery import route
+
+        return [await route(msg)]
     return [Route("email", msg.address, label=f"{msg.recipient_kind} {msg.recipient_id}")]
 
 

@@ -27,6 +27,9 @@ class Template:
 TEMPLATES: dict[str, Template] = {
     t.name: t
     for t in [
+        # a partner's webhook (partners.events): the JSON body is a parameter; the text is
+        # only what logs and the console show
+        Template("webhook", "合作系统事件 {type}（{event_id}）"),
         # to citizens
         Template(
             "login_code", "您的验证码为{code}，5分钟内有效，请勿告知他人。", urgent=True,

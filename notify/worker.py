@@ -25,6 +25,12 @@ what happened, retries with backoff, dead-letters, and recovers rows a dead work
   none is ``suppressed`` (not sent, not retried). Required templates ignore them.
 * **Priority** — rows are taken in ``next_attempt_at`` order; ``notify.outbox.enqueue`` dates
   urgent rows (login codes) an hour early, so they overtake any backlog.
+* **Groups** — a partner's webhook rows (``recipient_kind = 'partner'``) are a group of their
+  own: at most ``HOTLINE_WEBHOOK_CONCURRENCY`` of them in flight per worker. A claim leaves out
+  the partners already at that limit, and hands back (unattempted) what a claim took beyond it,
+  so a slow or failing receiver holds its own rows and never the other messages' slots.
+  A channel may also set its own end of retries (``gives_up``: webhooks retry for a day rather
+  than ``HOTLINE_OUTBOX_MAX_ATTEMPTS`` times).
 """
 
 from __future__ import annotations
@@ -79,14 +85,18 @@ PREFS = (
 CLAIM_SQL = (
     "UPDATE outbox_message SET status = 'sending', attempts = attempts + 1, claimed_until = ? "
     "WHERE id IN (SELECT id FROM outbox_message WHERE status = 'pending' "
-    "AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?{lock}) RETURNING "
+    "AND next_attempt_at <= ?{skip} ORDER BY next_attempt_at LIMIT ?{lock}) RETURNING "
     + COLUMNS + ", " + PREFS
 )
 BURY_SQL = (
     "UPDATE outbox_message SET status = 'dead', claimed_until = NULL, "
     "last_error = 'the worker was lost during each of its attempts' "
-    "WHERE status = 'sending' AND claimed_until < ? AND attempts >= ?"
+    "WHERE status = 'sending' AND claimed_until < ? AND attempts >= ? "
+    "AND recipient_kind <> 'partner'"  # webhooks end by time (the channel's ``gives_up``)
 )
+Row = dict[str, Any]
+GROUPED = "partner"  # the recipient kind whose rows are limited per recipient
+SKIP_GROUPS = " AND NOT (recipient_kind = 'partner' AND recipient_id IN ({marks}))"
 RECOVER_SQL = (
     "UPDATE outbox_message SET status = 'pending', claimed_until = NULL, "
     f"provider_status = '{UNCONFIRMED}', next_attempt_at = ? "
@@ -145,7 +155,10 @@ class Worker:
         # a lease shorter than the longest send would let a second worker take the row
         # (an SMS may wait for a thread as long as a call lasts, then make its own call)
         longest = 2 * (s.sms_connect_timeout_s + s.sms_timeout_s) + 2.0
-        self.lease = timedelta(seconds=max(s.outbox_lease_s, longest, s.smtp_timeout_s + 1.0))
+        longest = max(longest, s.smtp_timeout_s + 1.0, 2 * s.webhook_timeout_s + 2.0)
+        self.lease = timedelta(seconds=max(s.outbox_lease_s, longest))
+        self.group_limit = max(1, s.webhook_concurrency)
+        self.in_group: dict[str, int] = {}  # a partner's id -> its rows in flight
         self.outcomes: list[Outcome] = []
         self._last_flush = time.monotonic()
         self._last_recover = float("-inf")
@@ -166,8 +179,10 @@ class Worker:
         now = (now or self.clock()).astimezone(UTC)
         conn = get_connection("default")
         lock = "" if conn.capabilities.dialect == "sqlite" else " FOR UPDATE SKIP LOCKED"
-        sql = dialect_sql(conn, CLAIM_SQL.format(lock=lock))
-        rows = await conn.execute_query_dict(sql, [now + self.lease, now, limit])
+        full = sorted(g for g, n in self.in_group.items() if n >= self.group_limit)
+        skip = SKIP_GROUPS.format(marks=", ".join("?" * len(full))) if full else ""
+        sql = dialect_sql(conn, CLAIM_SQL.format(lock=lock, skip=skip))
+        rows = await conn.execute_query_dict(sql, [now + self.lease, now, *full, limit])
         for row in rows:
             row["lease_end"] = now + self.lease
         return sorted(rows, key=lambda r: r["id"])
@@ -218,6 +233,33 @@ class Worker:
             self.outcomes[:0] = batch  # try again at the next flush; the lease still holds
             raise
         return len(batch)
+
+    def admit(self, rows: list[Row]) -> tuple[list[Row], list[Row]]:
+        """The claimed rows that may start now, and those over their group's limit (to hand
+        back). Each admitted grouped row counts until :meth:`_run` finishes it."""
+        admitted, over = [], []
+        for row in rows:
+            group = row["recipient_id"] if row["recipient_kind"] == GROUPED else None
+            if group is None:
+                admitted.append(row)
+            elif self.in_group.get(group, 0) < self.group_limit:
+                self.in_group[group] = self.in_group.get(group, 0) + 1
+                admitted.append(row)
+            else:
+                over.append(row)
+        return admitted, over
+
+    async def _run(self, row: dict[str, Any]) -> Outcome | None:
+        try:
+            return await self.process(row)
+        finally:
+            if row["recipient_kind"] == GROUPED:
+                group = row["recipient_id"]
+                left = self.in_group.get(group, 1) - 1
+                if left > 0:
+                    self.in_group[group] = left
+                else:
+                    self.in_group.pop(group, None)
 
     # -- one message ----------------------------------------------------------------------
     def message(self, row: dict[str, Any]) -> Message:
@@ -328,7 +370,12 @@ class Worker:
         self, base: Outcome, msg: Message | None, exc: Transient, channel: str
     ) -> Outcome:
         base.channel = channel
-        if base.attempts >= self.settings.outbox_max_attempts:
+        gives_up = getattr(self.channels.get(channel), "gives_up", None)
+        if msg is not None and gives_up is not None:
+            over = bool(gives_up(msg, self.clock()))
+        else:
+            over = base.attempts >= self.settings.outbox_max_attempts
+        if over:
             return self._dead(base, f"after {base.attempts} attempts: {exc.detail}", exc.code)
         delay = self.backoff(base.attempts)
         if exc.retry_after is not None:
@@ -361,7 +408,10 @@ class Worker:
                     limit = min(free, self.batch)
                     rows = await self.claim_whole(limit)
                     dry_until = tick + s.outbox_poll_s if len(rows) < limit else 0.0
-                    inflight.update(asyncio.create_task(self.process(r)) for r in rows)
+                    rows, over = self.admit(rows)
+                    if over:
+                        await self.release(over)
+                    inflight.update(asyncio.create_task(self._run(r)) for r in rows)
                 if not inflight:
                     await self.flush()
                     if not forever:

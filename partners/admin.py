@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from audit import log as audit_log
@@ -23,7 +24,7 @@ from identity.principal import Principal
 from models.org import Unit
 from models.partner import Partner
 from organisation import pages, scope, units
-from partners import keys, targets
+from partners import delivery, keys, targets
 
 FIELDS = ("name", "scopes", "unit_id", "webhook_url", "active")
 
@@ -106,10 +107,7 @@ async def update(who: Principal, partner_id: int, changes: dict[str, Any]) -> di
     if "webhook_url" in changes:
         changes["webhook_url"] = targets.check_webhook_url(changes["webhook_url"])
     async with in_transaction() as conn:
-        p = await lock_first(conn, Partner, id=partner_id)
-        unit = await Unit.get_or_none(id=p.unit_id, using_db=conn) if p and p.unit_id else None
-        if p is None or not _administers(who, unit):
-            raise NotFound("合作系统不存在", code="partner_not_found")
+        p, unit = await locked(conn, who, partner_id)
         if "unit_id" in changes and changes["unit_id"] != p.unit_id:
             unit = await _unit(who, changes["unit_id"])
         old = _record(p)
@@ -122,7 +120,32 @@ async def update(who: Principal, partner_id: int, changes: dict[str, Any]) -> di
             audit_scope = unit.path if unit else await province_scope()
             await audit_log.record(conn, who, "partner.update", f"partner:{p.id}",
                                    scope_path=audit_scope, before=before, after=after)
+    delivery.forget()  # a worker in this process routes with the change at once
     return view(p, unit)
+
+
+async def locked(
+    conn: BaseDBAsyncClient, who: Principal, partner_id: int
+) -> tuple[Partner, Unit | None]:
+    """The partner (locked until the commit) and its unit; 404 unless ``who`` administers it."""
+    p = await lock_first(conn, Partner, id=partner_id)
+    unit = await Unit.get_or_none(id=p.unit_id, using_db=conn) if p and p.unit_id else None
+    if p is None or not _administers(who, unit):
+        raise NotFound("合作系统不存在", code="partner_not_found")
+    return p, unit
+
+
+async def administered(who: Principal, partner_id: int) -> Partner:
+    """The partner, read without a lock; 404 unless ``who`` administers it."""
+    p = await Partner.get_or_none(id=partner_id)
+    unit = await Unit.get_or_none(id=p.unit_id) if p and p.unit_id else None
+    if p is None or not _administers(who, unit):
+        raise NotFound("合作系统不存在", code="partner_not_found")
+    return p
+
+
+async def audit_scope(unit: Unit | None) -> str:
+    return unit.path if unit else await province_scope()
 
 
 def _administers(who: Principal, unit: Unit | None) -> bool:

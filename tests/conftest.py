@@ -47,6 +47,7 @@ TRANSACTIONAL_TABLES = [
     "case_follow",
     "kb_precheck",
     "partner_submission",
+    "partner_case",
     "publication",
     "supervision_notice",
     'UPDATE "case" SET parent_id = NULL',

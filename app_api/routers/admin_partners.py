@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Body, Depends, Path, Query, Response
 
 from app_api.deps import staff
 from app_api.schemas.inputs import CursorQuery, Id
+from app_api.schemas.partner_api import (
+    DeliveryOut,
+    DeliveryPageOut,
+    DeliveryStatus,
+    KeyRotatedOut,
+    OverlapIn,
+    SecretRotatedOut,
+)
 from app_api.schemas.partners import (
     PartnerCreatedOut,
     PartnerIn,
@@ -19,6 +27,7 @@ from app_api.schemas.problem import problems
 from identity.principal import Principal
 from organisation import pages, scope
 from partners import admin as partner_admin
+from partners import deliveries, rotation
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -59,3 +68,55 @@ async def update_partner(
 ) -> dict[str, Any]:
     """改名、改权限、改单位或回调地址、停用（停用后其密钥立即失效）。"""
     return await partner_admin.update(who, id, body.changes())
+
+
+PartnerId = Annotated[Id, Path(description="合作系统 ID")]
+
+
+@router.post("/partners/{id}/api-key", status_code=201, response_model=KeyRotatedOut,
+             responses=problems(403, 404, 422), summary="轮换 API 密钥")
+async def rotate_key(
+    id: PartnerId, body: OverlapIn = Body(default_factory=OverlapIn),
+    who: Principal = Depends(admin),
+) -> dict[str, Any]:
+    """新密钥只显示这一次；旧密钥在 overlap_s 秒内仍可使用（0：立即失效）。"""
+    return await rotation.rotate_key(who, id, body.overlap_s)
+
+
+@router.delete("/partners/{id}/api-key/previous", status_code=204,
+               responses=problems(403, 404), summary="立即吊销旧 API 密钥")
+async def revoke_old_key(id: PartnerId, who: Principal = Depends(admin)) -> Response:
+    """结束重叠期：轮换前的密钥从下一个请求起即被拒绝（401）。"""
+    await rotation.revoke_old_key(who, id)
+    return Response(status_code=204)
+
+
+@router.post("/partners/{id}/webhook-secret", status_code=201, response_model=SecretRotatedOut,
+             responses=problems(403, 404, 422), summary="轮换回调签名密钥")
+async def rotate_secret(
+    id: PartnerId, body: OverlapIn = Body(default_factory=OverlapIn),
+    who: Principal = Depends(admin),
+) -> dict[str, Any]:
+    """新密钥只显示这一次；重叠期内回调的 X-Hotline-Signature 同时带新旧两个签名。"""
+    return await rotation.rotate_secret(who, id, body.overlap_s)
+
+
+@router.get("/partners/{id}/deliveries", response_model=DeliveryPageOut,
+            responses=problems(403, 404, 422), summary="回调投递记录")
+async def list_deliveries(
+    id: PartnerId, who: Principal = Depends(admin),
+    status: Annotated[DeliveryStatus | None, Query(description="按状态筛选")] = None,
+    limit: Limit = 20, cursor: CursorQuery = None,
+) -> dict[str, Any]:
+    """该合作系统的事件回调，新的在前：状态、尝试次数、最近一次的错误。"""
+    return await deliveries.list_deliveries(who, id, status=status, limit=limit, cursor=cursor)
+
+
+@router.post("/partners/{id}/deliveries/{delivery_id}/replay", status_code=202,
+             response_model=DeliveryOut, responses=problems(403, 404), summary="重发一次回调")
+async def replay_delivery(
+    id: PartnerId, delivery_id: Annotated[Id, Path(description="投递记录 ID")],
+    who: Principal = Depends(admin),
+) -> dict[str, Any]:
+    """立即重新排队发送（事件 ID 与内容不变，重新计一天的重试期）。"""
+    return await deliveries.replay(who, id, delivery_id)

@@ -16,6 +16,7 @@ REASON = "所反映事项属于司法程序，请通过诉讼途径解决。"
 NOTICE = "经调查，该工地已办理夜间施工许可，我局已责令其22时后停止高噪声作业，并将持续跟踪检查。"
 
 SAMPLES: dict[str, dict[str, object]] = {
+    "webhook": {"type": "case.sign", "event_id": "evt_1_3"},
     "login_code": {"code": "482913"},
     "phone_changed": {"at": "2026年12月01日18:05", "new_phone": "139****9000"},
     "case_received": {"tracking_no": NO, "query_code": "493021"},

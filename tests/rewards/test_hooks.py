@@ -14,6 +14,7 @@ from casework import hooks
 def bare_registry(monkeypatch):
     monkeypatch.setattr(hooks, "_on_submit", [])
     monkeypatch.setattr(hooks, "_on_step", [])
+    monkeypatch.setattr(hooks, "_on_move", [])
 
 
 def test_importing_rewards_registers_nothing():
@@ -38,16 +39,21 @@ def test_install_is_explicit_and_idempotent(bare_registry):
 def test_the_app_and_the_workers_install_them(bare_registry, monkeypatch):
     from app_api.app import create_app
     from launch import workers
+    from partners import events as partner_events
     from publishing import hooks as publishing_hooks
     from rewards import hooks as reward_hooks
 
-    installed = [reward_hooks.on_step, publishing_hooks._step]  # publishing follows its case
+    # publishing follows its case; partners' webhooks are written with each case event
+    installed = [reward_hooks.on_step, publishing_hooks._step, partner_events._stepped]
     create_app(workers_settings(), manage_db=False)
     assert hooks._on_step == installed
+    assert hooks._on_move == [partner_events._moved]
     monkeypatch.setattr(hooks, "_on_step", [])
+    monkeypatch.setattr(hooks, "_on_move", [])
     monkeypatch.setattr(workers.asyncio, "create_task", lambda coro, **_: coro.close())
     workers.start_workers(workers_settings())
     assert hooks._on_step == installed
+    assert hooks._on_move == [partner_events._moved]
 
 
 def workers_settings():
