@@ -88,6 +88,34 @@ async def hit(key: str, limit: int, window_s: int, *, batched: bool = False) -> 
         raise RateLimited(retry_after)
 
 
+async def hit_then_locked(key: str, limit: int, window_s: int, lock_key: str, *,
+                          batched: bool = False) -> int:
+    """:func:`hit` on ``key``, then :func:`locked_for` ``lock_key``: the seconds its lock has
+    left (0 if none). Where both go to PostgreSQL (no Redis, not in a transaction) they are
+    one statement, one round trip: the counter's upsert in a ``WITH`` beside the lock's read."""
+    conn = get_connection("default")
+    if (_redis_client() is not None or conn.capabilities.dialect == "sqlite"
+            or isinstance(conn, TransactionalDBClient)):
+        await hit(key, limit, window_s, batched=batched)
+        return await locked_for(lock_key)
+    now = time.time()
+    window = int(now // window_s)
+    retry_after = int((window + 1) * window_s - now) + 1
+    rows = await sqlread.write_returning(_COUNT_THEN_LOCK_SQL, [key, window, f"lock:{lock_key}"])
+    if int(rows[0]["count"]) > limit:
+        raise RateLimited(retry_after)
+    until = rows[0]["until"]
+    left = float(until) - time.time() if until is not None else 0.0
+    return int(left) + 1 if left > 0 else 0
+
+
+_COUNT_THEN_LOCK_SQL = (  # PostgreSQL: a data-modifying WITH
+    'WITH hit AS (INSERT INTO rate_bucket (key, "window", count) VALUES (?, ?, 1) '
+    'ON CONFLICT (key, "window") DO UPDATE SET count = rate_bucket.count + 1 RETURNING count) '
+    'SELECT hit.count, (SELECT MAX("window") FROM rate_bucket WHERE key = ?) AS until FROM hit'
+)
+
+
 # -- batched counters (SQLite) ----------------------------------------------------------------
 FLUSH_S = 1.0  # the longest a batched hit waits before it is written to rate_bucket
 SHARED_KEYS_MAX = 50_000  # totals remembered at most; dropped ones are learned at the next write
