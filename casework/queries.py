@@ -154,12 +154,16 @@ async def track(tracking_no: str, code: str, client_ip: str) -> dict[str, Any]:
     """
     s = settings_mod.current()
     key = f"track:{tracking_no}"
-    locked = await ratelimit.hit_then_locked(
-        f"track-ip:{client_ip}", s.track_per_ip_per_minute, 60, key, batched=True
+    locked, rows = await ratelimit.hit_then_locked(  # with the case, where one statement can
+        f"track-ip:{client_ip}", s.track_per_ip_per_minute, 60, key, batched=True,
+        then=reads.public_case_read(tracking_no),
     )
     if locked:
         raise RateLimited(locked, TRACK_LOCKED)
-    case, events = await reads.case_with_events(tracking_no, public_only=True)
+    if rows is None:
+        case, events = await reads.case_with_events(tracking_no, public_only=True)
+    else:
+        case, events = reads.case_from_rows(rows)
     expected = lookup_hash(code or "", f"query:{tracking_no}")
     if case is None or not hmac.compare_digest(expected, case.query_code_hash):
         await ratelimit.fail(key, track_lockout())

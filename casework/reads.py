@@ -142,16 +142,26 @@ async def case_with_events(
         else:
             rows = await fetch(_EVENTS_SQL, [case.id])
         return case, [_event(r) for r in rows]
-    if public_only:
-        sql, params = _WITH_PUBLIC_EVENTS_SQL, [True, tracking_no]
-    else:
-        sql, params = _WITH_EVENTS_SQL, [tracking_no]
-    got = await fetch_if(check, sql, params, key="id", order="q.e_seq")
+    sql, params, key, order = public_case_read(tracking_no) if public_only else (
+        _WITH_EVENTS_SQL, [tracking_no], "id", "q.e_seq")
+    got = await fetch_if(check, sql, params, key=key, order=order)
     if got is None:
         raise session_ended()
-    if not got:
+    return case_from_rows(got)
+
+
+def public_case_read(tracking_no: str) -> tuple[str, list[Any], str, str]:
+    """PostgreSQL: the statement of a case and its public events (rows for
+    :func:`case_from_rows`), to run joined to another (``hotline.ratelimit.hit_then_locked``):
+    its SQL, parameters, a column never NULL in its rows, and its order against alias ``q``."""
+    return _WITH_PUBLIC_EVENTS_SQL, [True, tracking_no], "id", "q.e_seq"
+
+
+def case_from_rows(rows: list[dict[str, Any]]) -> tuple[CaseRow | None, list[EventRow]]:
+    """The case and its timeline from the rows of the one-statement read (PostgreSQL)."""
+    if not rows:
         return None, []
-    return _case(got[0]), [_event(r) for r in got if r["e_seq"] is not None]
+    return _case(rows[0]), [_event(r) for r in rows if r["e_seq"] is not None]
 
 
 def _event(r: dict[str, Any]) -> EventRow:

@@ -116,10 +116,21 @@ async def test_a_read_with_a_check_gives_its_rows_only_while_the_check_holds(app
 
 
 async def test_a_hit_and_a_lock_are_read_together(app: Any) -> None:
-    assert await ratelimit.hit_then_locked("t-hl-ip", 2, 60, "t-hl-case") == 0
-    assert await ratelimit.hit_then_locked("t-hl-ip", 2, 60, "t-hl-case") == 0
+    assert await ratelimit.hit_then_locked("t-hl-ip", 2, 60, "t-hl-case") == (0, None)
+    read: ratelimit.Read = ('SELECT key, count FROM rate_bucket WHERE key = ?', ["t-hl-ip"],
+                            "key", "q.key")
+    locked, rows = await ratelimit.hit_then_locked("t-hl-ip", 2, 60, "t-hl-case", then=read)
+    assert locked == 0
+    # PostgreSQL without Redis: in the same statement, which reads the table as it was before
+    combined = not _sqlite() and ratelimit._redis_client() is None
+    assert rows == ([{"key": "t-hl-ip", "count": 1}] if combined else None)  # else the caller's
     with pytest.raises(RateLimited):
-        await ratelimit.hit_then_locked("t-hl-ip", 2, 60, "t-hl-case")
+        await ratelimit.hit_then_locked("t-hl-ip", 2, 60, "t-hl-case", then=read)
     policy = ratelimit.Lockout(threshold=1, base_s=120, max_s=120, memory_s=3600)
     await ratelimit.fail("t-hl-case", policy)
-    assert 115 < await ratelimit.hit_then_locked("t-hl-ip2", 2, 60, "t-hl-case") <= 121
+    locked, _ = await ratelimit.hit_then_locked("t-hl-ip2", 2, 60, "t-hl-case")
+    assert 115 < locked <= 121
+    absent: ratelimit.Read = ('SELECT key FROM rate_bucket WHERE key = ?', ["none"], "key",
+                              "q.key")
+    _, rows = await ratelimit.hit_then_locked("t-hl-ip3", 2, 60, "t-hl-x", then=absent)
+    assert rows == ([] if combined else None)
