@@ -1,6 +1,8 @@
 """Rate limits and lockouts shared by all replicas: in Redis when configured, else the database.
 
-- :func:`hit`: a fixed-window counter that raises ``RateLimited`` past its limit.
+- :func:`hit`: a fixed-window counter that raises ``RateLimited`` past its limit;
+  :func:`hit_then_locked` adds a lock's read (and on PostgreSQL without Redis a read of the
+  caller's, e.g. the tracked case) to the same statement.
 - Lockouts (:class:`Lockout`, :func:`locked_for`, :func:`fail`, :func:`forget`): failures of
   one kind (wrong passwords for a username, wrong query codes for a case) are counted; from
   ``threshold`` failures on, each one locks the key for ``base_s`` doubled per further failure
