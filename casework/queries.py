@@ -14,10 +14,11 @@ from casework.reads import CaseRow
 from hotline import cursors, ratelimit
 from hotline import settings as settings_mod
 from hotline.crypto import lookup_hash
-from hotline.errors import NotFound, RateLimited
-from hotline.sqlread import fetch, when
+from hotline.errors import NotFound, RateLimited, ValidationProblem
+from hotline.sqlread import Check, fetch, fetch_if, when
 from hotline.timefmt import iso_stored
 from identity.principal import Principal
+from identity.tokens import session_ended
 from media import service as media_service
 from models.case import Case
 from models.org import Unit
@@ -71,9 +72,11 @@ async def unit_ref(unit_id: int | None) -> dict[str, Any] | None:
     return {"id": unit.id, "name": unit.name} if unit else None
 
 
-async def read_case(viewer: Principal, tracking_no: str) -> dict[str, Any]:
-    """The full case for a reader allowed to see it; anyone else gets 404, not 403."""
-    case, events = await reads.case_with_events(tracking_no)
+async def read_case(viewer: Principal, tracking_no: str,
+                    check: Check | None = None) -> dict[str, Any]:
+    """The full case for a reader allowed to see it; anyone else gets 404, not 403.
+    ``check``: the caller's session check, run with the read (a 401 if it fails)."""
+    case, events = await reads.case_with_events(tracking_no, check=check)
     if case is None or not can_read(viewer, case):
         raise NotFound("未找到该诉求")
     unit = {"id": case.unit_id, "name": case.unit_name} if case.unit_name is not None else None
@@ -113,12 +116,25 @@ MINE_SQL = _MINE_COLUMNS + " ORDER BY id DESC LIMIT ?"
 MINE_AFTER_SQL = _MINE_COLUMNS + " AND id < ? ORDER BY id DESC LIMIT ?"
 
 
-async def my_cases(viewer: Principal, limit: int, cursor: str | None) -> dict[str, Any]:
-    before = decode_cursor(cursor)
+async def my_cases(viewer: Principal, limit: int, cursor: str | None,
+                   check: Check | None = None) -> dict[str, Any]:
+    """A page of the citizen's cases. ``check``: the caller's session check, run with the read
+    (on PostgreSQL in the same statement); a 401 if it fails, before any other answer."""
+    try:
+        before = decode_cursor(cursor)
+    except ValidationProblem:
+        if check is not None and not await fetch(*check):
+            raise session_ended() from None
+        raise
     if before is None:
-        rows = await fetch(MINE_SQL, [viewer.id, limit + 1])
+        got = await fetch_if(check, MINE_SQL, [viewer.id, limit + 1], key="id",
+                             order="q.id DESC")
     else:
-        rows = await fetch(MINE_AFTER_SQL, [viewer.id, before, limit + 1])
+        got = await fetch_if(check, MINE_AFTER_SQL, [viewer.id, before, limit + 1], key="id",
+                             order="q.id DESC")
+    if got is None:
+        raise session_ended()
+    rows = got
     page = rows[:limit]
     now = datetime.now(UTC)
     next_cursor = encode_cursor(page[-1]["id"]) if len(rows) > limit else None
@@ -139,12 +155,17 @@ async def track(tracking_no: str, code: str, client_ip: str) -> dict[str, Any]:
     locked, and while the lock lasts every answer about it is the same 429, right code or not.
     """
     s = settings_mod.current()
-    await ratelimit.hit(f"track-ip:{client_ip}", s.track_per_ip_per_minute, 60, batched=True)
     key = f"track:{tracking_no}"
-    locked = await ratelimit.locked_for(key)
+    locked, rows = await ratelimit.hit_then_locked(  # with the case, where one statement can
+        f"track-ip:{client_ip}", s.track_per_ip_per_minute, 60, key, batched=True,
+        then=reads.public_case_read(tracking_no),
+    )
     if locked:
         raise RateLimited(locked, TRACK_LOCKED)
-    case, events = await reads.case_with_events(tracking_no, public_only=True)
+    if rows is None:
+        case, events = await reads.case_with_events(tracking_no, public_only=True)
+    else:
+        case, events = reads.case_from_rows(rows)
     expected = lookup_hash(code or "", f"query:{tracking_no}")
     if case is None or not hmac.compare_digest(expected, case.query_code_hash):
         await ratelimit.fail(key, track_lockout())

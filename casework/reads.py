@@ -18,7 +18,8 @@ from typing import Any
 
 from tortoise.connection import get_connection
 
-from hotline.sqlread import fetch, json_value, when
+from hotline.sqlread import Check, fetch, fetch_if, json_value, when
+from identity.tokens import session_ended
 
 Stored = str | datetime
 """A timestamp as raw SQL reads it: UTC text on SQLite, an aware datetime on PostgreSQL."""
@@ -123,11 +124,16 @@ def _case(row: dict[str, Any]) -> CaseRow:
 
 
 async def case_with_events(
-    tracking_no: str, *, public_only: bool = False
+    tracking_no: str, *, public_only: bool = False, check: Check | None = None
 ) -> tuple[CaseRow | None, list[EventRow]]:
-    """The case and its timeline in order (only its public events with ``public_only``)."""
+    """The case and its timeline in order (only its public events with ``public_only``).
+
+    ``check``: the caller's session check (``deps.principal_and_check``), run first (on
+    PostgreSQL in the same statement); a 401 if it fails."""
     if get_connection("default").capabilities.dialect == "sqlite":
-        found = await fetch(_CASE_SQL, [tracking_no])
+        found = await fetch_if(check, _CASE_SQL, [tracking_no], key="id", order="q.id")
+        if found is None:
+            raise session_ended()
         if not found:
             return None, []
         case = _case(found[0])
@@ -136,10 +142,23 @@ async def case_with_events(
         else:
             rows = await fetch(_EVENTS_SQL, [case.id])
         return case, [_event(r) for r in rows]
-    if public_only:
-        rows = await fetch(_WITH_PUBLIC_EVENTS_SQL, [True, tracking_no])
-    else:
-        rows = await fetch(_WITH_EVENTS_SQL, [tracking_no])
+    sql, params, key, order = public_case_read(tracking_no) if public_only else (
+        _WITH_EVENTS_SQL, [tracking_no], "id", "q.e_seq")
+    got = await fetch_if(check, sql, params, key=key, order=order)
+    if got is None:
+        raise session_ended()
+    return case_from_rows(got)
+
+
+def public_case_read(tracking_no: str) -> tuple[str, list[Any], str, str]:
+    """PostgreSQL: the statement of a case and its public events (rows for
+    :func:`case_from_rows`), to run joined to another (``hotline.ratelimit.hit_then_locked``):
+    its SQL, parameters, a column never NULL in its rows, and its order against alias ``q``."""
+    return _WITH_PUBLIC_EVENTS_SQL, [True, tracking_no], "id", "q.e_seq"
+
+
+def case_from_rows(rows: list[dict[str, Any]]) -> tuple[CaseRow | None, list[EventRow]]:
+    """The case and its timeline from the rows of the one-statement read (PostgreSQL)."""
     if not rows:
         return None, []
     return _case(rows[0]), [_event(r) for r in rows if r["e_seq"] is not None]

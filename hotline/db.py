@@ -10,6 +10,7 @@ from urllib.parse import urlparse, urlunparse
 
 from tortoise import Tortoise
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.connection import get_connection
 from tortoise.migrations.api import migrate as migrate_api
 from tortoise.migrations.executor import MigrationExecutor
@@ -42,9 +43,36 @@ def db_url(settings: Settings) -> str:
     return url
 
 
+async def keep_session(_conn: Any) -> None:
+    """asyncpg's pool reset, as this application needs it: nothing beyond what the pool does
+    itself before calling it (roll back a transaction left open, drop the connection's
+    listener callbacks).
+
+    asyncpg's default reset sends ``SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
+    RESET ALL`` on every release: a second round trip for every statement run outside a
+    transaction, which doubled the cost of each short read. None of it has anything to undo
+    here: session settings are only ever ``SET LOCAL`` (they end with their transaction),
+    advisory locks only ``pg_advisory_xact_lock``, cursors live in transactions, and
+    ``LISTEN`` runs on its own connection (``hotline.generations``), never a pooled one. Code
+    that needs session state must take it in a transaction, or reset what it changed.
+    """
+
+
+def connection_config(settings: Settings) -> str | dict[str, Any]:
+    """The default connection: the URL, or on PostgreSQL (asyncpg) its expanded form with
+    :func:`keep_session` as the pool's reset."""
+    url = db_url(settings)
+    if url.startswith("sqlite://"):
+        return url
+    config = expand_db_url(url)
+    if config.get("engine") == "tortoise.backends.asyncpg":
+        config["credentials"]["reset"] = keep_session
+    return config
+
+
 def tortoise_config(settings: Settings) -> dict[str, Any]:
     return {
-        "connections": {"default": db_url(settings)},
+        "connections": {"default": connection_config(settings)},
         "apps": {
             APP: {
                 "models": MODEL_MODULES,

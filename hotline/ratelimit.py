@@ -1,6 +1,8 @@
 """Rate limits and lockouts shared by all replicas: in Redis when configured, else the database.
 
-- :func:`hit`: a fixed-window counter that raises ``RateLimited`` past its limit.
+- :func:`hit`: a fixed-window counter that raises ``RateLimited`` past its limit;
+  :func:`hit_then_locked` adds a lock's read (and on PostgreSQL without Redis a read of the
+  caller's, e.g. the tracked case) to the same statement.
 - Lockouts (:class:`Lockout`, :func:`locked_for`, :func:`fail`, :func:`forget`): failures of
   one kind (wrong passwords for a username, wrong query codes for a case) are counted; from
   ``threshold`` failures on, each one locks the key for ``base_s`` doubled per further failure
@@ -86,6 +88,60 @@ async def hit(key: str, limit: int, window_s: int, *, batched: bool = False) -> 
     retry_after = int((window + 1) * window_s - now) + 1
     if await _count(key, window, window_s + 5, batched) > limit:
         raise RateLimited(retry_after)
+
+
+Read = tuple[str, list[Any], str, str]
+"""A read to join to a statement (``?`` markers): its SQL, parameters, a column never NULL in
+its rows, and its order against the alias ``q`` (:func:`hotline.sqlread.fetch_if`)."""
+
+
+async def hit_then_locked(key: str, limit: int, window_s: int, lock_key: str, *,
+                          batched: bool = False,
+                          then: Read | None = None) -> tuple[int, list[dict[str, Any]] | None]:
+    """:func:`hit` on ``key``, then :func:`locked_for` ``lock_key``: the seconds its lock has
+    left (0 if none), and the rows of ``then`` if it ran in the same statement (else None:
+    the caller reads them itself).
+
+    Where both go to PostgreSQL (no Redis, not in a transaction) it is one statement, one
+    round trip: the counter's upsert in a ``WITH``, the lock's read and ``then`` beside it."""
+    conn = get_connection("default")
+    if (_redis_client() is not None or conn.capabilities.dialect == "sqlite"
+            or isinstance(conn, TransactionalDBClient)):
+        await hit(key, limit, window_s, batched=batched)
+        return await locked_for(lock_key), None
+    now = time.time()
+    window = int(now // window_s)
+    retry_after = int((window + 1) * window_s - now) + 1
+    params = [key, window, f"lock:{lock_key}"]
+    if then is None:
+        rows = await sqlread.write_returning(_COUNT_THEN_LOCK_SQL, params)
+    else:
+        sql, read_params, read_key, order = then
+        rows = await sqlread.write_returning(
+            _COUNT_THEN_LOCK_READ_SQL.format(sql=sql, order=order), params + read_params)
+    head = rows[0]
+    if int(head["hit_count"]) > limit:
+        raise RateLimited(retry_after)
+    until = head["lock_until"]
+    left = float(until) - time.time() if until is not None else 0.0
+    locked = int(left) + 1 if left > 0 else 0
+    if then is None:
+        return locked, None
+    for row in rows:
+        del row["hit_count"], row["lock_until"]
+    return locked, [] if head[then[2]] is None else rows
+
+
+_HIT_CTE = (  # PostgreSQL: a data-modifying WITH, run once whatever reads it
+    'WITH hit AS (INSERT INTO rate_bucket (key, "window", count) VALUES (?, ?, 1) '
+    'ON CONFLICT (key, "window") DO UPDATE SET count = rate_bucket.count + 1 RETURNING count) '
+)
+_LOCK_UNTIL = '(SELECT MAX("window") FROM rate_bucket WHERE key = ?) AS lock_until'
+_COUNT_THEN_LOCK_SQL = (_HIT_CTE + f"SELECT hit.count AS hit_count, {_LOCK_UNTIL} FROM hit")
+_COUNT_THEN_LOCK_READ_SQL = (
+    _HIT_CTE + f"SELECT q.*, (SELECT count FROM hit) AS hit_count, {_LOCK_UNTIL} "
+    "FROM (SELECT 1) one LEFT JOIN ({sql}) q ON TRUE ORDER BY {order}"
+)
 
 
 # -- batched counters (SQLite) ----------------------------------------------------------------

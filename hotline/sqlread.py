@@ -170,6 +170,35 @@ async def fetch(sql: str, params: list[Any]) -> list[dict[str, Any]]:
     return await conn.execute_query_dict(prepared(conn, sql), params)
 
 
+Check = tuple[str, list[Any]]
+"""A statement (``?`` markers) and its parameters that returns a row while something holds
+(the caller's session, :func:`identity.tokens.citizen_check`)."""
+
+
+async def fetch_if(check: Check | None, sql: str, params: list[Any], *, key: str,
+                   order: str) -> list[dict[str, Any]] | None:
+    """The rows of ``sql`` if ``check`` returns a row (or is None), else None.
+
+    On PostgreSQL, outside a transaction, both go in one statement, one round trip: ``sql``
+    is joined to the one row of the check's ``EXISTS`` (its rows ordered again by ``order``,
+    written against the alias ``q``; ``key``, a column never NULL in a row of ``sql``, tells
+    its rows from the one row a join to none gives). Elsewhere they are two :func:`fetch`
+    calls, the check first."""
+    if check is None:
+        return await fetch(sql, params)
+    conn = get_connection("default")
+    if conn.capabilities.dialect == "sqlite" or isinstance(conn, TransactionalDBClient):
+        return await fetch(sql, params) if await fetch(*check) else None
+    joined = prepared(conn, f"SELECT q.*, EXISTS ({check[0]}) AS check_ok FROM (SELECT 1) one "
+                            f"LEFT JOIN ({sql}) q ON TRUE ORDER BY {order}")
+    rows = await conn.execute_query_dict(joined, [*check[1], *params])
+    if not rows or not rows[0].pop("check_ok"):
+        return None
+    for row in rows[1:]:
+        del row["check_ok"]
+    return [] if rows[0][key] is None else rows
+
+
 def when(value: Any) -> datetime | None:
     """A timestamp column: ISO text on SQLite, a datetime on PostgreSQL; aware, in UTC."""
     if value is None:

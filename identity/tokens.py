@@ -183,11 +183,23 @@ async def subject_active(subject: str, issued: float | None = None) -> bool:
     if kind == "staff":
         return await Staff.filter(_not_revoked(issued), id=subject_id, active=True).exists()
     if kind == "citizen":  # on every citizen request: a fixed statement, no ORM query
-        if issued is None:
-            return bool(await sqlread.fetch(_CITIZEN_ACTIVE, [subject_id]))
-        since = sqlread.time_param(datetime.fromtimestamp(issued, UTC))
-        return bool(await sqlread.fetch(_CITIZEN_ACTIVE_SINCE, [subject_id, since]))
+        return bool(await sqlread.fetch(*citizen_check(subject_id, issued)))
     return False
+
+
+def citizen_check(citizen_id: int, issued: float | None = None) -> sqlread.Check:
+    """The statement :func:`subject_active` runs for a citizen (a row while the citizen may
+    sign in and a token issued at ``issued`` outlived every logout), to run on its own or
+    with a read (:func:`hotline.sqlread.fetch_if`)."""
+    if issued is None:
+        return _CITIZEN_ACTIVE, [citizen_id]
+    since = sqlread.time_param(datetime.fromtimestamp(issued, UTC))
+    return _CITIZEN_ACTIVE_SINCE, [citizen_id, since]
+
+
+def session_ended() -> Unauthorized:
+    """The 401 of a token whose subject is gone or signed out everywhere since."""
+    return Unauthorized("登录已失效，请重新登录", code="invalid_token")
 
 
 _CITIZEN_ACTIVE = (

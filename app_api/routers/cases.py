@@ -75,8 +75,8 @@ async def _fast_my_cases(request: Request) -> JSON | None:
     ok, cursor = plain_cursor(params or {})
     if limit is None or not ok:
         return None
-    who = await citizen(request.headers.get("authorization"))
-    return JSON(await queries.my_cases(who, limit, cursor))
+    who, check = await deps.citizen_and_check(request.headers.get("authorization"))
+    return JSON(await queries.my_cases(who, limit, cursor, check))
 
 
 @fast_path(_fast_my_cases)
@@ -97,8 +97,9 @@ async def _fast_read_case(request: Request) -> JSON | None:
     if not PLAIN.fullmatch(no):
         return None
     headers = request.headers
-    who = await principal(headers.get("authorization"), headers.get("x-device-key"))
-    return JSON(await queries.read_case(who, no))
+    who, check = await deps.principal_and_check(headers.get("authorization"),
+                                                headers.get("x-device-key"))
+    return JSON(await queries.read_case(who, no, check))
 
 
 @fast_path(_fast_read_case)

@@ -4,6 +4,7 @@ FastAPI's own answer."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -69,3 +70,21 @@ async def test_requests_not_plain_take_fastapis_path(client, citizen_token):
         r = await client.get(path, headers=headers)
         assert r.status_code == status, (path, r.text)
         assert r.headers["content-type"].startswith("application/problem+json"), path
+
+
+async def test_a_citizen_signed_out_everywhere_reads_nothing_more(client, citizen_token):
+    """The session check goes with the read (one statement on PostgreSQL); it still answers
+    401 first, whatever the read would have answered."""
+    no = (await client.post("/api/v1/cases", json=COMPLAINT,
+                            headers=bearer(citizen_token))).json()["tracking_no"]
+    mine = bearer(citizen_token)
+    page = (await client.get("/api/v1/cases/mine?limit=1", headers=mine)).json()
+    assert page["items"] and (await client.get(f"/api/v1/cases/{no}", headers=mine)).is_success
+    await asyncio.sleep(0.01)  # revocation times are kept to the millisecond
+    r = await client.post("/api/v1/auth/logout", json={"all": True}, headers=mine)
+    assert r.status_code == 204
+    for path in (f"/api/v1/cases/{no}", "/api/v1/cases/20261127-000123", "/api/v1/cases/mine",
+                 "/api/v1/cases/mine?cursor=garbage", "/api/v1/cases/mine?limit=1"):
+        r = await client.get(path, headers=mine)
+        assert r.status_code == 401, (path, r.text)
+        assert r.json()["code"] == "invalid_token", path

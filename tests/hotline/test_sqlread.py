@@ -1,5 +1,6 @@
-"""One-statement writes on the calling thread (hotline.sqlread.write_returning): counted once,
-committed at once, inside a transaction part of it, and never waiting on a held write lock."""
+"""Raw statements on the default connection (hotline.sqlread): one-statement writes on the calling
+thread (counted once, committed at once, inside a transaction part of it, never waiting on a
+held write lock), and a read with its check (one statement on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from tortoise.transactions import in_transaction
 
 from hotline import ratelimit, sqlread
 from hotline import settings as settings_mod
+from hotline.errors import RateLimited
 
 COUNT = ratelimit._COUNT_SQL
 
@@ -90,3 +92,45 @@ async def test_side_writes_are_checkpointed_off_the_loop(
     assert len(running) == 1  # on the ORM's connection, not awaited by the write
     await asyncio.gather(*running)
     assert await _stored("t-ckpt") == 2
+
+
+async def test_a_read_with_a_check_gives_its_rows_only_while_the_check_holds(app: Any) -> None:
+    for key, count in (("t-if-a", 1), ("t-if-b", 1), ("t-if-b", 1)):
+        await sqlread.write_returning(COUNT, [key, count])
+    rows_sql = 'SELECT key, count FROM rate_bucket WHERE key LIKE ? ORDER BY key DESC'
+    holds = ('SELECT 1 FROM rate_bucket WHERE key = ?', ["t-if-b"])
+    fails = ('SELECT 1 FROM rate_bucket WHERE key = ?', ["t-if-none"])
+
+    async def read(check: sqlread.Check | None, like: str) -> list[dict[str, Any]] | None:
+        return await sqlread.fetch_if(check, rows_sql, [like], key="key", order="q.key DESC")
+
+    expected = [{"key": "t-if-b", "count": 2}, {"key": "t-if-a", "count": 1}]
+    assert await read(holds, "t-if-%") == expected  # in order, without the check's column
+    assert await read(None, "t-if-%") == expected
+    assert await read(holds, "t-none-%") == []  # no rows, the check holding
+    assert await read(fails, "t-if-%") is None
+    assert await read(fails, "t-none-%") is None
+    async with in_transaction():  # there, two statements on the transaction's connection
+        assert await read(holds, "t-if-%") == expected
+        assert await read(fails, "t-if-%") is None
+
+
+async def test_a_hit_and_a_lock_are_read_together(app: Any) -> None:
+    assert await ratelimit.hit_then_locked("t-hl-ip", 2, 60, "t-hl-case") == (0, None)
+    read: ratelimit.Read = ('SELECT key, count FROM rate_bucket WHERE key = ?', ["t-hl-ip"],
+                            "key", "q.key")
+    locked, rows = await ratelimit.hit_then_locked("t-hl-ip", 2, 60, "t-hl-case", then=read)
+    assert locked == 0
+    # PostgreSQL without Redis: in the same statement, which reads the table as it was before
+    combined = not _sqlite() and ratelimit._redis_client() is None
+    assert rows == ([{"key": "t-hl-ip", "count": 1}] if combined else None)  # else the caller's
+    with pytest.raises(RateLimited):
+        await ratelimit.hit_then_locked("t-hl-ip", 2, 60, "t-hl-case", then=read)
+    policy = ratelimit.Lockout(threshold=1, base_s=120, max_s=120, memory_s=3600)
+    await ratelimit.fail("t-hl-case", policy)
+    locked, _ = await ratelimit.hit_then_locked("t-hl-ip2", 2, 60, "t-hl-case")
+    assert 115 < locked <= 121
+    absent: ratelimit.Read = ('SELECT key FROM rate_bucket WHERE key = ?', ["none"], "key",
+                              "q.key")
+    _, rows = await ratelimit.hit_then_locked("t-hl-ip3", 2, 60, "t-hl-x", then=absent)
+    assert rows == ([] if combined else None)
