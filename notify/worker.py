@@ -66,53 +66,21 @@ from notify.delivery import (
     Suppressed,
     Transient,
 )
+from notify.groups import Groups
+from notify.outbox_sql import (
+    BURY_SQL,
+    CLAIM_SQL,
+    FINISH_SQL,
+    RECOVER_SQL,
+    RELEASE_SQL,
+    SKIP_GROUPS,
+    UNCONFIRMED,
+)
 from notify.templates import render
 
 log = logging.getLogger("hotline.notify")
 
-UNCONFIRMED = "unconfirmed"
-COLUMNS = (
-    "id, channel, template, recipient_kind, recipient_id, address_enc, params_enc, case_id, "
-    "urgent, attempts, provider_status"
-)
-# A citizen's preferences as one number (1: SMS on, 2: WeChat on), NULL for other recipients:
-# a primary-key look-up per claimed row inside the claim itself, not a query per message.
-PREFS = (
-    "CASE WHEN recipient_kind = 'citizen' THEN (SELECT "
-    "CASE WHEN c.notify_sms THEN 1 ELSE 0 END + CASE WHEN c.notify_wechat THEN 2 ELSE 0 END "
-    "FROM citizen c WHERE c.id = CAST(recipient_id AS BIGINT)) END AS prefs"
-)
-CLAIM_SQL = (
-    "UPDATE outbox_message SET status = 'sending', attempts = attempts + 1, claimed_until = ? "
-    "WHERE id IN (SELECT id FROM outbox_message WHERE status = 'pending' "
-    "AND next_attempt_at <= ?{skip} ORDER BY next_attempt_at LIMIT ?{lock}) RETURNING "
-    + COLUMNS + ", " + PREFS
-)
-BURY_SQL = (
-    "UPDATE outbox_message SET status = 'dead', claimed_until = NULL, "
-    "last_error = 'the worker was lost during each of its attempts' "
-    "WHERE status = 'sending' AND claimed_until < ? AND attempts >= ? "
-    "AND recipient_kind <> 'partner'"  # webhooks end by time (the channel's ``gives_up``)
-)
 Row = dict[str, Any]
-GROUPED = "partner"  # the recipient kind whose rows are limited per recipient
-SKIP_GROUPS = " AND NOT (recipient_kind = 'partner' AND recipient_id IN ({marks}))"
-RECOVER_SQL = (
-    "UPDATE outbox_message SET status = 'pending', claimed_until = NULL, "
-    f"provider_status = '{UNCONFIRMED}', next_attempt_at = ? "
-    "WHERE status = 'sending' AND claimed_until < ?"
-)
-FINISH_SQL = (
-    "UPDATE outbox_message SET status = ?, channel = ?, attempts = ?, next_attempt_at = ?, "
-    "claimed_until = NULL, provider_id = COALESCE(?, provider_id), "
-    "provider_status = COALESCE(?, provider_status), last_error = COALESCE(?, last_error), "
-    "sent_at = COALESCE(?, sent_at) WHERE id = ? AND status = 'sending' AND attempts = ?"
-)
-
-RELEASE_SQL = (
-    "UPDATE outbox_message SET status = 'pending', attempts = attempts - 1, "
-    "claimed_until = NULL WHERE id = ? AND status = 'sending' AND attempts = ?"
-)
 
 
 @dataclass
@@ -157,8 +125,7 @@ class Worker:
         longest = 2 * (s.sms_connect_timeout_s + s.sms_timeout_s) + 2.0
         longest = max(longest, s.smtp_timeout_s + 1.0, 2 * s.webhook_timeout_s + 2.0)
         self.lease = timedelta(seconds=max(s.outbox_lease_s, longest))
-        self.group_limit = max(1, s.webhook_concurrency)
-        self.in_group: dict[str, int] = {}  # a partner's id -> its rows in flight
+        self.groups = Groups(max(1, s.webhook_concurrency))
         self.outcomes: list[Outcome] = []
         self._last_flush = time.monotonic()
         self._last_recover = float("-inf")
@@ -179,7 +146,7 @@ class Worker:
         now = (now or self.clock()).astimezone(UTC)
         conn = get_connection("default")
         lock = "" if conn.capabilities.dialect == "sqlite" else " FOR UPDATE SKIP LOCKED"
-        full = sorted(g for g, n in self.in_group.items() if n >= self.group_limit)
+        full = self.groups.full()
         skip = SKIP_GROUPS.format(marks=", ".join("?" * len(full))) if full else ""
         sql = dialect_sql(conn, CLAIM_SQL.format(lock=lock, skip=skip))
         rows = await conn.execute_query_dict(sql, [now + self.lease, now, *full, limit])
@@ -234,32 +201,11 @@ class Worker:
             raise
         return len(batch)
 
-    def admit(self, rows: list[Row]) -> tuple[list[Row], list[Row]]:
-        """The claimed rows that may start now, and those over their group's limit (to hand
-        back). Each admitted grouped row counts until :meth:`_run` finishes it."""
-        admitted, over = [], []
-        for row in rows:
-            group = row["recipient_id"] if row["recipient_kind"] == GROUPED else None
-            if group is None:
-                admitted.append(row)
-            elif self.in_group.get(group, 0) < self.group_limit:
-                self.in_group[group] = self.in_group.get(group, 0) + 1
-                admitted.append(row)
-            else:
-                over.append(row)
-        return admitted, over
-
     async def _run(self, row: dict[str, Any]) -> Outcome | None:
         try:
             return await self.process(row)
         finally:
-            if row["recipient_kind"] == GROUPED:
-                group = row["recipient_id"]
-                left = self.in_group.get(group, 1) - 1
-                if left > 0:
-                    self.in_group[group] = left
-                else:
-                    self.in_group.pop(group, None)
+            self.groups.done(row)
 
     # -- one message ----------------------------------------------------------------------
     def message(self, row: dict[str, Any]) -> Message:
@@ -408,7 +354,7 @@ class Worker:
                     limit = min(free, self.batch)
                     rows = await self.claim_whole(limit)
                     dry_until = tick + s.outbox_poll_s if len(rows) < limit else 0.0
-                    rows, over = self.admit(rows)
+                    rows, over = self.groups.admit(rows)
                     if over:
                         await self.release(over)
                     inflight.update(asyncio.create_task(self._run(r)) for r in rows)

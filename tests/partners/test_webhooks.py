@@ -129,7 +129,7 @@ async def test_a_sleeping_receiver_does_not_hold_up_the_others(client, admin, fa
             assert time.monotonic() - started < 1.0, "the fast receiver waited for the slow one"
             await asyncio.sleep(0.01)
         assert len(fake_partner.events("slow")) == 0  # still asleep
-        assert len(worker.in_group) <= 2 and max(worker.in_group.values()) <= 2
+        assert len(worker.groups.in_flight) <= 2 and max(worker.groups.in_flight.values()) <= 2
         while len(fake_partner.events("slow")) < 7:
             assert time.monotonic() - started < 15
             await asyncio.sleep(0.05)
