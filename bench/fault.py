@@ -369,6 +369,7 @@ def main() -> int:
                     "HOTLINE_SMS_CONNECT_TIMEOUT_S": "0.5",
                     "HOTLINE_SMS_TIMEOUT_S": "1.5",
                     "HOTLINE_SMTP_TIMEOUT_S": "2",
+                    "HOTLINE_WEBHOOK_TIMEOUT_S": "1.5",  # the lease covers the longest send
                     "HOTLINE_OUTBOX_LEASE_S": "5",  # a dead worker's rows come back soon
                     "HOTLINE_SMS_RECEIPT_DELAY_S": "3600",
                     "HOTLINE_SMS_CODE_PER_IP_HOURLY": "1000",

@@ -43,30 +43,15 @@ def db_url(settings: Settings) -> str:
     return url
 
 
-async def keep_session(_conn: Any) -> None:
-    """asyncpg's pool reset, as this application needs it: nothing beyond what the pool does
-    itself before calling it (roll back a transaction left open, drop the connection's
-    listener callbacks).
-
-    asyncpg's default reset sends ``SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
-    RESET ALL`` on every release: a second round trip for every statement run outside a
-    transaction, which doubled the cost of each short read. None of it has anything to undo
-    here: session settings are only ever ``SET LOCAL`` (they end with their transaction),
-    advisory locks only ``pg_advisory_xact_lock``, cursors live in transactions, and
-    ``LISTEN`` runs on its own connection (``hotline.generations``), never a pooled one. Code
-    that needs session state must take it in a transaction, or reset what it changed.
-    """
-
-
 def connection_config(settings: Settings) -> str | dict[str, Any]:
-    """The default connection: the URL, or on PostgreSQL (asyncpg) its expanded form with
-    :func:`keep_session` as the pool's reset."""
+    """The default connection: the URL, or on PostgreSQL (asyncpg) its expanded form. asyncpg's
+    pool keeps its own reset on release (``RESET ALL``, ``UNLISTEN *`` …): skipping it saved a
+    round trip per statement but left ``make fault`` answering 500s while PostgreSQL restarted
+    (2026-12-02), so it stays until that is understood."""
     url = db_url(settings)
     if url.startswith("sqlite://"):
         return url
     config = expand_db_url(url)
-    if config.get("engine") == "tortoise.backends.asyncpg":
-        config["credentials"]["reset"] = keep_session
     return config
 
 
