@@ -26,9 +26,7 @@ import hmac
 import json
 import random
 import re
-import socket
 import threading
-import time
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -37,6 +35,8 @@ from urllib.parse import parse_qsl, quote
 from zoneinfo import ZoneInfo
 
 import uvicorn
+
+from tests.fakes.serving import Background
 
 CHINA = ZoneInfo("Asia/Shanghai")
 PHONE = re.compile(r"^(\+?86)?1\d{10}$")
@@ -74,8 +74,7 @@ class FakeAliyunSms:
         self.lock = threading.Lock()
         self.seed = seed
         self.url = ""
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._serving = Background("the fake Aliyun SMS server")
         self.reset()
 
     def reset(self) -> None:
@@ -292,34 +291,17 @@ class FakeAliyunSms:
     def start(self, *, certfile: str | None = None, keyfile: str | None = None,
               port: int = 0) -> str:
         """Serve in a background thread; returns the base URL."""
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", port))
-        config = uvicorn.Config(
-            self, host="127.0.0.1", port=sock.getsockname()[1], ssl_certfile=certfile,
-            ssl_keyfile=keyfile, log_level="critical", access_log=False, lifespan="off",
-            loop="asyncio", http="httptools", timeout_graceful_shutdown=0,
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=lambda: asyncio.run(self._server.serve(sockets=[sock])),  # type: ignore[union-attr]
-            name="fake-aliyun-sms", daemon=True,
-        )
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("the fake Aliyun SMS server did not start")
-            time.sleep(0.01)
+        bound = self._serving.start(lambda p: uvicorn.Config(
+            self, host="127.0.0.1", port=p, ssl_certfile=certfile, ssl_keyfile=keyfile,
+            log_level="critical", access_log=False, lifespan="off", loop="asyncio",
+            http="httptools", timeout_graceful_shutdown=0,
+        ), port)
         scheme = "https" if certfile else "http"
-        self.url = f"{scheme}://127.0.0.1:{sock.getsockname()[1]}"
+        self.url = f"{scheme}://127.0.0.1:{bound}"
         return self.url
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        self._serving.stop()
 
 
 def main() -> None:

@@ -19,7 +19,6 @@ import hashlib
 import hmac
 import json
 import secrets
-import socket
 import threading
 import time
 import uuid
@@ -27,6 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
+
+from tests.fakes.serving import Background
 
 PATH = "/v1/identity/verify"
 MAX_SKEW_S = 300
@@ -50,8 +51,7 @@ class FakeIdentityProvider:
         self.people: dict[str, tuple[str, str | None]] = {}
         self.lock = threading.Lock()
         self.url = ""
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._serving = Background("the fake identity provider")
         self.reset()
 
     def reset(self) -> None:
@@ -147,32 +147,15 @@ class FakeIdentityProvider:
     # -- serving --------------------------------------------------------------------------
     def start(self, *, port: int = 0) -> str:
         """Serve in a background thread; returns the base URL."""
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", port))
-        config = uvicorn.Config(
-            self, host="127.0.0.1", port=sock.getsockname()[1], log_level="critical",
-            access_log=False, lifespan="off", loop="asyncio", timeout_graceful_shutdown=0,
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=lambda: asyncio.run(self._server.serve(sockets=[sock])),  # type: ignore[union-attr]
-            name="fake-identity-provider", daemon=True,
-        )
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("the fake identity provider did not start")
-            time.sleep(0.01)
-        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        bound = self._serving.start(lambda p: uvicorn.Config(
+            self, host="127.0.0.1", port=p, log_level="critical", access_log=False,
+            lifespan="off", loop="asyncio", timeout_graceful_shutdown=0,
+        ), port)
+        self.url = f"http://127.0.0.1:{bound}"
         return self.url
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        self._serving.stop()
 
 
 def main() -> None:

@@ -20,13 +20,14 @@ import asyncio
 import hashlib
 import hmac
 import json
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import uvicorn
+
+from tests.fakes.serving import Background
 
 TOLERANCE_S = 300
 
@@ -61,8 +62,7 @@ class FakePartner:
         self.deliveries: list[Delivery] = []
         self.refused: list[tuple[str, str]] = []  # (receiver, reason)
         self.url = ""
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._serving = Background("the fake partner server")
 
     def receiver(self, name: str, secret: str, **switches: Any) -> str:
         """Add (or replace) a receiver; its URL."""
@@ -135,29 +135,11 @@ class FakePartner:
 
     def start(self) -> str:
         """Serve in a background thread; returns the base URL."""
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        config = self.config(sock.getsockname()[1])
-        server = self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=lambda: asyncio.run(server.serve(sockets=[sock])), name="fake-partner",
-            daemon=True,
-        )
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("the fake partner server did not start")
-            time.sleep(0.01)
-        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        self.url = f"http://127.0.0.1:{self._serving.start(self.config)}"
         return self.url
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        self._serving.stop()
 
 
 def main() -> None:
