@@ -21,10 +21,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from tortoise.connection import get_connection
 
@@ -34,17 +34,49 @@ from knowledge.segment import index_text, normalise
 DATA = Path(__file__).parent / "data"
 TTL_S = 30.0
 _cache: dict[str, tuple[float, Any]] = {}
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 
-# token -> (expiry, published items holding it): knowledge.search's counts
-_counts: dict[str, tuple[float, int]] = {}
-MAX_COUNTS = 50_000
-# (phrase groups, kind, limit) -> (expiry, the lowest ids of the items matching them)
-_lowest: dict[Hashable, tuple[float, list[int]]] = {}
-MAX_LOWEST = 10_000
-# item id -> (expiry, what the ranking reads of it: id, title_terms, body_terms)
-_rows: dict[int, tuple[float, dict[str, Any]]] = {}
-MAX_ROWS = 20_000
+class Kept(Generic[K, V]):
+    """Answers kept for :data:`TTL_S` seconds at most; past ``most`` entries all are dropped."""
+
+    def __init__(self, most: int) -> None:
+        self.most = most
+        self.items: dict[K, tuple[float, V]] = {}
+
+    def get(self, key: K) -> V | None:
+        hit = self.items.get(key)
+        return hit[1] if hit and hit[0] > time.monotonic() else None
+
+    def get_many(self, keys: Iterable[K]) -> tuple[dict[K, V], list[K]]:
+        """The answers still fresh, by key, and the keys without."""
+        now = time.monotonic()
+        found, missing = {}, []
+        for key in dict.fromkeys(keys):
+            hit = self.items.get(key)
+            if hit and hit[0] > now:
+                found[key] = hit[1]
+            else:
+                missing.append(key)
+        return found, missing
+
+    def keep(self, answers: dict[K, V]) -> None:
+        if len(self.items) + len(answers) > self.most:
+            self.items.clear()
+        expires = time.monotonic() + TTL_S
+        self.items.update((k, (expires, v)) for k, v in answers.items())
+
+    def clear(self) -> None:
+        self.items.clear()
+
+
+# knowledge.search's answers: per phrase the published items holding it; per (phrase groups,
+# kind, limit) the lowest ids of the items matching them; per item id what the ranking reads
+# of it (id, title_terms, body_terms)
+counts: Kept[str, int] = Kept(50_000)
+lowest: Kept[Hashable, list[int]] = Kept(10_000)
+rows: Kept[int, dict[str, Any]] = Kept(20_000)
 _seen: list[Hashable] = [None]  # the generation the copies were made under
 _epoch = [0]  # raised by every drop: a count begun before it is not kept
 log = logging.getLogger("hotline.knowledge")
@@ -59,9 +91,9 @@ def invalidate() -> None:
 
 def forget_answers() -> None:
     """Drop the counts and candidate ids (not the lexicon and the figures)."""
-    _counts.clear()
-    _lowest.clear()
-    _rows.clear()
+    counts.clear()
+    lowest.clear()
+    rows.clear()
 
 
 def changed() -> None:
@@ -81,57 +113,6 @@ def follow() -> None:
     if now != _seen[0]:
         invalidate()
         _seen[0] = now
-
-
-def cached_lowest(key: Hashable) -> list[int] | None:
-    hit = _lowest.get(key)
-    return hit[1] if hit and hit[0] > time.monotonic() else None
-
-
-def cached_rows(ids: list[int]) -> tuple[dict[int, dict[str, Any]], list[int]]:
-    """The rows still fresh, by id, and the ids without."""
-    now = time.monotonic()
-    found, missing = {}, []
-    for i in ids:
-        hit = _rows.get(i)
-        if hit and hit[0] > now:
-            found[i] = hit[1]
-        else:
-            missing.append(i)
-    return found, missing
-
-
-def keep_rows(rows: list[dict[str, Any]]) -> None:
-    if len(_rows) + len(rows) > MAX_ROWS:
-        _rows.clear()
-    expires = time.monotonic() + TTL_S
-    _rows.update((r["id"], (expires, r)) for r in rows)
-
-
-def keep_lowest(key: Hashable, ids: list[int]) -> None:
-    if len(_lowest) >= MAX_LOWEST:
-        _lowest.clear()
-    _lowest[key] = (time.monotonic() + TTL_S, ids)
-
-
-def cached_counts(phrases: list[str]) -> tuple[dict[str, int], list[str]]:
-    """The counts still fresh (as long as the figures: :data:`TTL_S`), and the phrases without."""
-    now = time.monotonic()
-    found, missing = {}, []
-    for p in dict.fromkeys(phrases):
-        hit = _counts.get(p)
-        if hit and hit[0] > now:
-            found[p] = hit[1]
-        else:
-            missing.append(p)
-    return found, missing
-
-
-def keep_counts(counts: dict[str, int]) -> None:
-    if len(_counts) + len(counts) > MAX_COUNTS:
-        _counts.clear()
-    expires = time.monotonic() + TTL_S
-    _counts.update((p, (expires, n)) for p, n in counts.items())
 
 
 def _read_lines(name: str) -> list[list[str]]:

@@ -184,26 +184,26 @@ class Reader:
         """What the ranking reads of these items, in id order."""
         if not ids:
             return []
+        sql, args = _by_ids(self.sqlite, SCORED, ids)
         if self.sqlite:
-            marks = ", ".join("?" for _ in ids)
-            sql = f"SELECT {SCORED} FROM kb_item WHERE id IN ({marks}) ORDER BY id"
-            return list(await self.conn.execute_query_dict(sql, ids))
-        sql = f"SELECT {SCORED} FROM kb_item WHERE id = ANY($1::int[]) ORDER BY id"
-        return await self.pg(sql, [ids], _BITMAP)
+            return list(await self.conn.execute_query_dict(sql, args))
+        return await self.pg(sql, args, _BITMAP)
 
 
-async def shown(conn: Any, ids: list[int], columns: str = SHOWN) -> list[dict[str, Any]]:
-    """``columns`` (by default what a result shows) of a few published items, by id."""
+def _by_ids(sqlite: bool, columns: str, ids: list[int], where: str = "") -> tuple[str, list[Any]]:
+    """The statement reading ``columns`` of the items ``ids`` (and ``where``), in id order."""
+    if sqlite:
+        marks = ", ".join("?" for _ in ids)
+        return f"SELECT {columns} FROM kb_item WHERE id IN ({marks}){where} ORDER BY id", ids
+    return f"SELECT {columns} FROM kb_item WHERE id = ANY($1::int[]){where} ORDER BY id", [ids]
+
+
+async def shown(conn: Any, ids: list[int]) -> list[dict[str, Any]]:
+    """What a result shows of a few published items, by id."""
     if not ids:
         return []
-    if is_sqlite(conn):
-        marks = ", ".join("?" for _ in ids)
-        sql = (f"SELECT {columns} FROM kb_item WHERE id IN ({marks}) AND state = 'published' "
-               "ORDER BY id")
-        return list(await conn.execute_query_dict(sql, ids))
-    sql = (f"SELECT {columns} FROM kb_item WHERE id = ANY($1::int[]) AND state = 'published' "
-           "ORDER BY id")
-    return list(await conn.execute_query_dict(sql, [ids]))
+    sql, args = _by_ids(is_sqlite(conn), SHOWN, ids, " AND state = 'published'")
+    return list(await conn.execute_query_dict(sql, args))
 
 
 @asynccontextmanager

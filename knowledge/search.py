@@ -70,12 +70,12 @@ def concepts_of(query: str, lex: lexicon.Lexicon) -> list[Concept]:
 
 async def _phrase_counts(conn: Any, phrases: list[str]) -> dict[str, int]:
     """Per phrase, the published items holding it (:func:`matching.phrase_counts`); kept as
-    long as the lexicon's figures (:func:`lexicon.cached_counts`: a publish in this process
+    long as the lexicon's figures (:data:`lexicon.counts`: a publish in this process
     clears them), so a phrase is counted once, not on every query."""
-    counts, missing = lexicon.cached_counts(phrases)
+    counts, missing = lexicon.counts.get_many(phrases)
     if missing:
         found = await matching.phrase_counts(conn, missing)
-        lexicon.keep_counts(found)
+        lexicon.counts.keep(found)
         counts |= found
     return counts
 
@@ -91,7 +91,7 @@ async def _candidates(conn: Any, concepts: list[Concept], counts: dict[str, int]
     """The items holding every concept; when they are fewer than :data:`CANDIDATES`, those
     holding each concept, the rarest concepts first, :data:`PER_CONCEPT` each. The ids found
     for a set of concepts, and the rows read, are kept as long as the counts
-    (:func:`lexicon.cached_lowest`, :func:`lexicon.cached_rows`): the same concept or item in
+    (:data:`lexicon.lowest`, :data:`lexicon.rows`): the same concept or item in
     the next question costs no read."""
     groups = [[p for p in c.phrases if counts.get(p)] for c in concepts]
     groups = [g for g in groups if g]
@@ -100,10 +100,10 @@ async def _candidates(conn: Any, concepts: list[Concept], counts: dict[str, int]
 
         async def lowest(wanted: list[list[str]], limit: int) -> list[int]:
             key = (tuple(map(tuple, wanted)), kind, limit)
-            ids = lexicon.cached_lowest(key)
+            ids = lexicon.lowest.get(key)
             if ids is None:
                 ids = await read.lowest(wanted, kind, limit, _estimate(wanted, counts), span)
-                lexicon.keep_lowest(key, ids)
+                lexicon.lowest.keep({key: ids})
             return ids
 
         found = dict.fromkeys(await lowest(groups, CANDIDATES))
@@ -114,11 +114,11 @@ async def _candidates(conn: Any, concepts: list[Concept], counts: dict[str, int]
                 found |= dict.fromkeys(await lowest([group], PER_CONCEPT))
                 if len(found) >= CANDIDATES:
                     break
-        rows, missing = lexicon.cached_rows(list(found))
+        rows, missing = lexicon.rows.get_many(found)
         if missing:
-            fetched = await read.rows(missing)
-            lexicon.keep_rows(fetched)
-            rows |= {r["id"]: r for r in fetched}
+            fetched = {r["id"]: r for r in await read.rows(missing)}
+            lexicon.rows.keep(fetched)
+            rows |= fetched
         return [rows[i] for i in sorted(rows)]
 
 

@@ -60,7 +60,7 @@ async def test_an_unpublish_in_another_process_is_seen_by_the_next_search(
             await generations.wait_listening()
         lexicon.follow()
         assert item.id in [hit["id"] for hit in await search.search("居住证")]
-        assert lexicon._lowest and lexicon._rows  # kept for the next question
+        assert lexicon.lowest.items and lexicon.rows.items  # kept for the next question
         await unpublish_elsewhere(settings, item.id)
         for _ in range(3):  # a notification is read when the event loop next runs
             await asyncio.sleep(0)
@@ -76,10 +76,10 @@ async def test_the_kept_answers_serve_the_next_question(settings: Settings, app:
     await seed.load(seed.read_items(SAMPLE / "items.json"))
     lexicon.follow()
     first = await search.search("居住证怎么办")
-    kept = dict(lexicon._lowest)
+    kept = dict(lexicon.lowest.items)
     assert kept
     assert await search.search("居住证怎么办") == first
-    assert lexicon._lowest == kept
+    assert lexicon.lowest.items == kept
 
 
 async def test_old_figures_answer_while_they_are_counted_again(
