@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,6 +37,8 @@ if __package__ in (None, ""):  # run as a script: make `bench` and `tests` impor
 
 import httpx  # noqa: E402
 
+from bench.intake_bench import _free_port  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 ROWS = int(os.environ.get("BENCH_WEBHOOK_ROWS", "3000"))
 PARTNERS = int(os.environ.get("BENCH_WEBHOOK_PARTNERS", "8"))
@@ -49,12 +50,6 @@ UNITS = {
     "webhook_to_raw_ratio": "x",
     "webhook_rows": "count",
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_fake(log_path: Path) -> tuple[subprocess.Popen[bytes], str]:

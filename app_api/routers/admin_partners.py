@@ -60,17 +60,17 @@ async def create_partner(body: PartnerIn, who: Principal = Depends(admin)) -> di
     return partner | {"api_key": api_key, "webhook_secret": secret}
 
 
+PartnerId = Annotated[Id, Path(description="合作系统 ID")]
+
+
 @router.patch("/partners/{id}", response_model=PartnerOut, responses=problems(403, 404, 422),
               summary="修改、停用合作系统")
 async def update_partner(
-    id: Annotated[Id, Path(description="合作系统 ID")], body: PartnerPatchIn,
+    id: PartnerId, body: PartnerPatchIn,
     who: Principal = Depends(admin),
 ) -> dict[str, Any]:
     """改名、改权限、改单位或回调地址、停用（停用后其密钥立即失效）。"""
     return await partner_admin.update(who, id, body.changes())
-
-
-PartnerId = Annotated[Id, Path(description="合作系统 ID")]
 
 
 @router.post("/partners/{id}/api-key", status_code=201, response_model=KeyRotatedOut,
