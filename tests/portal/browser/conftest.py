@@ -119,3 +119,15 @@ def server_log(settings: Any) -> str:
 async def shot(page: Any, name: str, *, full: bool = False) -> None:
     SCREENS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SCREENS / name), full_page=full)
+
+
+async def sign_in_by_sms(page: Any, phone: str) -> None:
+    """On /h5/login: the phone, the code the SMS brought, 登录; back on /h5/."""
+    from tests.conftest import last_sms_text
+
+    await page.get_by_label("手机号").fill(phone)
+    await page.get_by_role("button", name="获取验证码").tap()
+    await page.get_by_text("验证码已发送").wait_for()
+    await page.get_by_label("短信验证码").fill((await last_sms_text(phone))["code"])
+    await page.get_by_role("button", name="登录").tap()
+    await page.wait_for_url("**/h5/")

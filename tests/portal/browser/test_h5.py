@@ -9,8 +9,7 @@ from typing import Any
 from PIL import Image
 
 from models.case import Case
-from tests.conftest import last_sms_text
-from tests.portal.browser.conftest import shot
+from tests.portal.browser.conftest import shot, sign_in_by_sms
 from tests.portal.helpers import PHONE
 
 
@@ -24,12 +23,7 @@ async def test_sign_in_file_with_photo_and_location_then_my_cases(new_page: Any)
     page = await new_page()
     await page.goto("/h5/")
     await page.wait_for_url("**/h5/login**")
-    await page.get_by_label("手机号").fill(PHONE)
-    await page.get_by_role("button", name="获取验证码").tap()
-    await page.get_by_text("验证码已发送").wait_for()
-    await page.get_by_label("短信验证码").fill((await last_sms_text(PHONE))["code"])
-    await page.get_by_role("button", name="登录").tap()
-    await page.wait_for_url("**/h5/")
+    await sign_in_by_sms(page, PHONE)
     await shot(page, "h5-home.png")
     await page.get_by_role("link", name="我要反映").first.tap()
     await page.get_by_text("投诉", exact=True).tap()
@@ -75,12 +69,7 @@ async def test_the_pages_fit_a_360_px_screen(new_page: Any) -> None:
     page = await new_page()
     await page.set_viewport_size({"width": 360, "height": 740})
     await page.goto("/h5/login")
-    await page.get_by_label("手机号").fill("13800138005")
-    await page.get_by_role("button", name="获取验证码").tap()
-    await page.get_by_text("验证码已发送").wait_for()
-    await page.get_by_label("短信验证码").fill((await last_sms_text("13800138005"))["code"])
-    await page.get_by_role("button", name="登录").tap()
-    await page.wait_for_url("**/h5/")
+    await sign_in_by_sms(page, "13800138005")
     for path in ("/h5/", "/h5/file", "/h5/cases", "/h5/rewards", "/h5/kb?q=居住证"):
         await page.goto(path)
         width = await page.evaluate("document.documentElement.scrollWidth")

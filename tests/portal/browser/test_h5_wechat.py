@@ -9,8 +9,7 @@ import hashlib
 from typing import Any
 
 from models.case import Case
-from tests.conftest import last_sms_text
-from tests.portal.browser.conftest import shot
+from tests.portal.browser.conftest import shot, sign_in_by_sms
 from tests.portal.browser.test_h5 import a_photo
 from tests.wechat.support import OA_APPID, fake_server
 from wechat import tokens
@@ -25,12 +24,7 @@ async def test_in_wechat_location_and_photo_come_through_the_js_sdk(
     fake.add_media("MEDIA-BROWSER-1", a_photo())
     page = await new_page("wechat")
     await page.goto("/h5/login")
-    await page.get_by_label("手机号").fill(PHONE)
-    await page.get_by_role("button", name="获取验证码").tap()
-    await page.get_by_text("验证码已发送").wait_for()
-    await page.get_by_label("短信验证码").fill((await last_sms_text(PHONE))["code"])
-    await page.get_by_role("button", name="登录").tap()
-    await page.wait_for_url("**/h5/")
+    await sign_in_by_sms(page, PHONE)
     await page.goto("/h5/file")
     await page.wait_for_selector("#file-form[data-wx=ready]")
 
