@@ -68,8 +68,9 @@ def _invalid_value(request: Request, exc: BaseException) -> ProblemJSON:
 
 def _database_away(exc: BaseException) -> bool:
     """The database cannot be reached or is restarting (not a fault of this request):
-    a refused or lost connection, SQLSTATE class 08 or 57P (admin shutdown, starting up), or
-    a pooled connection the server ended under asyncpg (:func:`_connection_ended`)."""
+    a refused or lost connection (:func:`_every_address_failed` too), SQLSTATE class 08 or
+    57P (admin shutdown, starting up), or a pooled connection the server ended under asyncpg
+    (:func:`_connection_ended`)."""
     seen: BaseException | None = exc
     while seen is not None:
         state = str(getattr(seen, "sqlstate", "") or "")
@@ -77,10 +78,21 @@ def _database_away(exc: BaseException) -> bool:
             return True
         if isinstance(seen, (ConnectionError, PgInterfaceError, TimeoutError)):
             return True
-        if _connection_ended(seen):
+        if _connection_ended(seen) or _every_address_failed(seen):
             return True
         seen = seen.__cause__ or seen.__context__
     return False
+
+
+def _every_address_failed(exc: BaseException) -> bool:
+    """asyncio's connect to a host name with several addresses (IPv4 and IPv6, say), each
+    failing differently: a plain ``OSError("Multiple exceptions: [Errno 111] Connect call
+    failed …")`` without an errno, not a ``ConnectionError``. Other ``OSError``s (a file not
+    found, permission denied) are not the database's and stay 500s."""
+    return (
+        type(exc) is OSError and exc.errno is None
+        and str(exc).startswith("Multiple exceptions:")
+    )
 
 
 def _connection_ended(exc: BaseException) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -133,6 +134,32 @@ def test_only_asyncpgs_busy_connection_error_is_the_database_away() -> None:
     # asyncpg's other internal errors are bugs: still 500s
     assert not errors._database_away(InternalClientError("unexpected codec error"))
     assert not errors._database_away(RuntimeError("cannot switch to state 12"))
+
+
+async def test_no_address_of_the_database_host_answering_is_the_database_away() -> None:
+    """A host name with several addresses: asyncio's connect raises a plain OSError naming
+    each failure (each address's is a ConnectionRefusedError)."""
+    loop = asyncio.get_running_loop()
+    infos = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", _closed_port())),
+             (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.2", 9))]
+
+    async def resolve(*_: Any, **__: Any) -> list[Any]:
+        return infos
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(loop, "getaddrinfo", resolve)
+        with pytest.raises(OSError) as caught:
+            await loop.create_connection(asyncio.Protocol, "db.internal", 5432)
+    assert type(caught.value) is OSError, repr(caught.value)  # not a ConnectionError
+    assert errors._database_away(caught.value)
+    assert not errors._database_away(FileNotFoundError(2, "No such file or directory"))
+    assert not errors._database_away(OSError("disk full"))
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 @pytest.mark.parametrize(
