@@ -24,8 +24,10 @@ import pytest
 from asyncpg.exceptions import InternalClientError
 
 from app_api import errors
+from app_api.observe import Observe
 from app_api.schemas.problem import PROBLEM_MEDIA_TYPE
 from casework import reference
+from hotline.settings import Settings
 from tests.conftest import _postgres_url
 
 ENDED = "cannot switch to state 12; another operation (2) is in progress"
@@ -187,3 +189,31 @@ async def test_the_database_away_is_a_503_that_escapes_no_further(
     assert r.headers["x-request-id"]  # answered inside Observe
     assert not [rec for rec in caplog.records if rec.levelno >= logging.ERROR]
     assert any("database unavailable" in rec.getMessage() for rec in caplog.records)
+
+
+async def test_observe_counts_a_reply_cut_short_with_the_status_it_sent(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An exception after the reply began: the client got that status (and a cut reply), so
+    the access line says it, not 500."""
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        raise RuntimeError("cut mid-reply")
+
+    observe = Observe(app, settings.model_copy(update={"log_format": "json",
+                                                       "access_log": "all"}))
+    scope = {"type": "http", "method": "GET", "path": "/x", "headers": [],
+             "client": ("203.0.113.7", 1)}
+
+    async def receive() -> Any:
+        return {"type": "http.request", "body": b""}
+
+    async def send(_: Any) -> None:
+        return None
+
+    with caplog.at_level(logging.INFO, logger="hotline.access"), \
+            pytest.raises(RuntimeError):
+        await observe(scope, receive, send)
+    statuses = [getattr(r, "status", None) for r in caplog.records if r.name == "hotline.access"]
+    assert statuses == [200]
