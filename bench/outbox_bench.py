@@ -24,8 +24,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -39,7 +37,8 @@ if __package__ in (None, ""):  # run as a script: make `bench` and `tests` impor
 
 import requests  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.fakes import fake_server  # noqa: E402
+
 ROWS = int(os.environ.get("BENCH_OUTBOX_ROWS", "10000"))
 POOL = int(os.environ.get("BENCH_OUTBOX_POOL", "32"))
 TARGETS = {"outbox_drain_per_s": 500.0, "outbox_to_raw_ratio": 0.5}
@@ -52,34 +51,6 @@ UNITS = {
 }
 # a body the size of a SendSms request, so both loads move the same bytes
 PING_BODY = {"Action": "Ping", "PhoneNumbers": "13800000000", "Padding": "x" * 560}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_fake(tls: Any, log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    url = f"https://127.0.0.1:{port}"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.fakes.aliyun_sms", "--port", str(port),
-             "--cert", str(tls.cert), "--key", str(tls.key)],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            requests.get(f"{url}/_fake/ping", verify=str(tls.ca), timeout=1)
-            return proc, url
-        except requests.RequestException:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                output = log_path.read_text()
-                raise RuntimeError(f"the fake SMS server did not start:\n{output}") from None
-            time.sleep(0.1)
 
 
 def _numbered(start: int) -> Callable[[int], str]:
@@ -150,32 +121,28 @@ def run() -> dict[str, float]:
 
     work = Path(tempfile.mkdtemp(prefix="hotline-outbox-bench-"))
     tls = make_tls(work / "tls")
-    proc, url = start_fake(tls, work / "fake-sms.log")
     previous = settings_mod._current
-    try:
-        settings = Settings(
-            env="test", var_dir=work, database_url=os.environ.get("BENCH_DATABASE_URL", ""),
-            secret_key="bench-secret-key-0123456789abcdef", data_key="bench-data-key-0123456789",
-            sms_access_key_id="test-ak", sms_access_key_secret="test-secret",
-            sms_sign_name="浙江12345", sms_endpoint=url, sms_ca_bundle=str(tls.ca),
-            sms_template_codes={name: f"SMS_{100000 + i}" for i, name in enumerate(TEMPLATES)},
-            sms_pool_size=POOL, outbox_concurrency=POOL * 2, outbox_batch_size=POOL * 4,
-            quiet_hours_start="00:00", quiet_hours_end="00:00",
-        )
-        settings_mod.configure(settings)
-        raw = raw_http(url, str(tls.ca), ROWS, POOL)
-        drain_rate, sent = asyncio.run(drain(settings, ROWS))
-        stats = requests.get(f"{url}/_fake/stats", verify=str(tls.ca), timeout=5).json()
-        if stats["duplicates"] or stats["messages"] != ROWS:
-            raise RuntimeError(f"the fake saw {json.dumps(stats)}")
-    finally:
-        settings_mod._current = previous
-        proc.terminate()
+    with fake_server("tests.fakes.aliyun_sms", work / "fake-sms.log", tls=tls,
+                     what="the fake SMS server") as url:
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+            settings = Settings(
+                env="test", var_dir=work, database_url=os.environ.get("BENCH_DATABASE_URL", ""),
+                secret_key="bench-secret-key-0123456789abcdef",
+                data_key="bench-data-key-0123456789",
+                sms_access_key_id="test-ak", sms_access_key_secret="test-secret",
+                sms_sign_name="浙江12345", sms_endpoint=url, sms_ca_bundle=str(tls.ca),
+                sms_template_codes={name: f"SMS_{100000 + i}" for i, name in enumerate(TEMPLATES)},
+                sms_pool_size=POOL, outbox_concurrency=POOL * 2, outbox_batch_size=POOL * 4,
+                quiet_hours_start="00:00", quiet_hours_end="00:00",
+            )
+            settings_mod.configure(settings)
+            raw = raw_http(url, str(tls.ca), ROWS, POOL)
+            drain_rate, sent = asyncio.run(drain(settings, ROWS))
+            stats = requests.get(f"{url}/_fake/stats", verify=str(tls.ca), timeout=5).json()
+            if stats["duplicates"] or stats["messages"] != ROWS:
+                raise RuntimeError(f"the fake saw {json.dumps(stats)}")
+        finally:
+            settings_mod._current = previous
     return {
         "outbox_drain_per_s": round(drain_rate, 1),
         "raw_http_per_s": round(raw, 1),

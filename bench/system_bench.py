@@ -48,9 +48,7 @@ if __package__ in (None, ""):
 from bench.intake_bench import (  # noqa: E402
     CASE_BODY,
     PHONE,
-    ROOT,
     _env,
-    _free_port,
     _request,
     _run_cli,
     serve,
@@ -125,29 +123,10 @@ def sms_env(env: dict[str, str], gateway: str) -> dict[str, str]:
 @contextlib.contextmanager
 def fake_gateway(log_path: Path) -> Iterator[str]:
     """The fake Aliyun SMS gateway in its own process; yields its URL."""
-    port = _free_port()
-    env = os.environ | {"PYTHONPATH": str(ROOT)}
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.fakes.aliyun_sms", "--port", str(port)],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                gateway_stats(url)
-                break
-            except OSError as exc:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    text = log_path.read_text()
-                    raise RuntimeError(f"fake gateway did not start:\n{text}") from exc
-                time.sleep(0.1)
+    from bench.fakes import fake_server
+
+    with fake_server("tests.fakes.aliyun_sms", log_path, what="fake gateway") as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def gateway_stats(url: str) -> dict[str, Any]:

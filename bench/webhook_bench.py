@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,9 +36,8 @@ if __package__ in (None, ""):  # run as a script: make `bench` and `tests` impor
 
 import httpx  # noqa: E402
 
-from bench.intake_bench import _free_port  # noqa: E402
+from bench.fakes import fake_server  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 ROWS = int(os.environ.get("BENCH_WEBHOOK_ROWS", "3000"))
 PARTNERS = int(os.environ.get("BENCH_WEBHOOK_PARTNERS", "8"))
 SECRET = "whsec_bench_0123456789abcdef"
@@ -50,28 +48,6 @@ UNITS = {
     "webhook_to_raw_ratio": "x",
     "webhook_rows": "count",
 }
-
-
-def start_fake(log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.fakes.partner", "--port", str(port),
-             "--receivers", str(PARTNERS), "--secret", SECRET],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(f"{url}/_fake/stats", timeout=1)
-            return proc, url
-        except httpx.HTTPError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                output = log_path.read_text()
-                raise RuntimeError(f"the fake partner did not start:\n{output}") from None
-            time.sleep(0.1)
 
 
 def event_body(i: int) -> bytes:
@@ -168,33 +144,30 @@ def run() -> dict[str, float]:
     from hotline.settings import Settings
 
     work = Path(tempfile.mkdtemp(prefix="hotline-webhook-bench-"))
-    proc, url = start_fake(work / "fake-partner.log")
     previous = settings_mod._current
-    try:
-        settings = Settings(
-            env="test", var_dir=work, database_url=os.environ.get("BENCH_DATABASE_URL", ""),
-            secret_key="bench-secret-key-0123456789abcdef", data_key="bench-data-key-0123456789",
-            quiet_hours_start="00:00", quiet_hours_end="00:00", webhook_allow_private=True,
-        )
-        settings_mod.configure(settings)
-        per = settings.webhook_concurrency
-        before = asyncio.run(raw_posts(url, ROWS, per))
-        rate, sent = asyncio.run(deliver(settings, url, ROWS))
-        # the baseline is the better of a raw pass before and one after (a shared box's load
-        # moves between them; the better one is the harder bar)
-        raw = max(before, asyncio.run(raw_posts(url, ROWS, per)))
-        stats = httpx.get(f"{url}/_fake/stats", timeout=5).json()
-        # the raw posts used the same event ids: each id arrives three times, once per load
-        if stats["refused"] or stats["deliveries"] != 3 * ROWS or stats["distinct"] != ROWS:
-            raise RuntimeError(f"the fake saw {json.dumps(stats)}")
-    finally:
-        settings_mod._current = previous
-        proc.terminate()
+    args = ["--receivers", str(PARTNERS), "--secret", SECRET]
+    with fake_server("tests.fakes.partner", work / "fake-partner.log", args,
+                     what="the fake partner") as url:
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+            settings = Settings(
+                env="test", var_dir=work, database_url=os.environ.get("BENCH_DATABASE_URL", ""),
+                secret_key="bench-secret-key-0123456789abcdef",
+                data_key="bench-data-key-0123456789",
+                quiet_hours_start="00:00", quiet_hours_end="00:00", webhook_allow_private=True,
+            )
+            settings_mod.configure(settings)
+            per = settings.webhook_concurrency
+            before = asyncio.run(raw_posts(url, ROWS, per))
+            rate, sent = asyncio.run(deliver(settings, url, ROWS))
+            # the baseline is the better of a raw pass before and one after (a shared box's load
+            # moves between them; the better one is the harder bar)
+            raw = max(before, asyncio.run(raw_posts(url, ROWS, per)))
+            stats = httpx.get(f"{url}/_fake/stats", timeout=5).json()
+            # the raw posts used the same event ids: each id arrives three times, once per load
+            if stats["refused"] or stats["deliveries"] != 3 * ROWS or stats["distinct"] != ROWS:
+                raise RuntimeError(f"the fake saw {json.dumps(stats)}")
+        finally:
+            settings_mod._current = previous
     return {
         "webhook_delivery_per_s": round(rate, 1),
         "raw_webhook_post_per_s": round(raw, 1),
