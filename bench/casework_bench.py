@@ -30,8 +30,9 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -307,69 +308,93 @@ async def _prepare(settings: Any) -> tuple[list[tuple[int, str]], str]:
     return units, root
 
 
-async def _measured(settings: Any, load_s: float) -> dict[str, float]:
-    from hotline import db
-
-    await db.init_db(settings)
-    try:
-        return {"cases": N, "load_s": round(load_s, 1)} | await measure()
-    finally:
-        await db.close_db()
-
-
-async def _sqlite(tmp: Path) -> dict[str, float]:
-    settings = _settings(f"sqlite://{tmp / 'bench.sqlite3'}", tmp)
-    units, root = await _prepare(settings)
-    started = time.perf_counter()
-    load_sqlite(tmp / "bench.sqlite3", N, units, root)
-    return await _measured(settings, time.perf_counter() - started)
-
-
-async def _postgres(base_url: str, tmp: Path) -> dict[str, float]:
+async def load_postgres(url: str, n: int, units: list[tuple[int, str]], root: str) -> None:
+    """The cases by COPY, the case table's indexes dropped meanwhile and rebuilt after."""
     import asyncpg
 
-    from hotline.db import scratch_database
+    con = await asyncpg.connect(url)
+    try:
+        defs = await con.fetch(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'case' AND "
+            "indexname NOT IN (SELECT conname FROM pg_constraint)")
+        for d in defs:
+            await con.execute(f'DROP INDEX "{d["indexname"]}"')
+        rows = generate(n, units, root, sql_text=False)
+        await con.copy_records_to_table("case", records=rows, columns=COLUMNS)
+        for sql in [d["indexdef"] for d in defs] + extra_indexes():
+            await con.execute(sql)
+        await con.execute("SELECT setval(pg_get_serial_sequence('\"case\"', 'id'), "
+                          "(SELECT max(id) FROM \"case\"))")
+        await con.execute('ANALYZE "case"')
+    finally:
+        await con.close()
 
-    async with scratch_database(base_url, "hotline_bench") as url:
-        settings = _settings(url, tmp)
+
+def p95(times: list[float]) -> float:
+    times = sorted(times)
+    return round(times[min(len(times) - 1, int(len(times) * 0.95))], 2)
+
+
+@dataclass(frozen=True)
+class Backends:
+    """The runner of the benches over N generated cases (this one, ``search_bench``,
+    ``public_bench``): per backend a temporary database, migrated and seeded (``_prepare``),
+    loaded (``load_sqlite(path, N, units, root)`` or ``await load_postgres(url, N, units,
+    root)``, timed as ``load_s``), then ``await measure()``; the figures are ``counts``,
+    ``load_s`` and the measured ones, in that order."""
+
+    load_sqlite: Callable[[Path, int, list[tuple[int, str]], str], None]
+    load_postgres: Callable[[str, int, list[tuple[int, str]], str], Awaitable[None]]
+    measure: Callable[[], Awaitable[dict[str, float]]]
+    counts: dict[str, float] = field(default_factory=lambda: {"cases": N})
+
+    async def _measured(self, settings: Any, load_s: float) -> dict[str, float]:
+        from hotline import db
+
+        await db.init_db(settings)
+        try:
+            return self.counts | {"load_s": round(load_s, 1)} | await self.measure()
+        finally:
+            await db.close_db()
+
+    async def _sqlite(self, tmp: Path) -> dict[str, float]:
+        settings = _settings(f"sqlite://{tmp / 'bench.sqlite3'}", tmp)
         units, root = await _prepare(settings)
         started = time.perf_counter()
-        con = await asyncpg.connect(url)
-        try:
-            defs = await con.fetch(
-                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'case' AND "
-                "indexname NOT IN (SELECT conname FROM pg_constraint)")
-            for d in defs:
-                await con.execute(f'DROP INDEX "{d["indexname"]}"')
-            rows = generate(N, units, root, sql_text=False)
-            await con.copy_records_to_table("case", records=rows, columns=COLUMNS)
-            for sql in [d["indexdef"] for d in defs] + extra_indexes():
-                await con.execute(sql)
-            await con.execute("SELECT setval(pg_get_serial_sequence('\"case\"', 'id'), "
-                              "(SELECT max(id) FROM \"case\"))")
-            await con.execute('ANALYZE "case"')
-        finally:
-            await con.close()
-        return await _measured(settings, time.perf_counter() - started)
+        self.load_sqlite(tmp / "bench.sqlite3", N, units, root)
+        return await self._measured(settings, time.perf_counter() - started)
 
+    async def _postgres(self, base_url: str, tmp: Path) -> dict[str, float]:
+        from hotline.db import scratch_database
 
-def _backend(name: str) -> dict[str, float]:
-    with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmp:
-        if name == "sqlite":
-            return asyncio.run(_sqlite(Path(tmp)))
-        return asyncio.run(_postgres(os.environ["HOTLINE_BENCH_POSTGRES_URL"], Path(tmp)))
+        async with scratch_database(base_url, "hotline_bench") as url:
+            settings = _settings(url, tmp)
+            units, root = await _prepare(settings)
+            started = time.perf_counter()
+            await self.load_postgres(url, N, units, root)
+            return await self._measured(settings, time.perf_counter() - started)
+
+    def backend(self, name: str) -> dict[str, float]:
+        with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmp:
+            if name == "sqlite":
+                return asyncio.run(self._sqlite(Path(tmp)))
+            return asyncio.run(self._postgres(os.environ["HOTLINE_BENCH_POSTGRES_URL"], Path(tmp)))
+
+    def run(self) -> dict[str, float]:
+        """SQLite, then PostgreSQL if HOTLINE_BENCH_POSTGRES_URL is set: each in a fresh process
+        (the ORM keeps per-dialect state that one process cannot switch); PostgreSQL's figures
+        get a ``pg_`` prefix."""
+        results: dict[str, float] = {}
+        names = ["sqlite"] + (["postgres"] if os.environ.get("HOTLINE_BENCH_POSTGRES_URL") else [])
+        for name in names:
+            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+                figures = pool.submit(self.backend, name).result()
+            results |= figures if name == "sqlite" else {f"pg_{k}": v for k, v in figures.items()}
+        return results
 
 
 def run() -> dict[str, float]:
-    """SQLite, then PostgreSQL if HOTLINE_BENCH_POSTGRES_URL is set: each in a fresh process
-    (the ORM keeps per-dialect state that one process cannot switch)."""
-    results: dict[str, float] = {}
-    backends = ["sqlite"] + (["postgres"] if os.environ.get("HOTLINE_BENCH_POSTGRES_URL") else [])
-    for name in backends:
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            figures = pool.submit(_backend, name).result()
-        results |= figures if name == "sqlite" else {f"pg_{k}": v for k, v in figures.items()}
-    return results
+    return Backends(load_sqlite, load_postgres, measure).run()
 
 
 if __name__ == "__main__":

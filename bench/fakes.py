@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bench.intake_bench import ROOT, _free_port
+from bench.intake_bench import ROOT, _free_port, stop
 
 if TYPE_CHECKING:
     from tests.fakes.tls import TlsFiles
@@ -56,9 +56,4 @@ def fake_server(
                 time.sleep(0.1)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        stop(proc, 10)

@@ -18,7 +18,7 @@ Run: ``.venv/bin/python -m bench.intake_bench`` (``--profile out.svg`` adds a py
 flame graph of the server during a third, unmeasured intake run — ``.txt`` gives collapsed stacks,
 ``.json`` speedscope; ``--loadgen python`` forces the Python generator).
 Environment overrides: BENCH_DURATION_S, BENCH_CONNECTIONS, BENCH_LOADGEN (auto|wrk|python).
-``_env``, ``_run_cli``, ``serve`` and ``citizen_token`` are reused by other benches.
+``_env``, ``_run_cli``, ``serve``, ``stop`` and ``citizen_token`` are reused by other benches.
 """
 
 from __future__ import annotations
@@ -214,12 +214,17 @@ def serve(
         yield base, proc.pid
     finally:
         if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
+            stop(proc, 15)
+
+
+def stop(proc: subprocess.Popen[bytes], timeout_s: float) -> None:
+    """Terminate ``proc``, kill it if it has not ended within ``timeout_s``, and reap it."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
 
 
 def citizen_token(base: str, env: dict[str, str], cwd: Path) -> str:

@@ -19,16 +19,12 @@ With HOTLINE_BENCH_POSTGRES_URL set the same runs against PostgreSQL (``pg_`` pr
 
 from __future__ import annotations
 
-import asyncio
-import multiprocessing
 import os
 import random
 import sqlite3
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -75,8 +71,8 @@ def _chosen_sqlite(con: sqlite3.Connection) -> list[tuple[Any, ...]]:
     return [tuple(r) for r in rows]
 
 
-def load_sqlite(path: Path, units: list[tuple[int, str]], root: str) -> None:
-    cb.load_sqlite(path, N, units, root)
+def load_sqlite(path: Path, n: int, units: list[tuple[int, str]], root: str) -> None:
+    cb.load_sqlite(path, n, units, root)
     con = sqlite3.connect(path)
     con.execute("PRAGMA synchronous=OFF")
     marks = ",".join("?" * len(PUB_COLUMNS))
@@ -87,7 +83,7 @@ def load_sqlite(path: Path, units: list[tuple[int, str]], root: str) -> None:
     con.close()
 
 
-async def load_postgres(url: str, units: list[tuple[int, str]], root: str) -> None:
+async def load_postgres(url: str, n: int, units: list[tuple[int, str]], root: str) -> None:
     import asyncpg
 
     con = await asyncpg.connect(url)
@@ -98,10 +94,10 @@ async def load_postgres(url: str, units: list[tuple[int, str]], root: str) -> No
         for d in defs:
             await con.execute(f'DROP INDEX "{d["indexname"]}"')
         await con.copy_records_to_table(
-            "case", records=cb.generate(N, units, root, sql_text=False), columns=cb.COLUMNS)
+            "case", records=cb.generate(n, units, root, sql_text=False), columns=cb.COLUMNS)
         for sql in [d["indexdef"] for d in defs] + cb.extra_indexes():
             await con.execute(sql)
-        step = max(1, N // (PUBLISHED * 6))
+        step = max(1, n // (PUBLISHED * 6))
         chosen = await con.fetch(
             'SELECT id, kind, category_id, created_at FROM "case" WHERE status IN '
             f"('replied', 'rated', 'closed') AND id % {step} = 0 ORDER BY id LIMIT {PUBLISHED}")
@@ -110,11 +106,6 @@ async def load_postgres(url: str, units: list[tuple[int, str]], root: str) -> No
         await con.execute("ANALYZE")
     finally:
         await con.close()
-
-
-def _p95(times: list[float]) -> float:
-    times = sorted(times)
-    return round(times[min(len(times) - 1, int(len(times) * 0.95))], 2)
 
 
 async def measure() -> dict[str, float]:
@@ -162,55 +153,14 @@ async def measure() -> dict[str, float]:
             await public.one(public_id)
             if rounds:
                 one_times.append((time.perf_counter() - started) * 1000)
-    return {"public_cases_page_p95_ms": _p95(times), "public_cases_page_cpu_p95_ms": _p95(cpu),
-            "public_case_one_p95_ms": _p95(one_times), "load_avg": round(os.getloadavg()[0], 2)}
-
-
-async def _measured(settings: Any, load_s: float) -> dict[str, float]:
-    from hotline import db
-
-    await db.init_db(settings)
-    try:
-        return {"cases": N, "published": PUBLISHED, "load_s": round(load_s, 1)} | await measure()
-    finally:
-        await db.close_db()
-
-
-async def _sqlite(tmp: Path) -> dict[str, float]:
-    settings = cb._settings(f"sqlite://{tmp / 'bench.sqlite3'}", tmp)
-    units, root = await cb._prepare(settings)
-    started = time.perf_counter()
-    load_sqlite(tmp / "bench.sqlite3", units, root)
-    return await _measured(settings, time.perf_counter() - started)
-
-
-async def _postgres(base_url: str, tmp: Path) -> dict[str, float]:
-    from hotline.db import scratch_database
-
-    async with scratch_database(base_url, "hotline_bench") as url:
-        settings = cb._settings(url, tmp)
-        units, root = await cb._prepare(settings)
-        started = time.perf_counter()
-        await load_postgres(url, units, root)
-        return await _measured(settings, time.perf_counter() - started)
-
-
-def _backend(name: str) -> dict[str, float]:
-    with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmp:
-        if name == "sqlite":
-            return asyncio.run(_sqlite(Path(tmp)))
-        return asyncio.run(_postgres(os.environ["HOTLINE_BENCH_POSTGRES_URL"], Path(tmp)))
+    return {"public_cases_page_p95_ms": cb.p95(times), "public_cases_page_cpu_p95_ms": cb.p95(cpu),
+            "public_case_one_p95_ms": cb.p95(one_times), "load_avg": round(os.getloadavg()[0], 2)}
 
 
 def run() -> dict[str, float]:
     """SQLite, then PostgreSQL if HOTLINE_BENCH_POSTGRES_URL is set, each in a fresh process."""
-    results: dict[str, float] = {}
-    backends = ["sqlite"] + (["postgres"] if os.environ.get("HOTLINE_BENCH_POSTGRES_URL") else [])
-    for name in backends:
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            figures = pool.submit(_backend, name).result()
-        results |= figures if name == "sqlite" else {f"pg_{k}": v for k, v in figures.items()}
-    return results
+    counts: dict[str, float] = {"cases": N, "published": PUBLISHED}
+    return cb.Backends(load_sqlite, load_postgres, measure, counts).run()
 
 
 if __name__ == "__main__":

@@ -19,16 +19,12 @@ HOTLINE_BENCH_POSTGRES_URL set the same runs against PostgreSQL (``pg_`` prefix)
 
 from __future__ import annotations
 
-import asyncio
-import multiprocessing
 import os
 import random
 import sqlite3
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -153,11 +149,6 @@ async def load_postgres(url: str, n: int, units: list[tuple[int, str]], root: st
         await con.close()
 
 
-def _p95(times: list[float]) -> float:
-    times = sorted(times)
-    return round(times[min(len(times) - 1, int(len(times) * 0.95))], 2)
-
-
 async def measure() -> dict[str, float]:
     from casework import similar, staff_search
     from identity.principal import Principal
@@ -214,54 +205,12 @@ async def measure() -> dict[str, float]:
                     similar_times.append(ms)
                     if DEBUG and ms > 10:
                         print(f"# similar {ms:.1f} ms {kw}", file=sys.stderr)
-    return {"staff_search_p95_ms": _p95(times), "similar_cases_p95_ms": _p95(similar_times)}
-
-
-async def _measured(settings: Any, load_s: float) -> dict[str, float]:
-    from hotline import db
-
-    await db.init_db(settings)
-    try:
-        return {"cases": N, "load_s": round(load_s, 1)} | await measure()
-    finally:
-        await db.close_db()
-
-
-async def _sqlite(tmp: Path) -> dict[str, float]:
-    settings = cb._settings(f"sqlite://{tmp / 'bench.sqlite3'}", tmp)
-    units, root = await cb._prepare(settings)
-    started = time.perf_counter()
-    load_sqlite(tmp / "bench.sqlite3", N, units, root)
-    return await _measured(settings, time.perf_counter() - started)
-
-
-async def _postgres(base_url: str, tmp: Path) -> dict[str, float]:
-    from hotline.db import scratch_database
-
-    async with scratch_database(base_url, "hotline_bench") as url:
-        settings = cb._settings(url, tmp)
-        units, root = await cb._prepare(settings)
-        started = time.perf_counter()
-        await load_postgres(url, N, units, root)
-        return await _measured(settings, time.perf_counter() - started)
-
-
-def _backend(name: str) -> dict[str, float]:
-    with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmp:
-        if name == "sqlite":
-            return asyncio.run(_sqlite(Path(tmp)))
-        return asyncio.run(_postgres(os.environ["HOTLINE_BENCH_POSTGRES_URL"], Path(tmp)))
+    return {"staff_search_p95_ms": cb.p95(times), "similar_cases_p95_ms": cb.p95(similar_times)}
 
 
 def run() -> dict[str, float]:
     """SQLite, then PostgreSQL if HOTLINE_BENCH_POSTGRES_URL is set, each in a fresh process."""
-    results: dict[str, float] = {}
-    backends = ["sqlite"] + (["postgres"] if os.environ.get("HOTLINE_BENCH_POSTGRES_URL") else [])
-    for name in backends:
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            figures = pool.submit(_backend, name).result()
-        results |= figures if name == "sqlite" else {f"pg_{k}": v for k, v in figures.items()}
-    return results
+    return cb.Backends(load_sqlite, load_postgres, measure).run()
 
 
 if __name__ == "__main__":
