@@ -164,7 +164,8 @@ def fake_gateway(log_path: Path) -> Iterator[str]:
 
 
 def gateway_stats(url: str) -> dict[str, Any]:
-    with urllib.request.urlopen(url + "/_fake/stats", timeout=5) as resp:
+    # generous: right after the load the gateway is still busy with the worker's backlog
+    with urllib.request.urlopen(url + "/_fake/stats", timeout=30) as resp:
         return dict(json.loads(resp.read()))
 
 
