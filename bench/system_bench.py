@@ -11,7 +11,13 @@ the outbox every second (``count(*)`` and ``min(created_at)`` of the rows not ye
   up — min(acknowledged/s, SMS accepted by the gateway/s) over the run;
 - ``system_outbox_max_lag_s``: the oldest unsent row's age at its worst during the run;
 - ``system_outbox_backlog_end``: unsent rows when the load stops, and
-  ``system_outbox_drain_s``: how long they then took to go.
+  ``system_outbox_drain_s``: how long they then took to go;
+- ``system_server_cpu_ms_per_case``: CPU time (``/proc``, user + system, every thread) of the
+  server's processes — API and in-process workers, all of them with ``--workers 2`` — from the
+  load's start until the outbox is drained, per acknowledged case; on PostgreSQL (local) also
+  ``system_db_cpu_ms_per_case``, the bench database's backends. The box is shared: compare
+  code by these, not by req/s; ``system_load_average`` (1 min, when the load stops) says how
+  busy it was.
 
 Runs on SQLite with one process, then (when PostgreSQL answers at ``BENCH_POSTGRES_URL``,
 default ``postgres://postgres@127.0.0.1:5432/postgres``; a scratch database is created and
@@ -45,6 +51,7 @@ from urllib.parse import urlparse, urlunparse
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import proc  # noqa: E402
 from bench.intake_bench import (  # noqa: E402
     CASE_BODY,
     PHONE,
@@ -68,6 +75,9 @@ UNITS = {
     "system_outbox_backlog_end": "count",
     "system_outbox_drain_s": "s",
     "system_non2xx": "count",
+    "system_server_cpu_ms_per_case": "ms",
+    "system_db_cpu_ms_per_case": "ms",
+    "system_load_average": "",
     "pg_w2_system_intake_rps": "req/s",
     "pg_w2_system_acknowledged_rps": "req/s",
     "pg_w2_system_sms_rps": "msg/s",
@@ -75,6 +85,9 @@ UNITS = {
     "pg_w2_system_outbox_backlog_end": "count",
     "pg_w2_system_outbox_drain_s": "s",
     "pg_w2_system_non2xx": "count",
+    "pg_w2_system_server_cpu_ms_per_case": "ms",
+    "pg_w2_system_db_cpu_ms_per_case": "ms",
+    "pg_w2_system_load_average": "",
     "pg_w2_intake_rps": "req/s",
     "pg_w2_intake_p99_ms": "ms",
 }
@@ -130,7 +143,8 @@ def fake_gateway(log_path: Path) -> Iterator[str]:
 
 
 def gateway_stats(url: str) -> dict[str, Any]:
-    with urllib.request.urlopen(url + "/_fake/stats", timeout=5) as resp:
+    # generous: right after the load the gateway is still busy with the worker's backlog
+    with urllib.request.urlopen(url + "/_fake/stats", timeout=30) as resp:
         return dict(json.loads(resp.read()))
 
 
@@ -248,7 +262,7 @@ def system_run(
     env: dict[str, str], tmp: Path, gateway: str, extra: tuple[str, ...], duration_s: int
 ) -> dict[str, float]:
     outbox = Outbox(env["HOTLINE_DATABASE_URL"])
-    with serve(env, tmp, tmp / "server.log", extra) as (base, _):
+    with serve(env, tmp, tmp / "server.log", extra) as (base, pid):
         headers = {"Authorization": f"Bearer {citizen_token(base, env, tmp)}",
                    "Content-Type": "application/json"}
         body = json.dumps(CASE_BODY, ensure_ascii=False).encode()
@@ -256,17 +270,24 @@ def system_run(
         run_load(base + "/api/v1/cases", connections=CONNECTIONS, duration_s=2, **kw)  # warm-up
         drain(outbox, 60)
         sent_before = gateway_stats(gateway)["messages"]
+        server = proc.tree(pid)  # the API process(es) with their in-process workers
+        db = [] if outbox.url.startswith("sqlite://") else proc.pg_backends(outbox.url)
+        cpu_before = (proc.cpu_s(server), proc.cpu_s(db))
         sampler = Sampler(outbox)
         sampler.start()
         load = run_load(base + "/api/v1/cases", connections=CONNECTIONS, duration_s=duration_s,
                         **kw)
         sent_during = gateway_stats(gateway)["messages"] - sent_before
         backlog, lag = outbox.unsent()
+        load_average = os.getloadavg()[0]
         sampler.stop.set()
         sampler.join()
         started = time.monotonic()
         drained = drain(outbox, 120)
         drain_s = time.monotonic() - started if drained else float("nan")
+        # from the load's start to the last SMS sent: the whole cost of each acknowledged case
+        cpu_ms = [(proc.cpu_s(p) - b) * 1000 / max(1, load.requests)
+                  for p, b in zip((server, db), cpu_before, strict=True)]
     sms_rps = sent_during / load.duration_s
     return {
         "system_intake_rps": round(min(load.rps, sms_rps), 1),
@@ -276,6 +297,9 @@ def system_run(
         "system_outbox_backlog_end": float(backlog),
         "system_outbox_drain_s": round(drain_s, 1),
         "system_non2xx": float(load.non2xx + load.socket_errors),
+        "system_server_cpu_ms_per_case": round(cpu_ms[0], 3),
+        **({"system_db_cpu_ms_per_case": round(cpu_ms[1], 3)} if db else {}),
+        "system_load_average": round(load_average, 2),
     }
 
 
