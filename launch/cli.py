@@ -179,6 +179,10 @@ async def _ready_to_serve() -> bool:
 
 
 GRACEFUL_SHUTDOWN_S = 30
+# uvicorn's supervisor kills a process that does not answer its health check in time (5 s by
+# default), also while the process is still importing the app: on a busy 2-core box start-up
+# took longer than that and --workers 2 never came up. A hung process is still replaced.
+WORKER_HEALTHCHECK_S = 30
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -209,7 +213,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # (launch.workers). uvicorn restarts a process that dies.
         uvicorn.run(
             "launch.asgi:app", host=args.host, port=args.port, workers=args.workers,
-            log_level="info", access_log=args.access_log, **options,
+            log_level="info", access_log=args.access_log,
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_S, **options,
         )
         return 0
     from launch.workers import start_workers
