@@ -17,15 +17,21 @@ warm-up), ``GET /healthz`` first, in the same run:
 * ``queue_newest`` — ``GET /staff/cases`` by the handler (first page, newest first);
 * ``categories`` — ``GET /categories`` (no sign-in; the cached reply).
 
-Each prints ``<name>_rps``, ``<name>_p99_ms`` and ``<name>_to_bare_ratio``. Targets (issue 15):
-read_case and track >= 0.5 x /healthz with p99 <= 20 ms, my_cases >= 0.4, staff pages >= 0.3,
-categories >= 0.8.
+Each prints ``<name>_rps``, ``<name>_p99_ms``, ``<name>_to_bare_ratio`` and
+``<name>_server_cpu_ms_per_req`` (the server's processes, from /proc; on PostgreSQL also
+``<name>_db_cpu_ms_per_req``, its backends for this database: they share the cores). Targets
+(issue 15): read_case and track >= 0.5 x /healthz with p99 <= 20 ms, my_cases >= 0.4, staff
+pages >= 0.3, categories >= 0.8; each is printed against its target on stderr, per server.
+With HOTLINE_BENCH_POSTGRES_URL the same runs on a scratch PostgreSQL database twice: one
+process (``pg_`` figures) and ``hotline serve --workers 2`` (``pg_w2_``), each path's ratio
+taken against ``/healthz`` served by the same processes.
 Run: ``.venv/bin/python -m bench.reads_bench`` (``--profile NAME out.svg`` records a py-spy
-flame graph of the server during an extra, unmeasured run of the path NAME).
+flame graph of the server during an extra, unmeasured run of the path NAME; ``pg_NAME`` on the
+one-process PostgreSQL server).
 Environment: BENCH_CASES, BENCH_DURATION_S, BENCH_CONNECTIONS, BENCH_LOADGEN, BENCH_ONLY
-(comma-separated path names to load),
-HOTLINE_BENCH_POSTGRES_URL (the same again on a scratch PostgreSQL database, ``pg_`` figures),
-BENCH_READS_DIR (a directory kept between runs: the database is loaded once).
+(comma-separated path names to load), HOTLINE_BENCH_POSTGRES_URL, BENCH_BACKENDS
+(``sqlite,pg``), BENCH_PG_WORKERS (``1,2``), BENCH_READS_DIR (a directory kept between runs:
+each database is loaded once; the PostgreSQL one is then kept, not dropped).
 """
 
 from __future__ import annotations
