@@ -42,7 +42,8 @@ test: $(STAMP) $(GEOREPORT)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
-# faults survived on a private PostgreSQL cluster and Redis (bench/fault.py, about 90 s)
+# faults survived on a private PostgreSQL cluster and Redis (bench/fault.py, about 90 s on a
+# quiet machine, 3-6 min under other jobs' load); HOTLINE_FAULT_LOGS=DIR keeps each run's logs
 fault: $(STAMP)
 	$(BIN)/python -m bench.fault
 

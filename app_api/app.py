@@ -103,6 +103,8 @@ def create_app(
         default_max=settings.max_json_body_bytes,
         overrides={"/api/v1/photos": settings.upload_max_body_bytes},
     )
+    # a database that cannot be reached: the 503 problem, seen as such by Observe
+    app.add_middleware(errors.DatabaseAway)
     # outermost (added last): request id, metrics by route template, access line
     app.add_middleware(Observe, settings=settings)
     api = "/api/v1"

@@ -6,9 +6,11 @@ import logging
 
 from asyncpg.exceptions import DataError as PgDataError
 from asyncpg.exceptions import InterfaceError as PgInterfaceError
+from asyncpg.exceptions import InternalClientError as PgInternalClientError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tortoise.exceptions import IntegrityError, OperationalError
 from tortoise.exceptions import ValidationError as FieldValidationError
 
@@ -66,7 +68,9 @@ def _invalid_value(request: Request, exc: BaseException) -> ProblemJSON:
 
 def _database_away(exc: BaseException) -> bool:
     """The database cannot be reached or is restarting (not a fault of this request):
-    a refused or lost connection, SQLSTATE class 08 or 57P (admin shutdown, starting up)."""
+    a refused or lost connection (:func:`_every_address_failed` too), SQLSTATE class 08 or
+    57P (admin shutdown, starting up), or a pooled connection the server ended under asyncpg
+    (:func:`_connection_ended`)."""
     seen: BaseException | None = exc
     while seen is not None:
         state = str(getattr(seen, "sqlstate", "") or "")
@@ -74,8 +78,40 @@ def _database_away(exc: BaseException) -> bool:
             return True
         if isinstance(seen, (ConnectionError, PgInterfaceError, TimeoutError)):
             return True
+        if _connection_ended(seen) or _every_address_failed(seen):
+            return True
         seen = seen.__cause__ or seen.__context__
     return False
+
+
+def _every_address_failed(exc: BaseException) -> bool:
+    """asyncio's connect to a host name with several addresses (IPv4 and IPv6, say), each
+    failing differently: a plain ``OSError("Multiple exceptions: [Errno 111] Connect call
+    failed …")`` without an errno, not a ``ConnectionError``. Other ``OSError``s (a file not
+    found, permission denied) are not the database's and stay 500s."""
+    return (
+        type(exc) is OSError and exc.errno is None
+        and str(exc).startswith("Multiple exceptions:")
+    )
+
+
+def _connection_ended(exc: BaseException) -> bool:
+    """asyncpg refusing to start a statement on a connection whose protocol is not idle:
+    ``InternalClientError: cannot switch to state 12; another operation (2) is in progress``.
+
+    A statement only starts on a connection nobody else is using (asyncpg checks that first,
+    with an ``InterfaceError``), so a connection found busy was left so by the server: when
+    PostgreSQL stops (or ends a session) it sends each idle connection a FATAL error
+    (57P01) and then closes it. The error, arriving while asyncpg expected nothing, puts the
+    protocol in its error state; until the close that follows is read (a moment later, longer
+    on a busy host) the pool still hands the connection out as open, and the next statement on
+    it fails like this, before anything is sent (asyncpg issue 1069). The connection is dead
+    (the pool terminates it on release): the database is away for this request, and a retry
+    finds a fresh connection. asyncpg's other internal errors (codecs and the like) are bugs,
+    and stay 500s."""
+    return isinstance(exc, PgInternalClientError) and str(exc).startswith(
+        "cannot switch to state"
+    )
 
 
 def _unavailable(request: Request, exc: BaseException) -> ProblemJSON:
@@ -84,6 +120,40 @@ def _unavailable(request: Request, exc: BaseException) -> ProblemJSON:
     return problem(
         503, "service_unavailable", "Service unavailable", detail, {"Retry-After": "2"}
     )
+
+
+class DatabaseAway:
+    """Answers a request that failed because the database is away (:func:`_database_away`)
+    with the 503 problem, inside :class:`app_api.observe.Observe`.
+
+    Registered as a handler for ``Exception`` alone, such a failure would be answered by
+    Starlette's outermost layer, which re-raises after answering: every 503 while PostgreSQL
+    restarts was then also an "Exception in ASGI application" traceback, and was counted and
+    logged as a 500 by ``Observe``, which saw the exception and not the answer. Here the
+    exception ends with its answer (unless the reply had already begun: then it goes on up).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            if started or not _database_away(exc):
+                raise
+            await _unavailable(Request(scope), exc)(scope, receive, send)
 
 
 def _internal(request: Request) -> ProblemJSON:
@@ -134,6 +204,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> ProblemJSON:
+        # a database away is answered before this, by DatabaseAway (app_api.app adds it
+        # inside Observe); kept for an app built without it
         if _database_away(exc):  # e.g. PostgreSQL restarting: the client retries (Idempotency-Key)
             return _unavailable(request, exc)
         return _internal(request)

@@ -18,7 +18,9 @@
   a request: behind nginx, whose access log carries the same request id, ``errors`` suffices.
 
 An exception that escapes the app is counted as a 500 and logged here, with the request id,
-before Starlette's outermost layer answers it.
+before Starlette's outermost layer answers it (a 500: a database that cannot be reached is
+answered 503 inside this middleware, by ``app_api.errors.DatabaseAway``, and escapes no
+further); if the reply had already begun, it is counted with the status that was sent.
 """
 
 from __future__ import annotations
@@ -89,17 +91,20 @@ class Observe:
         token = logs.request_id.set(rid)
         status = 500
 
+        started_reply = False
+
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started_reply
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, started_reply = message["status"], True
                 message["headers"] = [*message.get("headers", ()), header]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         except Exception:
-            status = 500
+            if not started_reply:  # else the client already has its status (and a cut reply)
+                status = 500
             log.exception("unhandled error answering %s %s", scope["method"], _route(scope))
             raise
         finally:

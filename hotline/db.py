@@ -47,7 +47,9 @@ def connection_config(settings: Settings) -> str | dict[str, Any]:
     """The default connection: the URL, or on PostgreSQL (asyncpg) its expanded form. asyncpg's
     pool keeps its own reset on release (``RESET ALL``, ``UNLISTEN *`` …): skipping it saved a
     round trip per statement but left ``make fault`` answering 500s while PostgreSQL restarted
-    (2026-12-02), so it stays until that is understood."""
+    (2026-12-02). Those 500s were asyncpg refusing a connection the server had just ended
+    (``app_api.errors._connection_ended``, now a 503), and came with the reset as well; the
+    reset stays until ``make fault`` has been run without it again."""
     url = db_url(settings)
     if url.startswith("sqlite://"):
         return url
