@@ -17,15 +17,21 @@ warm-up), ``GET /healthz`` first, in the same run:
 * ``queue_newest`` — ``GET /staff/cases`` by the handler (first page, newest first);
 * ``categories`` — ``GET /categories`` (no sign-in; the cached reply).
 
-Each prints ``<name>_rps``, ``<name>_p99_ms`` and ``<name>_to_bare_ratio``. Targets (issue 15):
-read_case and track >= 0.5 x /healthz with p99 <= 20 ms, my_cases >= 0.4, staff pages >= 0.3,
-categories >= 0.8.
+Each prints ``<name>_rps``, ``<name>_p99_ms``, ``<name>_to_bare_ratio`` and
+``<name>_server_cpu_ms_per_req`` (the server's processes, from /proc; on PostgreSQL also
+``<name>_db_cpu_ms_per_req``, its backends for this database: they share the cores). Targets
+(issue 15): read_case and track >= 0.5 x /healthz with p99 <= 20 ms, my_cases >= 0.4, staff
+pages >= 0.3, categories >= 0.8; each is printed against its target on stderr, per server.
+With HOTLINE_BENCH_POSTGRES_URL the same runs on a scratch PostgreSQL database twice: one
+process (``pg_`` figures) and ``hotline serve --workers 2`` (``pg_w2_``), each path's ratio
+taken against ``/healthz`` served by the same processes.
 Run: ``.venv/bin/python -m bench.reads_bench`` (``--profile NAME out.svg`` records a py-spy
-flame graph of the server during an extra, unmeasured run of the path NAME).
+flame graph of the server during an extra, unmeasured run of the path NAME; ``pg_NAME`` on the
+one-process PostgreSQL server).
 Environment: BENCH_CASES, BENCH_DURATION_S, BENCH_CONNECTIONS, BENCH_LOADGEN, BENCH_ONLY
-(comma-separated path names to load),
-HOTLINE_BENCH_POSTGRES_URL (the same again on a scratch PostgreSQL database, ``pg_`` figures),
-BENCH_READS_DIR (a directory kept between runs: the database is loaded once).
+(comma-separated path names to load), HOTLINE_BENCH_POSTGRES_URL, BENCH_BACKENDS
+(``sqlite,pg``), BENCH_PG_WORKERS (``1,2``), BENCH_READS_DIR (a directory kept between runs:
+each database is loaded once; the PostgreSQL one is then kept, not dropped).
 """
 
 from __future__ import annotations
@@ -46,11 +52,11 @@ if __package__ in (None, ""):  # run as a script: make `bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import casework_bench as cw  # noqa: E402
+from bench import reads_pg  # noqa: E402
 from bench.intake_bench import (  # noqa: E402
     DATA_KEY,
     PHONE,
     SECRET_KEY,
-    _cpu_s,
     _env,
     _py_spy,
     _request,
@@ -77,8 +83,10 @@ UNITS: dict[str, str] = {"bare_rps": "req/s", "bare_p99_ms": "ms", "cases": "cou
                          "load_s": "s", "bare_server_cpu_ms_per_req": "ms"}
 for _p in PATHS:
     UNITS |= {f"{_p}_rps": "req/s", f"{_p}_p99_ms": "ms", f"{_p}_to_bare_ratio": "x",
-              f"{_p}_server_cpu_ms_per_req": "ms"}
-UNITS |= {f"pg_{k}": v for k, v in UNITS.items()}
+              f"{_p}_server_cpu_ms_per_req": "ms", f"{_p}_db_cpu_ms_per_req": "ms"}
+UNITS |= {f"{pg}{k}": v for k, v in UNITS.items() for pg in ("pg_", "pg_w2_")}
+LABELS = {"": "SQLite, 1 process", "pg_": "PostgreSQL, 1 process",
+          "pg_w2_": "PostgreSQL, --workers 2"}
 
 EXTRA = ["citizen_id", "contact_phone_enc", "contact_name_enc", "address", "region_id"]
 EVENTS = [  # action, actor role, note, public, data
@@ -150,32 +158,6 @@ def _load(db_path: str, citizen_id: int, handler_path: str) -> dict[str, Any]:
     con.commit()
     con.close()
     return {"tracking_no": target, "citizen_cases": len(owned), "events": len(events)}
-
-
-def _scratch(url: str, *, create: bool) -> str:
-    """A new scratch database on the server of ``url`` (its URL), or drop the one ``url`` names."""
-    import asyncio
-    import secrets
-    from urllib.parse import urlparse, urlunparse
-
-    import asyncpg
-
-    parsed = urlparse(url)
-    name = f"hotline_bench_reads_{secrets.token_hex(4)}" if create else parsed.path.strip("/")
-
-    async def go() -> None:
-        conn = await asyncpg.connect(urlunparse(parsed._replace(scheme="postgresql",
-                                                                path="/postgres")))
-        try:
-            if create:
-                await conn.execute(f'CREATE DATABASE "{name}"')
-            else:
-                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
-
-    asyncio.run(go())
-    return urlunparse(parsed._replace(scheme="postgres", path=f"/{name}"))
 
 
 def _pg_setup(url: str, env: dict[str, str], tmp: str) -> tuple[str, str, dict[str, Any]]:
@@ -287,21 +269,39 @@ def _identities(env: dict[str, str], tmp: Path) -> tuple[str, str, int, str]:
 
 
 def run(*, profile: tuple[str, Path] | None = None) -> dict[str, float]:
-    """SQLite, then PostgreSQL (figures prefixed ``pg_``) if HOTLINE_BENCH_POSTGRES_URL is set."""
-    results = _run_backend(None, profile)
+    """SQLite (one process), then if HOTLINE_BENCH_POSTGRES_URL is set PostgreSQL with one
+    process (figures prefixed ``pg_``) and with ``--workers 2`` (``pg_w2_``), each path's ratio
+    taken against ``/healthz`` served by the same processes in the same run. BENCH_BACKENDS
+    (``sqlite,pg``) and BENCH_PG_WORKERS (``1,2``) choose; ``--profile pg_NAME`` profiles the
+    one-process PostgreSQL server."""
+    backends = os.environ.get("BENCH_BACKENDS", "sqlite,pg").split(",")
+    sql_profile = profile if profile and not profile[0].startswith("pg_") else None
+    results = _run_backend(None, sql_profile)[0] if "sqlite" in backends else {}
     base = os.environ.get("HOTLINE_BENCH_POSTGRES_URL")
-    if base:
-        url = _scratch(base, create=True)
+    if base and "pg" in backends:
+        keep = os.environ.get("BENCH_READS_DIR")
+        state_dir = Path(keep) if keep else None
+        if state_dir:
+            state_dir.mkdir(parents=True, exist_ok=True)
+        url, setup = reads_pg.kept(state_dir, base, N)
         try:
-            results |= {f"pg_{k}": v for k, v in _run_backend(url, None).items()}
+            for workers in [int(w) for w in os.environ.get("BENCH_PG_WORKERS", "1,2").split(",")]:
+                pg_profile = (profile[0].removeprefix("pg_"), profile[1]) if (
+                    profile and profile[0].startswith("pg_") and workers == 1) else None
+                figures, setup = _run_backend(url, pg_profile, workers=workers, setup=setup)
+                prefix = "pg_" if workers == 1 else f"pg_w{workers}_"
+                results |= {f"{prefix}{k}": v for k, v in figures.items()}
         finally:
-            _scratch(url, create=False)
+            if not reads_pg.keep(state_dir, url, N, setup):
+                reads_pg.scratch(url, create=False)
     for line in target_report(results):
         print(line, file=sys.stderr)
     return results
 
 
-def _run_backend(pg_url: str | None, profile: tuple[str, Path] | None) -> dict[str, float]:
+def _run_backend(pg_url: str | None, profile: tuple[str, Path] | None, *, workers: int = 1,
+                 setup: Any = None) -> tuple[dict[str, float], Any]:
+    """One server's figures (``workers`` processes), and the PostgreSQL setup to reuse."""
     loadgen = os.environ.get("BENCH_LOADGEN", "auto")
     only = [p for p in os.environ.get("BENCH_ONLY", "").split(",") if p] or list(PATHS)
     keep = os.environ.get("BENCH_READS_DIR")  # reuse a loaded database (for profiling)
@@ -313,13 +313,17 @@ def _run_backend(pg_url: str | None, profile: tuple[str, Path] | None) -> dict[s
         if pg_url:
             env["HOTLINE_DATABASE_URL"] = pg_url
         state = tmp / "reads-state.json"
-        if pg_url:
+        if pg_url and setup is not None:
+            citizen, handler, loaded, load_s = setup
+            _run_cli(["migrate"], env, tmp)
+        elif pg_url:
             _run_cli(["migrate"], env, tmp)
             _run_cli(["seed-demo"], env, tmp)
             started = cw.time.perf_counter()
             with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
                 citizen, handler, loaded = pool.submit(_pg_setup, pg_url, env, str(tmp)).result()
             load_s = cw.time.perf_counter() - started
+            setup = [citizen, handler, loaded, load_s]
         elif keep and state.exists():
             citizen, handler, loaded, load_s = json.loads(state.read_text())
             _run_cli(["migrate"], env, tmp)
@@ -346,7 +350,8 @@ def _run_backend(pg_url: str | None, profile: tuple[str, Path] | None) -> dict[s
             "categories": ("/api/v1/categories", {}),
         }
         results: dict[str, float] = {"cases": N, "load_s": round(load_s, 1)}
-        with serve(env, tmp, tmp / "server.log") as (base, pid):
+        extra = ("--workers", str(workers)) if workers > 1 else ()
+        with serve(env, tmp, tmp / "server.log", extra) as (base, pid):
             for name, (path, headers) in paths.items():
                 status, reply = _request(base, "GET", path, headers=headers)
                 if status != 200:
@@ -354,23 +359,25 @@ def _run_backend(pg_url: str | None, profile: tuple[str, Path] | None) -> dict[s
                 if name in PAGES and N >= 100_000 and len(reply["items"]) != 20:
                     raise RuntimeError(f"GET {path} ({name}): {len(reply['items'])} items")
 
-            def load(path: str, seconds: int, **kw: Any) -> tuple[LoadResult, float]:
-                before = _cpu_s(pid)
+            def load(path: str, seconds: int, **kw: Any) -> tuple[LoadResult, float, float]:
+                before, db_before = reads_pg.tree_cpu_s(pid), db_cpu()
                 result = run_load(base + path, prefer=loadgen, connections=CONNECTIONS,
                                   duration_s=seconds, **kw)
-                after = _cpu_s(pid)
-                cpu = ((after - before) / result.requests * 1000
-                       if before is not None and after is not None and result.requests else 0.0)
-                return result, cpu
+                after, db_after = reads_pg.tree_cpu_s(pid), db_cpu()
+                per = 1000 / result.requests if result.requests else 0.0
+                return result, (after - before) * per, (db_after - db_before) * per
+
+            def db_cpu() -> float:
+                return reads_pg.backend_cpu_s(pg_url) if pg_url else 0.0
 
             load("/healthz", WARMUP_S)
-            bare, bare_cpu = load("/healthz", DURATION_S)
+            bare, bare_cpu, _ = load("/healthz", DURATION_S)
             results |= {"bare_rps": round(bare.rps, 1), "bare_p99_ms": round(bare.p99_ms, 2),
                         "bare_server_cpu_ms_per_req": round(bare_cpu, 3)}
             for name in only:
                 path, headers = paths[name]
                 load(path, WARMUP_S, headers=headers)
-                got, cpu = load(path, DURATION_S, headers=headers)
+                got, cpu, db = load(path, DURATION_S, headers=headers)
                 if got.non2xx or got.socket_errors:
                     raise RuntimeError(f"{name}: {got.non2xx} non-2xx, {got.socket_errors} "
                                        "socket errors")
@@ -379,17 +386,22 @@ def _run_backend(pg_url: str | None, profile: tuple[str, Path] | None) -> dict[s
                     f"{name}_p99_ms": round(got.p99_ms, 2),
                     f"{name}_to_bare_ratio": round(got.rps / bare.rps, 3) if bare.rps else 0.0,
                     f"{name}_server_cpu_ms_per_req": round(cpu, 3),
-                }
+                } | ({f"{name}_db_cpu_ms_per_req": round(db, 3)} if pg_url else {})
             if profile is not None:
                 path, headers = paths[profile[0]]
                 with _py_spy(pid, profile[1], DURATION_S):
                     load(path, DURATION_S, headers=headers)
-    return results
+    return results, setup
 
 
 def target_report(results: dict[str, float]) -> list[str]:
     lines = []
-    for prefix in ("", "pg_"):
+    for prefix, label in LABELS.items():
+        bare = results.get(f"{prefix}bare_rps")
+        if bare is None:
+            continue
+        lines.append(f"# reads, {label}: /healthz {bare} req/s "
+                     f"({results.get(f'{prefix}bare_server_cpu_ms_per_req')} ms CPU per request)")
         for name, goal in TARGETS.items():
             ratio = results.get(f"{prefix}{name}_to_bare_ratio")
             if ratio is None:
@@ -401,6 +413,11 @@ def target_report(results: dict[str, float]) -> list[str]:
                 ok = p99 <= P99_TARGETS[name]
                 lines.append(f"# target {prefix}{name}_p99_ms <= {P99_TARGETS[name]}: "
                              f"{'met' if ok else 'MISSED'} ({p99})")
+            cpu = results.get(f"{prefix}{name}_server_cpu_ms_per_req")
+            db = results.get(f"{prefix}{name}_db_cpu_ms_per_req")
+            lines.append(f"#   {prefix}{name}: {results.get(f'{prefix}{name}_rps')} req/s, "
+                         f"CPU per request {cpu} ms server"
+                         + (f" + {db} ms PostgreSQL" if db is not None else ""))
     return lines
 
 

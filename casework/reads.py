@@ -93,17 +93,20 @@ class EventRow:
     data: dict[str, Any]
 
 
-# the case and its timeline in one statement: a row per event (one with NULL event columns
-# for a case without any), the case's columns repeated (PostgreSQL: one round trip)
 _EVENT_COLUMNS = ("e.seq AS e_seq, e.at AS e_at, e.action AS e_action, "
                   "e.actor_role AS e_actor_role, e.note AS e_note, e.public AS e_public, "
                   "e.data AS e_data")
-_JOINS = 'FROM "case" c LEFT JOIN unit u ON u.id = c.unit_id LEFT JOIN case_event e ON '
 _CASE_SELECT = "SELECT " + ", ".join(f"c.{c}" for c in _CASE_COLUMNS) + ", u.name AS unit_name"
-_SELECT = _CASE_SELECT + ", " + _EVENT_COLUMNS + " "
-_WITH_EVENTS_SQL = (_SELECT + _JOINS + "e.case_id = c.id WHERE c.tracking_no = ? ORDER BY e.seq")
-_WITH_PUBLIC_EVENTS_SQL = (_SELECT + _JOINS + "e.case_id = c.id AND e.public = ? "
-                           "WHERE c.tracking_no = ? ORDER BY e.seq")
+# PostgreSQL: the case and its timeline in one statement, one row: the events' columns as
+# arrays in order (NULL for a case without any). A row per event repeated the case's ~40
+# columns on each, decoded and copied again per event: ~0.1 ms of CPU per read on each side.
+_EVENT_FIELDS = ("seq", "at", "action", "actor_role", "note", "public", "data")
+_EVENT_ARRAYS = ", ".join(f"array_agg(e.{f} ORDER BY e.seq) AS e_{f}s" for f in _EVENT_FIELDS)
+_WITH_EVENTS = (_CASE_SELECT + ', ev.* FROM "case" c LEFT JOIN unit u ON u.id = c.unit_id '
+                f"LEFT JOIN LATERAL (SELECT {_EVENT_ARRAYS} FROM case_event e "
+                "WHERE e.case_id = c.id{public}) ev ON TRUE WHERE c.tracking_no = ?")
+_WITH_EVENTS_SQL = _WITH_EVENTS.format(public="")
+_WITH_PUBLIC_EVENTS_SQL = _WITH_EVENTS.format(public=" AND e.public = ?")
 # the same in two statements (SQLite, where a statement costs no round trip): repeating the
 # case's ~40 columns on every event row cost more than the second statement does
 _CASE_SQL = (_CASE_SELECT + ' FROM "case" c LEFT JOIN unit u ON u.id = c.unit_id '
@@ -143,7 +146,7 @@ async def case_with_events(
             rows = await fetch(_EVENTS_SQL, [case.id])
         return case, [_event(r) for r in rows]
     sql, params, key, order = public_case_read(tracking_no) if public_only else (
-        _WITH_EVENTS_SQL, [tracking_no], "id", "q.e_seq")
+        _WITH_EVENTS_SQL, [tracking_no], "id", "q.id")
     got = await fetch_if(check, sql, params, key=key, order=order)
     if got is None:
         raise session_ended()
@@ -154,14 +157,22 @@ def public_case_read(tracking_no: str) -> tuple[str, list[Any], str, str]:
     """PostgreSQL: the statement of a case and its public events (rows for
     :func:`case_from_rows`), to run joined to another (``hotline.ratelimit.hit_then_locked``):
     its SQL, parameters, a column never NULL in its rows, and its order against alias ``q``."""
-    return _WITH_PUBLIC_EVENTS_SQL, [True, tracking_no], "id", "q.e_seq"
+    return _WITH_PUBLIC_EVENTS_SQL, [True, tracking_no], "id", "q.id"
 
 
 def case_from_rows(rows: list[dict[str, Any]]) -> tuple[CaseRow | None, list[EventRow]]:
     """The case and its timeline from the rows of the one-statement read (PostgreSQL)."""
     if not rows:
         return None, []
-    return _case(rows[0]), [_event(r) for r in rows if r["e_seq"] is not None]
+    row = rows[0]
+    if row["e_seqs"] is None:
+        return _case(row), []
+    return _case(row), [
+        EventRow(seq, at or _EPOCH, action, role, note, bool(public), json_value(data))
+        for seq, at, action, role, note, public, data in zip(
+            row["e_seqs"], row["e_ats"], row["e_actions"], row["e_actor_roles"],
+            row["e_notes"], row["e_publics"], row["e_datas"], strict=True)
+    ]
 
 
 def _event(r: dict[str, Any]) -> EventRow:

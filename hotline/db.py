@@ -136,9 +136,10 @@ async def init_db(settings: Settings) -> None:
 
 
 async def close_db() -> None:
-    from hotline import sqlread  # it builds on this module
+    from hotline import pgread, sqlread  # they build on this module
 
     sqlread.close_readers()
+    await pgread.close_all()
     await Tortoise.close_connections()
 
 

@@ -14,13 +14,16 @@ Without Redis (or while it cannot be reached: ``hotline.redis_link``) both live 
 lock is a row ``lock:<key>`` whose window column holds the second it ends.
 
 A counter on the hot path (``hit(..., batched=True)``: the tracker's per-IP limit) is not
-written on every request on SQLite: a committed write there cost more than the rest of the
-request, and it emptied every connection's page cache (:class:`_Tally`). Its hits are counted
-in the process and added to ``rate_bucket`` at most every :data:`FLUSH_S` seconds, in one
-statement that returns the shared totals. One process (SQLite's deployment: one API process)
-counts exactly; other processes on the same file see its hits up to :data:`FLUSH_S` late;
-hits not yet written when the process stops are not carried over. With Redis, and on
-PostgreSQL, every hit is counted where all processes share it at once.
+written on every request without Redis: on SQLite a committed write cost more than the rest
+of the request, and it emptied every connection's page cache; on PostgreSQL every request
+updated one hot row and waited for its commit to reach the WAL (~0.5 ms of the backend's CPU
+per request, 2026-12-02). Its hits are counted in the process (:class:`_Tally`) and added to
+``rate_bucket`` at most every :data:`FLUSH_S` seconds, in one statement that returns the
+shared totals. One process counts exactly; other processes (``--workers N``, other replicas)
+see its hits up to :data:`FLUSH_S` late, so N processes may let through up to N - 1 seconds'
+worth of one another's hits past the limit: harmless for a per-IP limit on reads. Hits not
+yet written when the process stops are not carried over. With Redis every hit is counted
+where all processes share it at once; lockouts (:func:`fail`) are never batched.
 """
 
 from __future__ import annotations
@@ -32,7 +35,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
-from tortoise.backends.sqlite.client import SqliteClient
 from tortoise.connection import get_connection
 
 from hotline import redis_link, sqlread
@@ -65,7 +67,7 @@ async def _count(key: str, window: int, ttl_s: int, batched: bool = False) -> in
             if not redis_link.unavailable(exc):
                 raise
     conn = get_connection("default")
-    if batched and isinstance(conn, SqliteClient) and not isinstance(conn, TransactionalDBClient):
+    if batched and not isinstance(conn, TransactionalDBClient):
         return await _tally(conn).count(key, window, time.time() + ttl_s)
     rows = await sqlread.write_returning(_COUNT_SQL, [key, window])
     return int(rows[0]["count"])
@@ -103,12 +105,22 @@ async def hit_then_locked(key: str, limit: int, window_s: int, lock_key: str, *,
     the caller reads them itself).
 
     Where both go to PostgreSQL (no Redis, not in a transaction) it is one statement, one
-    round trip: the counter's upsert in a ``WITH``, the lock's read and ``then`` beside it."""
+    round trip: a batched hit counted in the process (written with the others every
+    :data:`FLUSH_S`) and the lock's read and ``then`` in one read; else the counter's upsert
+    in a ``WITH``, the lock's read and ``then`` beside it."""
     conn = get_connection("default")
     if (_redis_client() is not None or conn.capabilities.dialect == "sqlite"
             or isinstance(conn, TransactionalDBClient)):
         await hit(key, limit, window_s, batched=batched)
         return await locked_for(lock_key), None
+    if batched:
+        await hit(key, limit, window_s, batched=True)
+        if then is None:
+            return await locked_for(lock_key), None
+        sql, read_params, read_key, order = then
+        rows = await sqlread.fetch(_LOCK_THEN_READ_SQL.format(sql=sql, order=order),
+                                   [f"lock:{lock_key}", *read_params])
+        return _locked(rows[0]["lock_until"]), _then_rows(rows, read_key)
     now = time.time()
     window = int(now // window_s)
     retry_after = int((window + 1) * window_s - now) + 1
@@ -122,14 +134,24 @@ async def hit_then_locked(key: str, limit: int, window_s: int, lock_key: str, *,
     head = rows[0]
     if int(head["hit_count"]) > limit:
         raise RateLimited(retry_after)
-    until = head["lock_until"]
-    left = float(until) - time.time() if until is not None else 0.0
-    locked = int(left) + 1 if left > 0 else 0
     if then is None:
-        return locked, None
+        return _locked(head["lock_until"]), None
     for row in rows:
-        del row["hit_count"], row["lock_until"]
-    return locked, [] if head[then[2]] is None else rows
+        del row["hit_count"]
+    return _locked(head["lock_until"]), _then_rows(rows, then[2])
+
+
+def _locked(until: Any) -> int:
+    """Seconds left of a lock ending at ``until`` (epoch seconds, or None: no lock)."""
+    left = float(until) - time.time() if until is not None else 0.0
+    return int(left) + 1 if left > 0 else 0
+
+
+def _then_rows(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """The rows of a read joined beside the lock's (``lock_until`` taken out)."""
+    for row in rows:
+        del row["lock_until"]
+    return [] if rows[0][key] is None else rows
 
 
 _HIT_CTE = (  # PostgreSQL: a data-modifying WITH, run once whatever reads it
@@ -138,13 +160,17 @@ _HIT_CTE = (  # PostgreSQL: a data-modifying WITH, run once whatever reads it
 )
 _LOCK_UNTIL = '(SELECT MAX("window") FROM rate_bucket WHERE key = ?) AS lock_until'
 _COUNT_THEN_LOCK_SQL = (_HIT_CTE + f"SELECT hit.count AS hit_count, {_LOCK_UNTIL} FROM hit")
+_LOCK_THEN_READ_SQL = (  # PostgreSQL: the lock and a read, one statement (no write)
+    f"SELECT q.*, {_LOCK_UNTIL} FROM (SELECT 1) one LEFT JOIN ({{sql}}) q ON TRUE "
+    "ORDER BY {order}"
+)
 _COUNT_THEN_LOCK_READ_SQL = (
     _HIT_CTE + f"SELECT q.*, (SELECT count FROM hit) AS hit_count, {_LOCK_UNTIL} "
     "FROM (SELECT 1) one LEFT JOIN ({sql}) q ON TRUE ORDER BY {order}"
 )
 
 
-# -- batched counters (SQLite) ----------------------------------------------------------------
+# -- batched counters (without Redis) ----------------------------------------------------------
 FLUSH_S = 1.0  # the longest a batched hit waits before it is written to rate_bucket
 SHARED_KEYS_MAX = 50_000  # totals remembered at most; dropped ones are learned at the next write
 _FLUSH_ROWS = 300  # (key, window, hits) rows per statement: 900 parameters

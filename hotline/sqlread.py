@@ -30,6 +30,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClie
 from tortoise.backends.sqlite.client import SqliteClient
 from tortoise.connection import get_connection
 
+from hotline import pgread
 from hotline.db import dialect_sql
 
 log = logging.getLogger("hotline.sqlread")
@@ -154,7 +155,17 @@ async def write_returning(sql: str, params: list[Any]) -> list[dict[str, Any]]:
         else:
             _wrote(conn)
             return rows
-    return await conn.execute_query_dict(prepared(conn, sql), params)
+    return await _run(conn, prepared(conn, sql), params, retry=False)
+
+
+async def _run(conn: BaseDBAsyncClient, sql: str, params: list[Any], *,
+               retry: bool = True) -> list[dict[str, Any]]:
+    """``sql`` (the connection's markers) on ``conn``: on PostgreSQL outside a transaction on
+    a kept connection of :mod:`hotline.pgread` (no pool, no reset), else through the ORM."""
+    kept = pgread.readers(conn)
+    if kept is not None:
+        return [dict(r) for r in await kept.fetch(sql, params, retry=retry)]
+    return await conn.execute_query_dict(sql, params)
 
 
 async def fetch(sql: str, params: list[Any]) -> list[dict[str, Any]]:
@@ -167,7 +178,7 @@ async def fetch(sql: str, params: list[Any]) -> list[dict[str, Any]]:
             return _dicts(reader.execute(sql, params))
         except sqlite3.Error:
             pass  # busy or failing: the ORM's connection decides
-    return await conn.execute_query_dict(prepared(conn, sql), params)
+    return await _run(conn, prepared(conn, sql), params)
 
 
 Check = tuple[str, list[Any]]
@@ -191,7 +202,7 @@ async def fetch_if(check: Check | None, sql: str, params: list[Any], *, key: str
         return await fetch(sql, params) if await fetch(*check) else None
     joined = prepared(conn, f"SELECT q.*, EXISTS ({check[0]}) AS check_ok FROM (SELECT 1) one "
                             f"LEFT JOIN ({sql}) q ON TRUE ORDER BY {order}")
-    rows = await conn.execute_query_dict(joined, [*check[1], *params])
+    rows = await _run(conn, joined, [*check[1], *params])
     if not rows or not rows[0].pop("check_ok"):
         return None
     for row in rows[1:]:
@@ -222,4 +233,4 @@ async def fetch_scan(sql: str, params: list[Any]) -> list[dict[str, Any]]:
     """The rows of ``sql`` (``?`` markers, made per call: it may vary) on the ORM's connection,
     never on the event loop's thread: for a read that may scan many rows (a queue's filters)."""
     conn = get_connection("default")
-    return await conn.execute_query_dict(dialect_sql(conn, sql), params)
+    return await _run(conn, dialect_sql(conn, sql), params)

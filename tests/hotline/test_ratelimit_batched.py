@@ -1,7 +1,7 @@
-"""The tracker's per-IP limit (``ratelimit.hit(..., batched=True)``): without Redis on SQLite
-the hits are counted in the process and written to ``rate_bucket`` at most every
+"""The tracker's per-IP limit (``ratelimit.hit(..., batched=True)``): without Redis (SQLite or
+PostgreSQL) the hits are counted in the process and written to ``rate_bucket`` at most every
 ``FLUSH_S``; the limit holds exactly in the process and learns other processes' hits from
-each write. With Redis, or on PostgreSQL, every hit is counted where all processes share it."""
+each write. With Redis every hit is counted where all processes share it."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 def _batched_here() -> bool:
     s = settings_mod.current()
-    return s.effective_database_url.startswith("sqlite") and not s.redis_url
+    return not s.redis_url
 
 
 def _in_the_table() -> None:
