@@ -163,14 +163,14 @@ def run() -> dict[str, float]:
         results = _backend(Path(tmp), None)
     pg = os.environ.get("HOTLINE_BENCH_POSTGRES_URL")
     if pg:
-        from bench.reads_bench import _scratch
+        from bench.reads_pg import scratch
 
-        url = _scratch(pg, create=True)
+        url = scratch(pg, create=True)
         try:
             with tempfile.TemporaryDirectory(prefix="hotline-console-bench-") as tmp:
                 results |= {f"pg_{k}": v for k, v in _backend(Path(tmp), url).items()}
         finally:
-            _scratch(url, create=False)
+            scratch(url, create=False)
     return results
 
 
