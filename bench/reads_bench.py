@@ -63,6 +63,7 @@ from bench.intake_bench import (  # noqa: E402
     _run_cli,
     citizen_token,
     serve,
+    target_line,
 )
 from bench.loadgen import LoadResult, run_load  # noqa: E402
 
@@ -406,13 +407,10 @@ def target_report(results: dict[str, float]) -> list[str]:
             ratio = results.get(f"{prefix}{name}_to_bare_ratio")
             if ratio is None:
                 continue
-            lines.append(f"# target {prefix}{name}_to_bare_ratio >= {goal}: "
-                         f"{'met' if ratio >= goal else 'MISSED'} ({ratio})")
+            lines.append(target_line(f"{prefix}{name}_to_bare_ratio", ratio, ">=", goal))
             if name in P99_TARGETS:
-                p99 = results[f"{prefix}{name}_p99_ms"]
-                ok = p99 <= P99_TARGETS[name]
-                lines.append(f"# target {prefix}{name}_p99_ms <= {P99_TARGETS[name]}: "
-                             f"{'met' if ok else 'MISSED'} ({p99})")
+                p99 = f"{prefix}{name}_p99_ms"
+                lines.append(target_line(p99, results[p99], "<=", P99_TARGETS[name]))
             cpu = results.get(f"{prefix}{name}_server_cpu_ms_per_req")
             db = results.get(f"{prefix}{name}_db_cpu_ms_per_req")
             lines.append(f"#   {prefix}{name}: {results.get(f'{prefix}{name}_rps')} req/s, "

@@ -51,6 +51,7 @@ from bench.intake_bench import (  # noqa: E402
     _run_cli,
     citizen_token,
     serve,
+    target_line,
 )
 
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
@@ -285,8 +286,7 @@ def run(*, duration_s: int = DURATION_S, connections: int = CONNECTIONS) -> dict
         "wechat_to_bare_ratio": round(wx.rps / bare.rps, 3) if bare.rps else 0.0,
     }
     for name, target in TARGETS.items():
-        verdict = "met" if results[name] <= target else "MISSED"
-        print(f"# target {name} <= {target}: {verdict} ({results[name]})", file=sys.stderr)
+        print(target_line(name, results[name], "<=", target), file=sys.stderr)
     return results
 
 
