@@ -265,7 +265,6 @@ class Lockout:
 
 async def locked_for(*keys: str) -> int:
     """Seconds left of the longest lock on any of ``keys`` (0 if none is locked)."""
-    now = time.time()
     client = _redis_client()
     values = None
     if client is not None:
@@ -283,8 +282,7 @@ async def locked_for(*keys: str) -> int:
             [f"lock:{k}" for k in keys],
         )
         ends = [float(rows[0]["until"])] if rows and rows[0]["until"] is not None else []
-    left = max(ends, default=0.0) - now
-    return int(left) + 1 if left > 0 else 0
+    return _locked(max(ends, default=None))
 
 
 async def _lock(key: str, seconds: int) -> None:
